@@ -1,0 +1,162 @@
+//! The device's client of the central API.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::api::{
+    ApiError, CatalogPage, NewPayment, NewTransaction, Payment, PaymentStatus, Simulate,
+    Transaction,
+};
+use crate::domain::Rupiah;
+
+/// Why a call to the central failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("central URL {url:?} is not valid: {why}")]
+    BadUrl { url: String, why: String },
+    /// The central could not be reached or did not answer in time; the
+    /// request may or may not have been applied.
+    #[error("central unreachable ({what}): {source}")]
+    Unreachable { what: &'static str, source: reqwest::Error },
+    /// The central answered with an error.
+    #[error("central refused {what}: {message} ({status}, {code})")]
+    Refused { what: &'static str, status: StatusCode, code: String, message: String },
+    #[error("central sent an answer to {what} that cannot be read: {source}")]
+    BadAnswer { what: &'static str, source: reqwest::Error },
+}
+
+impl ClientError {
+    /// True if and only if the call may succeed when tried again later.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            ClientError::Unreachable { .. } => true,
+            ClientError::Refused { status, .. } => status.is_server_error(),
+            _ => false,
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, ClientError>;
+
+/// A connection to one central, cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Client {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Client {
+    /// Makes a client for the central at `base` (`http://` or `https://`).
+    pub fn new(base: &str) -> Result<Client> {
+        let bad = |why: &str| ClientError::BadUrl { url: base.to_owned(), why: why.to_owned() };
+        let url = reqwest::Url::parse(base).map_err(|e| bad(&e.to_string()))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(bad("the scheme must be http or https"));
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(3))
+            .timeout(Duration::from_secs(90))
+            .user_agent(concat!("swalayan/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| bad(&e.to_string()))?;
+        Ok(Client { base: base.trim_end_matches('/').to_owned(), http })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    /// The URL of a sale's e-receipt, for the QR on the done screen.
+    pub fn receipt_url(&self, transaction_id: &str) -> String {
+        format!("{}/receipt/{transaction_id}", self.base)
+    }
+
+    pub async fn health(&self) -> Result<()> {
+        let req = self.http.get(self.url("/v1/health")).timeout(Duration::from_secs(3));
+        send::<serde_json::Value>(req, "health check").await.map(|_| ())
+    }
+
+    /// One page of catalog changes after `since` (`None` for everything).
+    pub async fn catalog_page(&self, since: Option<&str>, limit: u32) -> Result<CatalogPage> {
+        let mut query = vec![("limit", limit.to_string())];
+        if let Some(s) = since {
+            query.push(("since", s.to_owned()));
+        }
+        send(self.http.get(self.url("/v1/catalog")).query(&query), "catalog sync").await
+    }
+
+    pub async fn create_payment(&self, amount: Rupiah, idempotency_key: &str) -> Result<Payment> {
+        let body = NewPayment { amount, idempotency_key: idempotency_key.to_owned() };
+        self.post("/v1/payments", &body, "payment creation").await
+    }
+
+    pub async fn payment(&self, id: &str) -> Result<Payment> {
+        send(self.http.get(self.url(&format!("/v1/payments/{id}"))), "payment status").await
+    }
+
+    /// Waits up to `wait` for the payment to leave `pending`, and returns it
+    /// as it then is.
+    pub async fn wait_payment(&self, id: &str, wait: Duration) -> Result<Payment> {
+        let req = self
+            .http
+            .get(self.url(&format!("/v1/payments/{id}")))
+            .query(&[("wait", wait.as_secs_f64().to_string())])
+            .timeout(wait + Duration::from_secs(10));
+        send(req, "payment status").await
+    }
+
+    /// Asks the gateway simulator to settle a payment (demo and tests).
+    pub async fn simulate_payment(&self, id: &str, result: PaymentStatus) -> Result<Payment> {
+        self.post(
+            &format!("/v1/payments/{id}/simulate"),
+            &Simulate { result },
+            "payment simulation",
+        )
+        .await
+    }
+
+    pub async fn cancel_payment(&self, id: &str) -> Result<Payment> {
+        self.post(&format!("/v1/payments/{id}/cancel"), &serde_json::json!({}), "payment cancel")
+            .await
+    }
+
+    /// Records a completed sale; the same idempotency key returns the same
+    /// transaction.
+    pub async fn post_transaction(&self, sale: &NewTransaction) -> Result<Transaction> {
+        self.post("/v1/transactions", sale, "sale recording").await
+    }
+
+    pub async fn transaction(&self, id: &str) -> Result<Transaction> {
+        send(self.http.get(self.url(&format!("/v1/transactions/{id}"))), "transaction lookup").await
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+        what: &'static str,
+    ) -> Result<T> {
+        send(self.http.post(self.url(path)).json(body), what).await
+    }
+}
+
+async fn send<T: DeserializeOwned>(req: reqwest::RequestBuilder, what: &'static str) -> Result<T> {
+    let resp = req.send().await.map_err(|source| ClientError::Unreachable { what, source })?;
+    let status = resp.status();
+    if status.is_success() {
+        return resp.json().await.map_err(|source| ClientError::BadAnswer { what, source });
+    }
+    let text = resp.text().await.unwrap_or_default();
+    let (code, message) = match serde_json::from_str::<ApiError>(&text) {
+        Ok(e) => (e.code, e.error),
+        Err(_) => ("http".to_owned(), text.chars().take(200).collect()),
+    };
+    Err(ClientError::Refused { what, status, code, message })
+}

@@ -1,0 +1,227 @@
+//! Catalog CSV import: all of the file or none of it.
+
+use std::collections::HashMap;
+
+use rusqlite::{Connection, params};
+
+use crate::domain::gtin;
+
+/// Why a catalog file was refused. Nothing of it was imported.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{source_name}: cannot read the file")]
+    Read { source_name: String, source: std::io::Error },
+    #[error("{source_name}: line {line}: {reason}")]
+    Row { source_name: String, line: u64, reason: String },
+    #[error("{source_name}: the header must name barcode, name and price (found: {found})")]
+    Header { source_name: String, found: String },
+    #[error("{source_name}: the file holds no products")]
+    Empty { source_name: String },
+    #[error("catalog database write failed")]
+    Db(#[from] rusqlite::Error),
+}
+
+/// One validated row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    pub barcode: String,
+    pub name: String,
+    pub price: i64,
+    pub category: Option<String>,
+}
+
+/// What an import changed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    pub total: usize,
+    pub added: usize,
+    pub changed: usize,
+    pub removed: usize,
+}
+
+/// Reads and checks a whole catalog CSV. `source_name` names the file in
+/// errors.
+pub fn parse(text: &str, source_name: &str) -> Result<Vec<Row>, ImportError> {
+    let mut reader =
+        csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+    let row_err = |line: u64, reason: String| ImportError::Row {
+        source_name: source_name.to_owned(),
+        line,
+        reason,
+    };
+    let headers = reader.headers().map_err(|e| row_err(1, e.to_string()))?.clone();
+    let column = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
+    let (Some(ib), Some(in_), Some(ip)) = (column("barcode"), column("name"), column("price"))
+    else {
+        return Err(ImportError::Header {
+            source_name: source_name.to_owned(),
+            found: headers.iter().collect::<Vec<_>>().join(","),
+        });
+    };
+    let ic = column("category");
+
+    let mut rows = Vec::new();
+    let mut first_line: HashMap<String, u64> = HashMap::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            row_err(line, e.to_string())
+        })?;
+        let line = record.position().map_or(0, |p| p.line());
+        if record.iter().all(str::is_empty) {
+            continue;
+        }
+        let field = |i: usize, name: &str| match record.get(i) {
+            Some(v) if !v.is_empty() => Ok(v.to_owned()),
+            _ => Err(row_err(line, format!("missing {name}"))),
+        };
+        let barcode = field(ib, "barcode")?;
+        let name = field(in_, "name")?;
+        let price_text = field(ip, "price")?;
+        let price = match price_text.parse::<i64>() {
+            Ok(p) if p > 0 && price_text.bytes().all(|b| b.is_ascii_digit()) => p,
+            _ => {
+                return Err(row_err(
+                    line,
+                    format!("price {price_text:?} is not a positive whole number of rupiah"),
+                ));
+            }
+        };
+        if !gtin::is_valid(&barcode) {
+            return Err(row_err(
+                line,
+                format!("barcode {barcode:?} is not a GTIN with a valid check digit"),
+            ));
+        }
+        if let Some(first) = first_line.insert(barcode.clone(), line) {
+            return Err(row_err(line, format!("barcode {barcode} already on line {first}")));
+        }
+        let category = ic.and_then(|i| record.get(i)).filter(|c| !c.is_empty()).map(str::to_owned);
+        rows.push(Row { barcode, name, price, category });
+    }
+    if rows.is_empty() {
+        return Err(ImportError::Empty { source_name: source_name.to_owned() });
+    }
+    Ok(rows)
+}
+
+/// Makes the catalog equal to `rows` in one transaction. Each product that
+/// is new, changed or gone takes the next catalog sequence number, so
+/// devices that synced before get exactly these changes.
+pub fn import(conn: &mut Connection, rows: &[Row]) -> Result<ImportReport, ImportError> {
+    let tx = conn.transaction()?;
+    let mut report = ImportReport { total: rows.len(), ..Default::default() };
+    let mut seq: i64 =
+        tx.query_row("SELECT value FROM counter WHERE name = 'catalog_seq'", [], |r| r.get(0))?;
+    {
+        let mut existing =
+            tx.prepare("SELECT barcode, name, price, category, deleted FROM product")?;
+        let mut known: HashMap<String, (String, i64, Option<String>, bool)> = existing
+            .query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))))?
+            .collect::<Result<_, _>>()?;
+        let mut upsert = tx.prepare(
+            "INSERT INTO product (barcode, name, price, category, seq, deleted)
+             VALUES (?1, ?2, ?3, ?4, ?5, 0)
+             ON CONFLICT (barcode) DO UPDATE SET name = excluded.name, price = excluded.price,
+                 category = excluded.category, seq = excluded.seq, deleted = 0",
+        )?;
+        for row in rows {
+            let same = known.remove(&row.barcode).map(|(name, price, category, deleted)| {
+                !deleted && name == row.name && price == row.price && category == row.category
+            });
+            match same {
+                Some(true) => continue,
+                Some(false) => report.changed += 1,
+                None => report.added += 1,
+            }
+            seq += 1;
+            upsert.execute(params![row.barcode, row.name, row.price, row.category, seq])?;
+        }
+        let mut remove =
+            tx.prepare("UPDATE product SET deleted = 1, seq = ?2 WHERE barcode = ?1")?;
+        let mut gone: Vec<_> = known.into_iter().filter(|(_, v)| !v.3).map(|(k, _)| k).collect();
+        gone.sort();
+        for barcode in gone {
+            seq += 1;
+            report.removed += 1;
+            remove.execute(params![barcode, seq])?;
+        }
+    }
+    tx.execute("UPDATE counter SET value = ?1 WHERE name = 'catalog_seq'", [seq])?;
+    tx.commit()?;
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The check digits of 8991101000070, ...179 and ...285 were worked out by
+    // hand with the GS1 mod-10 rule.
+    const GOOD: &str = "barcode,name,price,category\n\
+        8991101000070,MamyPoko Pants M 34,89000,bayi-ibu\n\
+        8991101000179,Merries Pants L 26,99000,bayi-ibu\n";
+
+    fn reason(text: &str) -> String {
+        parse(text, "cat.csv").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn reads_a_good_file() {
+        let rows = parse(GOOD, "cat.csv").unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1].price, 99_000);
+        assert_eq!(rows[1].category.as_deref(), Some("bayi-ibu"));
+    }
+
+    #[test]
+    fn bad_rows_name_their_line() {
+        let bad_digit = format!("{GOOD}8991101000171,Wrong Check,1000,x\n");
+        assert_eq!(
+            reason(&bad_digit),
+            "cat.csv: line 4: barcode \"8991101000171\" is not a GTIN with a valid check digit"
+        );
+        let dup = format!("{GOOD}8991101000070,Again,1000,x\n");
+        assert_eq!(reason(&dup), "cat.csv: line 4: barcode 8991101000070 already on line 2");
+        let float = "barcode,name,price\n8991101000070,Susu,3500.50\n";
+        assert_eq!(
+            reason(float),
+            "cat.csv: line 2: price \"3500.50\" is not a positive whole number of rupiah"
+        );
+        let zero = "barcode,name,price\n8991101000070,Susu,0\n";
+        assert!(reason(zero).starts_with("cat.csv: line 2: price \"0\""));
+        let missing = "barcode,name,price\n8991101000070,,3500\n";
+        assert_eq!(reason(missing), "cat.csv: line 2: missing name");
+        let header = "code,title,cost\n1,2,3\n";
+        assert!(reason(header).contains("header must name barcode, name and price"));
+    }
+
+    #[test]
+    fn reimport_numbers_only_what_changed() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(include_str!("../../../migrations/central/0001_init.sql")).unwrap();
+        let first = import(&mut conn, &parse(GOOD, "a").unwrap()).unwrap();
+        assert_eq!((first.added, first.changed, first.removed), (2, 0, 0));
+        let second_file = "barcode,name,price,category\n\
+            8991101000070,MamyPoko Pants M 34,91000,bayi-ibu\n\
+            8991101000285,Sweety Silver Pants M 30,79000,bayi-ibu\n";
+        let second = import(&mut conn, &parse(second_file, "b").unwrap()).unwrap();
+        assert_eq!((second.added, second.changed, second.removed), (1, 1, 1));
+        // seq 1, 2 from the first import; 3 (changed), 4 (added), 5 (removed).
+        let seqs: Vec<(String, i64, bool)> = conn
+            .prepare("SELECT barcode, seq, deleted FROM product ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            seqs,
+            vec![
+                ("8991101000070".into(), 3, false),
+                ("8991101000285".into(), 4, false),
+                ("8991101000179".into(), 5, true),
+            ]
+        );
+    }
+}

@@ -1,0 +1,221 @@
+//! The central's storage: SQLite behind a mutex, used from the blocking pool.
+
+use std::path::Path;
+use std::sync::{Arc, LazyLock, Mutex};
+
+use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite_migration::{M, Migrations};
+
+use crate::central::api::{CatalogEntry, Payment, PaymentStatus, SaleLine, Transaction};
+use crate::domain::Rupiah;
+
+static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
+    Migrations::new(vec![M::up(include_str!("../../../migrations/central/0001_init.sql"))])
+});
+
+/// A std mutex, not tokio's: it is only ever taken inside `spawn_blocking`
+/// and never held across an `.await`.
+#[derive(Clone)]
+pub struct Db(Arc<Mutex<Connection>>);
+
+/// A payment row with the millisecond expiry used for comparisons.
+pub struct PaymentRow {
+    pub payment: Payment,
+    pub expires_ms: i64,
+}
+
+impl Db {
+    pub fn open(path: Option<&Path>) -> anyhow::Result<Db> {
+        use anyhow::Context;
+        let mut conn = match path {
+            Some(p) => Connection::open(p)
+                .with_context(|| format!("cannot open the central database {}", p.display()))?,
+            None => Connection::open_in_memory()?,
+        };
+        let name = path.map_or(":memory:".into(), |p| p.display().to_string());
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .and_then(|_| conn.pragma_update(None, "synchronous", "FULL"))
+            .with_context(|| format!("{name} is damaged or not a database"))?;
+        MIGRATIONS.to_latest(&mut conn).with_context(|| format!("cannot migrate {name}"))?;
+        Ok(Db(Arc::new(Mutex::new(conn))))
+    }
+
+    /// Runs `f` with the connection on the blocking pool.
+    pub async fn run<T, F>(&self, f: F) -> anyhow::Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> anyhow::Result<T> + Send + 'static,
+    {
+        let db = self.0.clone();
+        tokio::task::spawn_blocking(move || {
+            // A panic while holding the lock poisons it; the connection is
+            // still consistent (SQLite rolled back), so keep serving.
+            let mut conn = db.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut conn)
+        })
+        .await?
+    }
+}
+
+pub fn catalog_page(
+    conn: &Connection,
+    since: i64,
+    limit: u32,
+) -> rusqlite::Result<(Vec<CatalogEntry>, i64, bool)> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT barcode, name, price, category, deleted, seq FROM product
+         WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+    )?;
+    let mut last = since;
+    let entries = stmt
+        .query_map(params![since, i64::from(limit) + 1], |r| {
+            Ok((
+                CatalogEntry {
+                    barcode: r.get(0)?,
+                    name: r.get(1)?,
+                    price: Rupiah(r.get(2)?),
+                    category: r.get(3)?,
+                    deleted: r.get(4)?,
+                },
+                r.get::<_, i64>(5)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let more = entries.len() > limit as usize;
+    let mut page = Vec::with_capacity(entries.len().min(limit as usize));
+    for (entry, seq) in entries.into_iter().take(limit as usize) {
+        last = seq;
+        page.push(entry);
+    }
+    Ok((page, last, more))
+}
+
+const PAYMENT_COLUMNS: &str =
+    "id, amount, status, qris, created_at, expires_at, expires_ms FROM payment";
+
+fn payment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PaymentRow> {
+    let status: String = r.get(2)?;
+    Ok(PaymentRow {
+        payment: Payment {
+            id: r.get(0)?,
+            amount: Rupiah(r.get(1)?),
+            status: PaymentStatus::parse(&status).unwrap_or(PaymentStatus::Cancelled),
+            qris: r.get(3)?,
+            created_at: r.get(4)?,
+            expires_at: r.get(5)?,
+            expires_in: 0,
+        },
+        expires_ms: r.get(6)?,
+    })
+}
+
+pub fn payment_by_key(conn: &Connection, key: &str) -> rusqlite::Result<Option<PaymentRow>> {
+    conn.query_row(
+        &format!("SELECT {PAYMENT_COLUMNS} WHERE idempotency_key = ?1"),
+        [key],
+        payment_row,
+    )
+    .optional()
+}
+
+/// Reads a payment, first turning a pending one past its expiry into
+/// `expired`, so every reader sees the same answer.
+pub fn payment(conn: &Connection, id: &str, now_ms: i64) -> rusqlite::Result<Option<PaymentRow>> {
+    conn.execute(
+        "UPDATE payment SET status = 'expired', settled_at = ?3
+         WHERE id = ?1 AND status = 'pending' AND expires_ms <= ?2",
+        params![id, now_ms, crate::store::now()],
+    )?;
+    conn.query_row(&format!("SELECT {PAYMENT_COLUMNS} WHERE id = ?1"), [id], payment_row).optional()
+}
+
+pub fn insert_payment(
+    conn: &Connection,
+    key: &str,
+    p: &Payment,
+    expires_ms: i64,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO payment (id, idempotency_key, amount, qris, status, created_at, expires_at, expires_ms)
+         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7)",
+        params![p.id, key, p.amount.0, p.qris, p.created_at, p.expires_at, expires_ms],
+    )?;
+    Ok(())
+}
+
+/// Moves a pending payment to `status`; returns false if it was not pending.
+pub fn settle_payment(
+    conn: &Connection,
+    id: &str,
+    status: PaymentStatus,
+) -> rusqlite::Result<bool> {
+    let n = conn.execute(
+        "UPDATE payment SET status = ?2, settled_at = ?3 WHERE id = ?1 AND status = 'pending'",
+        params![id, status.as_str(), crate::store::now()],
+    )?;
+    Ok(n == 1)
+}
+
+fn sale_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Transaction, String)> {
+    Ok((
+        Transaction {
+            id: r.get(0)?,
+            idempotency_key: r.get(1)?,
+            device_id: r.get(2)?,
+            payment_id: r.get(3)?,
+            total: Rupiah(r.get(4)?),
+            lines: Vec::new(),
+            created_at: r.get(6)?,
+        },
+        r.get(5)?,
+    ))
+}
+
+fn sale_where(conn: &Connection, clause: &str, value: &str) -> anyhow::Result<Option<Transaction>> {
+    let row = conn
+        .query_row(
+            &format!(
+                "SELECT id, idempotency_key, device_id, payment_id, total, lines, created_at
+                 FROM sale WHERE {clause} = ?1"
+            ),
+            [value],
+            sale_row,
+        )
+        .optional()?;
+    Ok(match row {
+        Some((mut tx, lines)) => {
+            tx.lines = serde_json::from_str::<Vec<SaleLine>>(&lines)?;
+            Some(tx)
+        }
+        None => None,
+    })
+}
+
+pub fn sale(conn: &Connection, id: &str) -> anyhow::Result<Option<Transaction>> {
+    sale_where(conn, "id", id)
+}
+
+pub fn sale_by_key(conn: &Connection, key: &str) -> anyhow::Result<Option<Transaction>> {
+    sale_where(conn, "idempotency_key", key)
+}
+
+pub fn sale_by_payment(conn: &Connection, payment_id: &str) -> anyhow::Result<Option<Transaction>> {
+    sale_where(conn, "payment_id", payment_id)
+}
+
+pub fn insert_sale(conn: &Connection, tx: &Transaction) -> anyhow::Result<()> {
+    conn.execute(
+        "INSERT INTO sale (id, idempotency_key, device_id, payment_id, total, lines, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            tx.id,
+            tx.idempotency_key,
+            tx.device_id,
+            tx.payment_id,
+            tx.total.0,
+            serde_json::to_string(&tx.lines)?,
+            tx.created_at
+        ],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,151 @@
+//! The reference central API: catalog, payments through a gateway
+//! simulator, and sales, over JSON under `/v1/`.
+
+pub mod catalog;
+mod db;
+mod routes;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, oneshot};
+use tracing::info;
+
+use crate::domain::qris::Merchant;
+
+/// The demo catalog shipped with the binary, used when no file is given.
+pub const DEMO_CATALOG: &str = include_str!("../../../assets/catalog.csv");
+
+/// How a central is set up.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The database file; `None` keeps everything in memory.
+    pub db: Option<PathBuf>,
+    /// The catalog CSV to import at start; `None` imports the demo catalog.
+    pub catalog: Option<PathBuf>,
+    /// How long a shopper has to pay a QRIS code.
+    pub payment_ttl: Duration,
+    /// The merchant that dynamic QRIS codes pay.
+    pub merchant: Merchant,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            db: None,
+            catalog: None,
+            payment_ttl: Duration::from_secs(300),
+            merchant: demo_merchant(),
+        }
+    }
+}
+
+/// The merchant of the demo store.
+pub fn demo_merchant() -> Merchant {
+    Merchant {
+        acquirer_domain: "ID.CO.SWALAYAN.WWW".into(),
+        merchant_pan: "936000000000000017".into(),
+        merchant_id: "SWL000000000017".into(),
+        nmid: "ID1026000000017".into(),
+        criteria: "UMI".into(),
+        mcc: "5411".into(),
+        name: "Swalayan Demo Kemang".into(),
+        city: "JAKARTA SELATAN".into(),
+        postal_code: "12730".into(),
+    }
+}
+
+/// State shared by every request.
+pub(crate) struct AppState {
+    db: db::Db,
+    config: Config,
+    /// Woken on every payment change, so long-polling readers re-check.
+    payments_changed: Notify,
+}
+
+/// A central serving in the background; dropping it stops it.
+pub struct Running {
+    pub addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Running {
+    /// The base URL devices use, e.g. `http://127.0.0.1:41234`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting requests and waits for those in flight.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+
+    /// Serves until the process is stopped.
+    pub async fn wait(mut self) {
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Opens the database, imports the catalog, binds `addr` (port 0 picks a
+/// free port) and serves in a background task. Returns once it is ready.
+pub async fn start(config: Config, addr: SocketAddr) -> anyhow::Result<Running> {
+    let db = db::Db::open(config.db.as_deref())?;
+
+    let (text, source) = match &config.catalog {
+        Some(path) => (
+            tokio::fs::read_to_string(path)
+                .await
+                .with_context(|| format!("cannot read the catalog {}", path.display()))?,
+            path.display().to_string(),
+        ),
+        None => (DEMO_CATALOG.to_owned(), "demo catalog".to_owned()),
+    };
+    let rows = catalog::parse(&text, &source)?;
+    let report = db.run(move |conn| Ok(catalog::import(conn, &rows)?)).await?;
+    info!(
+        source,
+        products = report.total,
+        added = report.added,
+        changed = report.changed,
+        removed = report.removed,
+        "catalog imported"
+    );
+
+    let listener =
+        TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+    let addr = listener.local_addr()?;
+    let state = Arc::new(AppState { db, config, payments_changed: Notify::new() });
+    let app = routes::router(state);
+
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+            let _ = rx.await;
+        });
+        if let Err(e) = serve.await {
+            tracing::error!(error = %e, "central server stopped");
+        }
+    });
+    info!(%addr, "central ready");
+    Ok(Running { addr, shutdown: Some(tx), task: Some(task) })
+}

@@ -1,0 +1,275 @@
+//! The device side of a self-checkout, shared by the kiosk and the headless
+//! `swalayan checkout`: catalog sync, lookup, payment and recording the sale
+//! through the outbox.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Serialize;
+use tracing::{debug, info, warn};
+
+use crate::central::api::{NewTransaction, Payment, PaymentStatus, SaleLine, Transaction};
+use crate::central::client::{Client, ClientError};
+use crate::domain::cart::Cart;
+use crate::domain::{Product, Rupiah};
+use crate::store::{Store, StoreError};
+
+/// How many catalog changes one sync request asks for.
+const SYNC_PAGE: u32 = 500;
+
+/// The outbox kind of a completed sale.
+pub const SALE: &str = "sale";
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Central(#[from] ClientError),
+    #[error("the cart is empty")]
+    EmptyCart,
+    #[error("payment {id} is {status}, not paid")]
+    NotPaid { id: String, status: &'static str },
+    /// The central refused the sale for good; it is kept on the device for
+    /// staff, and the payment stays with the gateway.
+    #[error("the central refused the sale paid by {payment}: {why}")]
+    SaleRefused { payment: String, why: String },
+    #[error("the device database is busy in a task that failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+pub type Result<T> = std::result::Result<T, DeviceError>;
+
+/// What a catalog sync did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    pub pages: u32,
+    pub changes: usize,
+    pub products: u64,
+}
+
+/// A sale as the shopper's receipt shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Receipt {
+    /// The central's transaction id; `None` while the sale waits in the
+    /// outbox for the central to come back.
+    pub transaction_id: Option<String>,
+    pub lines: Vec<SaleLine>,
+    pub total: Rupiah,
+    pub payment: ReceiptPayment,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt_url: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReceiptPayment {
+    pub method: &'static str,
+    pub status: &'static str,
+    pub id: String,
+}
+
+/// The default place of the device's data: the user's data directory.
+pub fn default_data_dir() -> PathBuf {
+    directories::ProjectDirs::from("id", "swalayan", "swalayan")
+        .map(|d| d.data_dir().to_owned())
+        .unwrap_or_else(|| PathBuf::from(".swalayan"))
+}
+
+/// A device: its database and its central.
+#[derive(Clone)]
+pub struct Device {
+    /// A std mutex: every use is inside `spawn_blocking`, never across an
+    /// `.await`.
+    store: Arc<Mutex<Store>>,
+    client: Client,
+    device_id: String,
+}
+
+impl Device {
+    /// Opens the device database `device.db` in `data_dir`.
+    pub fn open(data_dir: &Path, client: Client) -> Result<Device> {
+        let store = Store::open(&data_dir.join("device.db"))?;
+        Device::with_store(store, client)
+    }
+
+    pub fn with_store(store: Store, client: Client) -> Result<Device> {
+        let device_id = store.device_id()?;
+        Ok(Device { store: Arc::new(Mutex::new(store)), client, device_id })
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn device_id(&self) -> &str {
+        &self.device_id
+    }
+
+    /// Runs `f` on the device database in the blocking pool.
+    pub async fn with_store_blocking<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> std::result::Result<T, StoreError> + Send + 'static,
+    {
+        let store = self.store.clone();
+        let out = tokio::task::spawn_blocking(move || {
+            let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut store)
+        })
+        .await??;
+        Ok(out)
+    }
+
+    /// Pulls every catalog change since the last sync into the cache.
+    pub async fn sync_catalog(&self) -> Result<SyncReport> {
+        let mut report = SyncReport::default();
+        let mut cursor = self.with_store_blocking(|s| s.catalog_cursor()).await?;
+        loop {
+            let page = self.client.catalog_page(cursor.as_deref(), SYNC_PAGE).await?;
+            report.pages += 1;
+            report.changes += page.products.len();
+            let more = page.more;
+            let next = page.cursor.clone();
+            self.with_store_blocking(move |s| s.apply_catalog_page(&page.products, &page.cursor))
+                .await?;
+            cursor = Some(next);
+            if !more {
+                break;
+            }
+        }
+        report.products = self.with_store_blocking(|s| s.product_count()).await?;
+        info!(
+            pages = report.pages,
+            changes = report.changes,
+            products = report.products,
+            "catalog synced"
+        );
+        Ok(report)
+    }
+
+    /// Looks a product up in the local cache only.
+    pub async fn lookup(&self, key: &str) -> Result<Option<Product>> {
+        let key = key.to_owned();
+        self.with_store_blocking(move |s| s.product(&key)).await
+    }
+
+    /// Creates the QRIS payment of `cart`. The same `idempotency_key`
+    /// returns the same payment, so a retry after a lost answer is safe.
+    pub async fn start_payment(&self, cart: &Cart, idempotency_key: &str) -> Result<Payment> {
+        if cart.is_empty() {
+            return Err(DeviceError::EmptyCart);
+        }
+        Ok(self.client.create_payment(cart.total(), idempotency_key).await?)
+    }
+
+    /// Records the sale of `cart` paid by `payment`: first into the outbox,
+    /// which survives a crash, then to the central if it answers.
+    pub async fn record_sale(&self, cart: &Cart, payment: &Payment) -> Result<Receipt> {
+        if payment.status != PaymentStatus::Paid {
+            return Err(DeviceError::NotPaid {
+                id: payment.id.clone(),
+                status: payment.status.as_str(),
+            });
+        }
+        let lines: Vec<SaleLine> = cart
+            .lines()
+            .iter()
+            .map(|l| SaleLine {
+                barcode: l.barcode.clone(),
+                name: l.name.clone(),
+                qty: l.qty,
+                unit_price: l.unit_price,
+                line_total: l.total(),
+            })
+            .collect();
+        // One payment settles one sale, so the payment id makes the key.
+        let sale = NewTransaction {
+            idempotency_key: format!("sale-{}", payment.id),
+            device_id: self.device_id.clone(),
+            payment_id: payment.id.clone(),
+            lines: lines.clone(),
+            total: cart.total(),
+        };
+        let key = sale.idempotency_key.clone();
+        let body = serde_json::to_value(&sale).expect("a sale always serialises");
+        self.with_store_blocking(move |s| s.outbox_push(SALE, &key, &body)).await?;
+        self.flush_outbox().await?;
+
+        let key = sale.idempotency_key.clone();
+        let (recorded, refused) = self
+            .with_store_blocking(move |s| {
+                Ok((s.outbox_response(&key)?, s.outbox_parked_reason(&key)?))
+            })
+            .await?;
+        if let Some(why) = refused {
+            return Err(DeviceError::SaleRefused { payment: payment.id.clone(), why });
+        }
+        let tx: Option<Transaction> = recorded.and_then(|v| serde_json::from_value(v).ok());
+        Ok(Receipt {
+            receipt_url: tx.as_ref().map(|t| self.client.receipt_url(&t.id)),
+            transaction_id: tx.map(|t| t.id),
+            lines,
+            total: cart.total(),
+            payment: ReceiptPayment { method: "qris", status: "paid", id: payment.id.clone() },
+        })
+    }
+
+    /// Sends queued events to the central, oldest first, until the queue is
+    /// empty or the central stops answering. Returns how many were sent.
+    pub async fn flush_outbox(&self) -> Result<usize> {
+        let mut sent = 0;
+        loop {
+            let batch = self.with_store_blocking(|s| s.outbox_pending(20)).await?;
+            if batch.is_empty() {
+                return Ok(sent);
+            }
+            for item in batch {
+                let result = match item.kind.as_str() {
+                    SALE => match serde_json::from_value::<NewTransaction>(item.body.clone()) {
+                        Ok(sale) => self.client.post_transaction(&sale).await.map(|t| {
+                            serde_json::to_value(t).expect("a transaction always serialises")
+                        }),
+                        Err(e) => {
+                            warn!(key = item.idempotency_key, error = %e, "unreadable outbox event kept");
+                            return Ok(sent);
+                        }
+                    },
+                    other => {
+                        warn!(kind = other, "unknown outbox event kind kept for a newer version");
+                        return Ok(sent);
+                    }
+                };
+                let key = item.idempotency_key.clone();
+                match result {
+                    Ok(answer) => {
+                        self.with_store_blocking(move |s| s.outbox_ack(&key, &answer)).await?;
+                        sent += 1;
+                    }
+                    Err(e) if e.is_retryable() => {
+                        // The central is down or overloaded: keep this event
+                        // and those behind it, in order, for the next try.
+                        let text = e.to_string();
+                        debug!(key, error = text, "outbox delivery failed");
+                        self.with_store_blocking(move |s| s.outbox_failed(&key, &text)).await?;
+                        return Ok(sent);
+                    }
+                    Err(e) => {
+                        let text = e.to_string();
+                        warn!(
+                            key,
+                            error = text,
+                            "central refused an outbox event; parked for staff"
+                        );
+                        self.with_store_blocking(move |s| s.outbox_park(&key, &text)).await?;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Waits for `payment` to be settled, up to `limit`.
+    pub async fn wait_payment(&self, payment: &Payment, limit: Duration) -> Result<Payment> {
+        Ok(self.client.wait_payment(&payment.id, limit).await?)
+    }
+}

@@ -1,0 +1,94 @@
+//! `swalayan checkout`: one whole self-checkout without a screen.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use tracing::{info, warn};
+
+use crate::central::api::PaymentStatus;
+use crate::central::client::Client;
+use crate::checkout::{Device, Receipt, default_data_dir};
+use crate::domain::cart::Cart;
+use crate::scan::decoder::decode_file;
+
+/// How the headless checkout pays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PayMode {
+    /// The central's gateway simulator marks the payment paid.
+    Simulated,
+}
+
+pub struct CheckoutOptions {
+    pub central: String,
+    pub scan: Vec<PathBuf>,
+    pub pay: PayMode,
+    pub data_dir: Option<PathBuf>,
+}
+
+/// How long the checkout waits for the central to record the sale before it
+/// leaves it in the outbox.
+const RECORD_PATIENCE: Duration = Duration::from_secs(10);
+
+/// Syncs, scans every photo, pays and records the sale.
+pub async fn run(opts: CheckoutOptions) -> anyhow::Result<Receipt> {
+    let client = Client::new(&opts.central)?;
+    let data_dir = opts.data_dir.clone().unwrap_or_else(default_data_dir);
+    let device = Device::open(&data_dir, client.clone())?;
+
+    // Sales a previous run could not deliver go first.
+    let replayed = device.flush_outbox().await.unwrap_or(0);
+    if replayed > 0 {
+        info!(replayed, "earlier sales delivered");
+    }
+    device.sync_catalog().await.context("catalog sync failed; no payment was created")?;
+
+    // Every photo must give a product before any payment exists.
+    let mut cart = Cart::new();
+    for path in &opts.scan {
+        let file = path.display();
+        let symbols = tokio::task::spawn_blocking({
+            let path = path.clone();
+            move || decode_file(&path)
+        })
+        .await??;
+        let Some(symbol) = symbols.first() else {
+            bail!("{file}: no barcode or QR code could be read; no payment was created");
+        };
+        let Some(key) = symbols.iter().find_map(|s| s.catalog_key()) else {
+            bail!(
+                "{file}: code {:?} ({}) is not a product barcode; no payment was created",
+                symbol.text,
+                symbol.format
+            );
+        };
+        let Some(product) = device.lookup(&key).await? else {
+            bail!("{file}: code {key} is not in the catalog; no payment was created");
+        };
+        cart.add(&product).with_context(|| format!("{file}: {key}"))?;
+    }
+
+    let key = format!("checkout-{}", uuid::Uuid::new_v4().simple());
+    let payment = device.start_payment(&cart, &key).await.context("cannot create the payment")?;
+    info!(payment = %payment.id, total = payment.amount.0, "payment created");
+    match opts.pay {
+        PayMode::Simulated => {
+            client.simulate_payment(&payment.id, PaymentStatus::Paid).await?;
+        }
+    }
+    let payment = device.wait_payment(&payment, Duration::from_secs(30)).await?;
+    if payment.status != PaymentStatus::Paid {
+        bail!("payment {} ended {}, nothing was charged", payment.id, payment.status.as_str());
+    }
+
+    let mut receipt = device.record_sale(&cart, &payment).await?;
+    let deadline = tokio::time::Instant::now() + RECORD_PATIENCE;
+    while receipt.transaction_id.is_none() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        receipt = device.record_sale(&cart, &payment).await?;
+    }
+    if receipt.transaction_id.is_none() {
+        warn!(payment = %payment.id, "central unreachable; the sale is kept in the outbox and sent on the next run");
+    }
+    Ok(receipt)
+}

@@ -1,0 +1,11 @@
+//! Pure retail rules: no I/O, no clock, no randomness that is not passed in.
+
+pub mod cart;
+pub mod gtin;
+pub mod money;
+pub mod product;
+pub mod qris;
+pub mod visit;
+
+pub use money::Rupiah;
+pub use product::Product;

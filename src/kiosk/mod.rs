@@ -1,0 +1,273 @@
+//! The kiosk runtime: the Slint window on the main thread, a worker that
+//! owns a Tokio runtime, and a command channel between the two.
+//!
+//! UI callbacks only send a [`Command`]; the worker steps the visit state
+//! machine, carries out its effects (catalog lookups in SQLite, calls to the
+//! central) and pushes the resulting [`view::View`] back with
+//! `upgrade_in_event_loop`.
+
+mod camera;
+pub mod qr;
+pub mod screenshot;
+pub mod view;
+mod worker;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use slint::ComponentHandle;
+use tokio::sync::mpsc;
+use tracing::{info, warn};
+
+use crate::central::client::Client;
+use crate::checkout::{Device, default_data_dir};
+use crate::domain::visit::Event;
+pub use worker::Command;
+
+/// The generated Slint code: the window and one adapter per screen.
+pub mod ui {
+    slint::include_modules!();
+}
+
+/// The language a visit starts in.
+pub const DEFAULT_LANGUAGE: &str = "id";
+
+/// How `swalayan kiosk` runs.
+#[derive(Clone, Debug)]
+pub struct KioskOptions {
+    /// The central API; `None` starts the reference central in-process on a
+    /// loopback port with the demo catalog.
+    pub central: Option<String>,
+    /// Where the device database lives; the user's data directory if `None`.
+    pub data_dir: Option<PathBuf>,
+    /// A camera to scan with (V4L2 index).
+    pub camera: Option<u32>,
+    /// A folder of images to scan, cycling, instead of a camera.
+    pub frames: Option<PathBuf>,
+    /// Shows the button that has the gateway simulator pay.
+    pub demo: bool,
+    /// A visit with no touch for this long returns to the welcome screen
+    /// (never while a payment is pending).
+    pub idle_timeout: Duration,
+}
+
+impl Default for KioskOptions {
+    fn default() -> KioskOptions {
+        KioskOptions {
+            central: None,
+            data_dir: None,
+            camera: None,
+            frames: None,
+            demo: true,
+            idle_timeout: Duration::from_secs(90),
+        }
+    }
+}
+
+/// Opens the kiosk window and runs until it is closed.
+pub fn run(opts: KioskOptions) -> anyhow::Result<()> {
+    let kiosk = Kiosk::start(opts)?;
+    kiosk.window().run().context("the kiosk window failed")?;
+    kiosk.stop();
+    Ok(())
+}
+
+/// A running kiosk: its window and its worker. Tests drive the window
+/// through Slint's testing backend; dropping the kiosk stops the worker.
+pub struct Kiosk {
+    window: ui::AppWindow,
+    commands: mpsc::UnboundedSender<Command>,
+    worker: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Kiosk {
+    /// Connects to the central (or starts one), opens the device database,
+    /// creates the window and starts the worker. The window is not shown;
+    /// [`run`] shows it.
+    ///
+    /// # Errors
+    ///
+    /// When the runtime, the in-process central, the device database or the
+    /// window cannot be set up.
+    pub fn start(opts: KioskOptions) -> anyhow::Result<Kiosk> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("kiosk-worker")
+            .enable_all()
+            .build()
+            .context("cannot start the kiosk's async runtime")?;
+
+        // Without --central the kiosk brings its own, as a demo does.
+        let (url, central) = match &opts.central {
+            Some(url) => (url.clone(), None),
+            None => {
+                let config = crate::central::server::Config::default();
+                let running = runtime
+                    .block_on(crate::central::server::start(config, ([127, 0, 0, 1], 0).into()))
+                    .context("cannot start the in-process central")?;
+                (running.url(), Some(running))
+            }
+        };
+        info!(central = url, in_process = central.is_some(), "kiosk starting");
+
+        let data_dir = opts.data_dir.clone().unwrap_or_else(default_data_dir);
+        std::fs::create_dir_all(&data_dir)
+            .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+        let client = Client::new(&url).context("bad central URL")?;
+        let device = Device::open(&data_dir, client).with_context(|| {
+            format!("cannot open the device database in {}", data_dir.display())
+        })?;
+
+        let window = ui::AppWindow::new().context("cannot create the kiosk window")?;
+        select_language(&window, DEFAULT_LANGUAGE);
+
+        let (commands, rx) = mpsc::unbounded_channel();
+        connect(&window, &commands);
+        let worker = worker::Worker::new(&opts, device, window.as_weak());
+        let thread = std::thread::Builder::new()
+            .name("kiosk".into())
+            .spawn(move || {
+                runtime.block_on(worker.run(rx));
+                // The in-process central stops with the worker.
+                drop(central);
+                runtime.shutdown_timeout(Duration::from_secs(2));
+            })
+            .context("cannot start the kiosk worker thread")?;
+        Ok(Kiosk { window, commands, worker: Some(thread) })
+    }
+
+    pub fn window(&self) -> &ui::AppWindow {
+        &self.window
+    }
+
+    /// A sender of commands, as the UI callbacks use it.
+    pub fn commands(&self) -> mpsc::UnboundedSender<Command> {
+        self.commands.clone()
+    }
+
+    /// Stops the worker and waits for it.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        let _ = self.commands.send(Command::Shutdown);
+        if let Some(thread) = self.worker.take()
+            && thread.join().is_err()
+        {
+            warn!("kiosk worker panicked");
+        }
+    }
+}
+
+impl Drop for Kiosk {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Switches the bundled translation and tells the screens.
+pub fn select_language(window: &ui::AppWindow, language: &str) {
+    if let Err(e) = slint::select_bundled_translation(language) {
+        warn!(language, error = %e, "translation not available");
+        return;
+    }
+    window.global::<ui::AppAdapter>().set_language(language.into());
+}
+
+/// Wires every UI callback to a command for the worker.
+fn connect(window: &ui::AppWindow, commands: &mpsc::UnboundedSender<Command>) {
+    let send = {
+        let commands = commands.clone();
+        move |event: Event| {
+            // The worker only stops when the window does; a failed send
+            // means it is gone and there is nobody left to tell.
+            let _ = commands.send(Command::Visit { event });
+        }
+    };
+
+    let app = window.global::<ui::AppAdapter>();
+    app.on_touched({
+        let send = send.clone();
+
+        move || send(Event::Touch)
+    });
+    app.on_select_language({
+        let (window, send) = (window.as_weak(), send.clone());
+
+        move |language| {
+            if let Some(window) = window.upgrade() {
+                select_language(&window, &language);
+            }
+            send(Event::Touch)
+        }
+    });
+
+    window.global::<ui::WelcomeAdapter>().on_start({
+        let send = send.clone();
+
+        move || send(Event::Start)
+    });
+
+    let scan = window.global::<ui::ScanAdapter>();
+    scan.on_keypad_digit({
+        let send = send.clone();
+
+        move |d| send(Event::KeypadDigit { digit: d.chars().next().unwrap_or(' ') })
+    });
+    scan.on_keypad_delete({
+        let send = send.clone();
+
+        move || send(Event::KeypadDelete)
+    });
+    scan.on_keypad_enter({
+        let send = send.clone();
+
+        move || send(Event::KeypadEnter)
+    });
+    scan.on_key_text({
+        let commands = commands.clone();
+
+        move |text| {
+            let _ = commands.send(Command::ScannerKey { text: text.into() });
+        }
+    });
+    scan.on_increment({
+        let send = send.clone();
+
+        move |barcode| send(Event::Increment { barcode: barcode.into() })
+    });
+    scan.on_decrement({
+        let send = send.clone();
+
+        move |barcode| send(Event::Decrement { barcode: barcode.into() })
+    });
+    scan.on_remove({
+        let send = send.clone();
+
+        move |barcode| send(Event::Remove { barcode: barcode.into() })
+    });
+    scan.on_pay({
+        let send = send.clone();
+
+        move || send(Event::Pay)
+    });
+
+    let pay = window.global::<ui::PaymentAdapter>();
+    pay.on_cancel({
+        let send = send.clone();
+
+        move || send(Event::Cancel)
+    });
+    pay.on_simulate_paid({
+        let send = send.clone();
+
+        move || send(Event::SimulatePaid)
+    });
+
+    window.global::<ui::DoneAdapter>().on_finish(move || send(Event::Finish));
+}
+
+#[cfg(test)]
+mod tests;

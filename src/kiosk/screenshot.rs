@@ -1,0 +1,166 @@
+//! Renders each kiosk screen to a PNG with Slint's software renderer, with
+//! no display: the README's screenshots (`tools/screenshots.sh`).
+//!
+//! The screens are filled the way the worker fills them: a [`Visit`] is
+//! stepped through a checkout of demo-catalog products and each
+//! [`View`] is applied to the real window.
+
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, anyhow};
+use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
+use slint::platform::{Platform, WindowAdapter};
+use slint::{ComponentHandle, PhysicalSize, PlatformError, Rgb8Pixel, SharedPixelBuffer};
+
+use super::view::{Qr, View};
+use super::{qr, select_language, ui};
+use crate::central::server::{DEMO_CATALOG, demo_merchant};
+use crate::domain::visit::{Event, Payment, Visit};
+use crate::domain::{Product, Rupiah, qris};
+use crate::scan::{FolderFrames, FrameSource};
+
+/// The kiosk's screen: 1280x800, landscape.
+const WIDTH: u32 = 1280;
+const HEIGHT: u32 = 800;
+
+/// The demo-catalog products in the scanning screenshot, in scan order.
+const SCANNED: [&str; 4] = ["8991508000406", "8991545000735", "8991508000406", "8991471000373"];
+
+/// A platform with one offscreen window.
+struct Offscreen {
+    window: Rc<MinimalSoftwareWindow>,
+}
+
+impl Platform for Offscreen {
+    fn create_window_adapter(&self) -> Result<Rc<dyn WindowAdapter>, PlatformError> {
+        Ok(self.window.clone())
+    }
+}
+
+/// Writes `welcome.png`, `scanning.png`, `payment.png` and `done.png` into
+/// `dir`, and returns their paths. The first image of the folder `frames`,
+/// if given, stands in for the camera picture.
+///
+/// Must run before any other Slint window is made in the process: it
+/// installs its own platform.
+///
+/// # Errors
+///
+/// When the platform is already set, a demo product is missing from the
+/// catalog, or a file cannot be written.
+pub fn screenshots(dir: &Path, frames: Option<&Path>) -> anyhow::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
+    slint::platform::set_platform(Box::new(Offscreen { window: window.clone() }))
+        .map_err(|e| anyhow!("cannot install the offscreen platform: {e}"))?;
+    let app = ui::AppWindow::new()?;
+    window.set_size(PhysicalSize::new(WIDTH, HEIGHT));
+    app.show()?;
+    select_language(&app, super::DEFAULT_LANGUAGE);
+
+    if let Some(folder) = frames {
+        let frame = FolderFrames::open(folder)?.next_frame()?;
+        let image = frame.rgb.context("the frame has no colour picture")?;
+        let pixels = SharedPixelBuffer::<Rgb8Pixel>::clone_from_slice(
+            image.as_raw(),
+            image.width(),
+            image.height(),
+        );
+        let scan = app.global::<ui::ScanAdapter>();
+        scan.set_has_camera(true);
+        scan.set_camera_frame(slint::Image::from_rgb8(pixels));
+    }
+
+    let products = demo_products()?;
+    let t0 = Instant::now();
+    let mut visit = Visit::new(Duration::from_secs(90), t0);
+    let mut written = vec![];
+    let mut shoot = |visit: &Visit, now: Instant, name: &str| -> anyhow::Result<()> {
+        View::of(visit, now, true, &mut draw).apply(&app);
+        let path = dir.join(format!("{name}.png"));
+        save(&window, &path)?;
+        written.push(path);
+        Ok(())
+    };
+
+    shoot(&visit, t0, "welcome")?;
+
+    visit.step(Event::Start, t0);
+    for code in SCANNED {
+        visit.step(Event::Scanned { code: code.into() }, t0);
+        let product = products.iter().find(|p| p.barcode == code).cloned();
+        visit
+            .step(Event::ProductFound { product: product.context("not in the demo catalog")? }, t0);
+    }
+    // An unknown code, to show the message area.
+    visit.step(Event::Scanned { code: "8991234567899".into() }, t0);
+    visit.step(Event::ProductNotFound { code: "8991234567899".into() }, t0);
+    for digit in "89915".chars() {
+        visit.step(Event::KeypadDigit { digit }, t0);
+    }
+    shoot(&visit, t0, "scanning")?;
+
+    visit.step(Event::Pay, t0);
+    let amount: Rupiah = match visit.state() {
+        crate::domain::visit::State::Paying { cart, .. } => cart.total(),
+        _ => unreachable!("a full cart can be paid"),
+    };
+    let payment = Payment {
+        id: "pay-demo".into(),
+        qris: qris::dynamic_payload(&demo_merchant(), amount, "SWL0001")?,
+        amount,
+        expires_at: t0 + Duration::from_secs(300),
+    };
+    visit.step(Event::PaymentCreated { payment }, t0);
+    // 46 seconds into the five minutes: 4:14 left.
+    shoot(&visit, t0 + Duration::from_secs(46), "payment")?;
+
+    visit.step(Event::PaymentPaid { id: "pay-demo".into() }, t0);
+    let transaction_id = "trx-7f3a9c2e-51d4-4b8e-9a61-0c2d5e8f4b17".to_owned();
+    visit.step(
+        Event::SaleRecorded {
+            url: Some(format!("http://127.0.0.1:8080/receipt/{transaction_id}")),
+            transaction_id: Some(transaction_id),
+        },
+        t0,
+    );
+    shoot(&visit, t0 + Duration::from_secs(3), "done")?;
+    Ok(written)
+}
+
+fn draw(payload: &str) -> Option<Qr> {
+    qr::render(payload, 540).ok().map(|pixels| Qr { payload: payload.to_owned(), pixels })
+}
+
+fn demo_products() -> anyhow::Result<Vec<Product>> {
+    let mut reader = csv::Reader::from_reader(DEMO_CATALOG.as_bytes());
+    let mut products = vec![];
+    for record in reader.records() {
+        let record = record?;
+        let field = |i: usize| record.get(i).unwrap_or_default().to_owned();
+        products.push(Product {
+            barcode: field(0),
+            name: field(1),
+            price: Rupiah(field(2).parse().context("demo catalog price")?),
+            category: Some(field(3)),
+        });
+    }
+    Ok(products)
+}
+
+/// Renders the window as it is now and writes it as a PNG.
+fn save(window: &MinimalSoftwareWindow, path: &Path) -> anyhow::Result<()> {
+    slint::platform::update_timers_and_animations();
+    let mut pixels = vec![Rgb8Pixel::default(); (WIDTH * HEIGHT) as usize];
+    window.request_redraw();
+    window.draw_if_needed(|renderer| {
+        renderer.render(&mut pixels, WIDTH as usize);
+    });
+    let bytes: Vec<u8> = pixels.iter().flat_map(|p| [p.r, p.g, p.b]).collect();
+    image::RgbImage::from_raw(WIDTH, HEIGHT, bytes)
+        .context("the frame has the window's size")?
+        .save(path)
+        .with_context(|| format!("cannot write {}", path.display()))
+}

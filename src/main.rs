@@ -1,0 +1,145 @@
+//! The `swalayan` command line: parse, set up logging, call the library.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use swalayan::cli;
+
+/// Self-service checkout for omnichannel retail: the kiosk and handheld
+/// application, and a reference central API.
+#[derive(Parser)]
+#[command(name = "swalayan", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Opens the kiosk (the default). Without --central it starts a
+    /// reference central in-process with the demo catalog.
+    Kiosk(KioskArgs),
+    /// Runs the reference central API server.
+    Central(CentralArgs),
+    /// Reads the barcodes and QR codes in image files and prints one JSON
+    /// line per file.
+    Decode {
+        /// Image files (PNG, JPEG, BMP).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Runs one whole self-checkout without a screen and prints the receipt
+    /// as JSON.
+    Checkout(CheckoutArgs),
+}
+
+#[derive(Args, Default)]
+struct KioskArgs {
+    /// The central API to use instead of the in-process reference central.
+    #[arg(long, value_name = "URL")]
+    central: Option<String>,
+    /// Where the device keeps its database (default: the user's data
+    /// directory).
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// The camera to read codes from (V4L2 index).
+    #[arg(long, value_name = "N", conflicts_with = "frames")]
+    camera: Option<u32>,
+    /// Reads frames from the images in a folder, cycling, instead of a
+    /// camera (demos and tests).
+    #[arg(long, value_name = "DIR")]
+    frames: Option<PathBuf>,
+    /// Seconds without a touch before a visit returns to the welcome screen.
+    #[arg(long, value_name = "SECONDS", default_value_t = 90)]
+    idle_timeout: u64,
+    /// Hides the demo button that simulates a payment (on by default only
+    /// with the in-process central).
+    #[arg(long)]
+    no_demo: bool,
+}
+
+#[derive(Args)]
+struct CentralArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// The central database (created if missing); in memory if omitted.
+    #[arg(long, value_name = "FILE")]
+    db: Option<PathBuf>,
+    /// The catalog CSV (header with barcode,name,price); the demo catalog
+    /// if omitted.
+    #[arg(long, value_name = "FILE")]
+    catalog: Option<PathBuf>,
+    /// Seconds a shopper has to pay a QRIS code.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    payment_ttl: u64,
+}
+
+#[derive(Args)]
+struct CheckoutArgs {
+    /// The central API, e.g. http://127.0.0.1:8080.
+    #[arg(long, value_name = "URL")]
+    central: String,
+    /// Photos of the products, one product per photo; the same photo twice
+    /// is a quantity of two.
+    #[arg(long, value_name = "FILE", num_args = 1.., required = true)]
+    scan: Vec<PathBuf>,
+    /// How to pay; `simulated` has the gateway simulator pay.
+    #[arg(long, value_enum)]
+    pay: cli::PayMode,
+    /// Where the device keeps its database (default: the user's data
+    /// directory).
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Kiosk(KioskArgs::default_args()));
+    let quiet = matches!(command, Command::Decode { .. } | Command::Checkout(_));
+    cli::init_logging(if quiet { "warn" } else { "info" });
+
+    let result = match command {
+        Command::Kiosk(a) => swalayan::kiosk::run(swalayan::kiosk::KioskOptions {
+            central: a.central,
+            data_dir: a.data_dir,
+            camera: a.camera,
+            frames: a.frames,
+            idle_timeout: Duration::from_secs(a.idle_timeout),
+            demo: !a.no_demo,
+        })
+        .map(|()| ExitCode::SUCCESS),
+        Command::Central(a) => cli::central(
+            swalayan::central::server::Config {
+                db: a.db,
+                catalog: a.catalog,
+                payment_ttl: Duration::from_secs(a.payment_ttl),
+                ..Default::default()
+            },
+            a.listen,
+        ),
+        Command::Decode { files } => cli::decode(&files),
+        Command::Checkout(a) => cli::checkout(cli::CheckoutOptions {
+            central: a.central,
+            scan: a.scan,
+            pay: a.pay,
+            data_dir: a.data_dir,
+        }),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("swalayan: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+impl KioskArgs {
+    fn default_args() -> KioskArgs {
+        KioskArgs { idle_timeout: 90, ..Default::default() }
+    }
+}

@@ -1,0 +1,219 @@
+//! The device database: catalog cache, outbox and the visit in progress.
+//!
+//! Blocking rusqlite; the kiosk calls it from Tokio's blocking pool, never
+//! from the UI thread.
+
+mod outbox;
+
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite_migration::{M, Migrations};
+
+use crate::central::api::CatalogEntry;
+use crate::domain::{Product, Rupiah};
+
+pub use outbox::OutboxItem;
+
+static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
+    Migrations::new(vec![M::up(include_str!("../../migrations/device/0001_init.sql"))])
+});
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create the data directory {path}")]
+    CreateDir { path: PathBuf, source: std::io::Error },
+    #[error("cannot open the device database {path}")]
+    Open { path: PathBuf, source: rusqlite::Error },
+    #[error(
+        "the device database {path} is damaged or not a swalayan database; \
+         move it aside to start with a fresh cache (unsent sales in it are then not replayed)"
+    )]
+    Corrupt { path: PathBuf, source: rusqlite::Error },
+    #[error("cannot bring the device database {path} up to date")]
+    Migrate { path: PathBuf, source: rusqlite_migration::Error },
+    #[error("device database query failed: {what}")]
+    Query { what: &'static str, source: rusqlite::Error },
+    #[error("device database holds bad JSON in {what}")]
+    Json { what: &'static str, source: serde_json::Error },
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// The open device database.
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and applies the
+    /// migrations it lacks.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|source| StoreError::CreateDir { path: dir.to_owned(), source })?;
+        }
+        let conn = Connection::open(path)
+            .map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
+        Store::init(conn, path)
+    }
+
+    pub fn open_in_memory() -> Result<Store> {
+        let conn = Connection::open_in_memory()
+            .map_err(|source| StoreError::Open { path: ":memory:".into(), source })?;
+        Store::init(conn, Path::new(":memory:"))
+    }
+
+    fn init(mut conn: Connection, path: &Path) -> Result<Store> {
+        let corrupt = |source| StoreError::Corrupt { path: path.to_owned(), source };
+        // WAL lets the outbox replay read while a scan writes. FULL syncs
+        // every commit, so a sale in the outbox survives a power cut, not
+        // only a killed process; the writes are few, so the cost is small.
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(corrupt)?;
+        conn.pragma_update(None, "synchronous", "FULL").map_err(corrupt)?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(corrupt)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(corrupt)?;
+        let check: String =
+            conn.query_row("PRAGMA quick_check", [], |r| r.get(0)).map_err(corrupt)?;
+        if check != "ok" {
+            return Err(corrupt(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
+                Some(check),
+            )));
+        }
+        MIGRATIONS
+            .to_latest(&mut conn)
+            .map_err(|source| StoreError::Migrate { path: path.to_owned(), source })?;
+        Ok(Store { conn })
+    }
+
+    /// Looks a product up by its catalog key (see `scan::Symbol::catalog_key`).
+    pub fn product(&self, barcode: &str) -> Result<Option<Product>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT barcode, name, price, category FROM product WHERE barcode = ?1")
+            .map_err(query("product lookup"))?;
+        stmt.query_row([barcode], |r| {
+            Ok(Product {
+                barcode: r.get(0)?,
+                name: r.get(1)?,
+                price: Rupiah(r.get(2)?),
+                category: r.get(3)?,
+            })
+        })
+        .optional()
+        .map_err(query("product lookup"))
+    }
+
+    pub fn product_count(&self) -> Result<u64> {
+        self.conn
+            .query_row("SELECT count(*) FROM product", [], |r| r.get(0))
+            .map_err(query("product count"))
+    }
+
+    /// Applies one page of catalog changes and moves the cursor past it, in
+    /// one transaction: a sync cut off halfway resumes from the last page.
+    pub fn apply_catalog_page(&mut self, entries: &[CatalogEntry], cursor: &str) -> Result<()> {
+        let tx = self.conn.transaction().map_err(query("catalog page"))?;
+        {
+            let mut upsert = tx
+                .prepare_cached(
+                    "INSERT INTO product (barcode, name, price, category) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (barcode) DO UPDATE SET
+                        name = excluded.name, price = excluded.price, category = excluded.category",
+                )
+                .map_err(query("catalog upsert"))?;
+            let mut delete = tx
+                .prepare_cached("DELETE FROM product WHERE barcode = ?1")
+                .map_err(query("catalog delete"))?;
+            for e in entries {
+                if e.deleted {
+                    delete.execute([&e.barcode]).map_err(query("catalog delete"))?;
+                } else {
+                    upsert
+                        .execute(params![e.barcode, e.name, e.price.0, e.category])
+                        .map_err(query("catalog upsert"))?;
+                }
+            }
+        }
+        set_setting(&tx, "catalog_cursor", cursor)?;
+        tx.commit().map_err(query("catalog page"))
+    }
+
+    /// Where the next catalog sync starts; `None` before the first one.
+    pub fn catalog_cursor(&self) -> Result<Option<String>> {
+        self.setting("catalog_cursor")
+    }
+
+    /// This device's id, made once and kept.
+    pub fn device_id(&self) -> Result<String> {
+        if let Some(id) = self.setting("device_id")? {
+            return Ok(id);
+        }
+        let id = format!("dev-{}", uuid::Uuid::new_v4().simple());
+        set_setting(&self.conn, "device_id", &id)?;
+        Ok(id)
+    }
+
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        self.conn
+            .query_row("SELECT value FROM setting WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .map_err(query("setting"))
+    }
+
+    /// Keeps the state of the visit in progress, so a restart resumes it.
+    pub fn save_visit(&self, state: &serde_json::Value) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO open_visit (id, state, updated_at) VALUES (1, ?1, ?2)
+                 ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+                params![state.to_string(), now()],
+            )
+            .map_err(query("save visit"))?;
+        Ok(())
+    }
+
+    pub fn load_visit(&self) -> Result<Option<serde_json::Value>> {
+        let text: Option<String> = self
+            .conn
+            .query_row("SELECT state FROM open_visit WHERE id = 1", [], |r| r.get(0))
+            .optional()
+            .map_err(query("load visit"))?;
+        text.map(|t| serde_json::from_str(&t))
+            .transpose()
+            .map_err(|source| StoreError::Json { what: "open visit", source })
+    }
+
+    /// Forgets the visit: the shopper's cart leaves the device.
+    pub fn clear_visit(&self) -> Result<()> {
+        self.conn.execute("DELETE FROM open_visit", []).map_err(query("clear visit"))?;
+        Ok(())
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+fn set_setting(conn: &Connection, key: &str, value: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO setting (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )
+    .map_err(query("set setting"))?;
+    Ok(())
+}
+
+fn query(what: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
+    move |source| StoreError::Query { what, source }
+}
+
+pub(crate) fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+#[cfg(test)]
+mod tests;

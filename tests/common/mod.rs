@@ -1,0 +1,34 @@
+//! Helpers shared by the end-to-end tests: a real central on port 0.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use swalayan::central::server::{self, Config, Running};
+
+/// The shared sample photos, beside the repository.
+pub fn samples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/samples/barcodes")
+}
+
+/// Starts a central on 127.0.0.1, port 0, with `catalog` (CSV text) or the
+/// demo catalog.
+pub async fn start_central(catalog: Option<&str>, dir: &Path) -> Running {
+    start_central_with(catalog, dir, Duration::from_secs(300)).await
+}
+
+pub async fn start_central_with(catalog: Option<&str>, dir: &Path, ttl: Duration) -> Running {
+    let catalog = catalog.map(|text| {
+        let path = dir.join("catalog.csv");
+        std::fs::write(&path, text).unwrap();
+        path
+    });
+    let config = Config {
+        db: Some(dir.join("central.db")),
+        catalog,
+        payment_ttl: ttl,
+        ..Default::default()
+    };
+    server::start(config, "127.0.0.1:0".parse().unwrap()).await.expect("central starts")
+}

@@ -1,0 +1,70 @@
+//! Nothing lost, nothing twice: a sale paid while the central goes away.
+
+mod common;
+
+use std::time::Duration;
+
+use swalayan::central::api::PaymentStatus;
+use swalayan::central::client::Client;
+use swalayan::checkout::Device;
+use swalayan::domain::cart::Cart;
+
+const CATALOG: &str = "barcode,name,price\n8991101000070,MamyPoko Pants M 34,89000\n";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sale_paid_while_central_is_down_is_delivered_once_on_replay() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("device");
+
+    // Sync, scan, and pay while the central is up.
+    let central = common::start_central(Some(CATALOG), dir.path()).await;
+    let device = Device::open(&data, Client::new(&central.url()).unwrap()).unwrap();
+    device.sync_catalog().await.unwrap();
+    let product = device.lookup("8991101000070").await.unwrap().unwrap();
+    let mut cart = Cart::new();
+    cart.add(&product).unwrap();
+    cart.add(&product).unwrap();
+    let payment = device.start_payment(&cart, "visit-1").await.unwrap();
+    device.client().simulate_payment(&payment.id, PaymentStatus::Paid).await.unwrap();
+    let payment = device.wait_payment(&payment, Duration::from_secs(5)).await.unwrap();
+    let url = central.url();
+
+    // The central goes down before the sale is recorded.
+    central.stop().await;
+    let receipt = device.record_sale(&cart, &payment).await.unwrap();
+    assert_eq!(receipt.transaction_id, None);
+    assert_eq!(receipt.total.0, 178_000);
+    drop(device);
+
+    // The device restarts; the central is back on the same database.
+    let central = common::start_central(Some(CATALOG), dir.path()).await;
+    assert_ne!(central.url(), url, "a new port: the device must not rely on the old one");
+    let device = Device::open(&data, Client::new(&central.url()).unwrap()).unwrap();
+    assert_eq!(device.flush_outbox().await.unwrap(), 1);
+    assert_eq!(device.flush_outbox().await.unwrap(), 0);
+
+    // Recording again (a retry after a crash) finds the same transaction.
+    let again = device.record_sale(&cart, &payment).await.unwrap();
+    let id = again.transaction_id.expect("recorded after replay");
+    let tx = device.client().transaction(&id).await.unwrap();
+    assert_eq!(tx.total.0, 178_000);
+    assert_eq!(tx.payment_id, payment.id);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn offline_device_still_prices_from_its_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("device");
+    let central = common::start_central(Some(CATALOG), dir.path()).await;
+    let device = Device::open(&data, Client::new(&central.url()).unwrap()).unwrap();
+    device.sync_catalog().await.unwrap();
+    central.stop().await;
+
+    assert!(device.sync_catalog().await.is_err());
+    let product = device.lookup("8991101000070").await.unwrap().expect("cached");
+    assert_eq!(product.price.0, 89_000);
+    let mut cart = Cart::new();
+    cart.add(&product).unwrap();
+    let err = device.start_payment(&cart, "visit-2").await.unwrap_err();
+    assert!(err.to_string().contains("unreachable"), "{err}");
+}
