@@ -35,6 +35,13 @@ async fn health_and_demo_catalog_of_at_least_200_indonesian_products() {
     let central = common::start_central(None, dir.path()).await;
     let client = Client::new(&central.url()).unwrap();
     client.health().await.unwrap();
+    let doc: serde_json::Value = reqwest::get(format!("{}/v1/openapi.json", central.url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["paths"]["/v1/payments"]["post"].is_object());
 
     let mut all = Vec::new();
     let mut cursor: Option<String> = None;

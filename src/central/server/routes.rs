@@ -26,6 +26,7 @@ const MAX_WAIT: Duration = Duration::from_secs(60);
 pub(super) fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/v1/health", get(health))
+        .route("/v1/openapi.json", get(openapi))
         .route("/v1/catalog", get(catalog))
         .route("/v1/payments", post(create_payment))
         .route("/v1/payments/{id}", get(get_payment))
@@ -77,6 +78,11 @@ fn new_id(prefix: &str) -> String {
 
 async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({"status": "ok"}))
+}
+
+/// The API description, kept beside the code in `assets/openapi.json`.
+async fn openapi() -> impl IntoResponse {
+    ([("content-type", "application/json")], include_str!("../../../assets/openapi.json"))
 }
 
 #[derive(Deserialize)]
