@@ -29,6 +29,12 @@ pub enum DeviceError {
     Central(#[from] ClientError),
     #[error("the cart is empty")]
     EmptyCart,
+    #[error(
+        "the total {total} is above {}, the most one QRIS payment may be; \
+         please pay part of the items at a cashier",
+        Rupiah::QRIS_MAX
+    )]
+    OverQrisLimit { total: Rupiah },
     #[error("payment {id} is {status}, not paid")]
     NotPaid { id: String, status: &'static str },
     /// The central refused the sale for good; it is kept on the device for
@@ -160,7 +166,82 @@ impl Device {
         if cart.is_empty() {
             return Err(DeviceError::EmptyCart);
         }
-        Ok(self.client.create_payment(cart.total(), idempotency_key).await?)
+        if cart.total() > Rupiah::QRIS_MAX {
+            return Err(DeviceError::OverQrisLimit { total: cart.total() });
+        }
+        // Written before the central is asked: if the answer is lost, the
+        // payment may exist all the same, and `reconcile` finds it.
+        let key = idempotency_key.to_owned();
+        let body = serde_json::to_value(cart).expect("a cart always serialises");
+        self.with_store_blocking(move |s| s.open_payment(&key, &body)).await?;
+        let payment = match self.client.create_payment(cart.total(), idempotency_key).await {
+            Ok(p) => p,
+            Err(e) => {
+                if !e.is_retryable() {
+                    // Refused outright: no payment exists under this key.
+                    let key = idempotency_key.to_owned();
+                    self.with_store_blocking(move |s| s.close_payment(&key)).await?;
+                }
+                return Err(e.into());
+            }
+        };
+        let (key, id) = (idempotency_key.to_owned(), payment.id.clone());
+        self.with_store_blocking(move |s| s.open_payment_created(&key, &id)).await?;
+        Ok(payment)
+    }
+
+    /// Forgets a payment that ended unpaid (expired or cancelled).
+    pub async fn payment_ended(&self, payment_id: &str) -> Result<()> {
+        let id = payment_id.to_owned();
+        self.with_store_blocking(move |s| s.close_payment(&id)).await
+    }
+
+    /// Settles every payment a previous run left open: a paid one gets its
+    /// sale recorded, a pending one is cancelled (the shopper who made it
+    /// is gone), an ended one is forgotten. Returns the receipts of the
+    /// sales it recorded. Payments the central cannot tell about now stay
+    /// open for the next call.
+    pub async fn reconcile(&self) -> Result<Vec<Receipt>> {
+        let open = self.with_store_blocking(|s| s.open_payments()).await?;
+        let mut receipts = Vec::new();
+        for (key, cart, _) in open {
+            let cart: Cart = match serde_json::from_value(cart) {
+                Ok(c) => c,
+                Err(e) => {
+                    warn!(key, error = %e, "unreadable open payment dropped");
+                    self.with_store_blocking(move |s| s.close_payment(&key)).await?;
+                    continue;
+                }
+            };
+            // The same key and amount give back the payment this device
+            // made, if the central ever received the request.
+            let payment = match self.client.create_payment(cart.total(), &key).await {
+                Ok(p) => p,
+                Err(e) if e.is_retryable() => return Ok(receipts),
+                Err(e) => {
+                    warn!(key, error = %e, "open payment refused by the central; dropped");
+                    self.with_store_blocking(move |s| s.close_payment(&key)).await?;
+                    continue;
+                }
+            };
+            let payment = match payment.status {
+                PaymentStatus::Pending => match self.client.cancel_payment(&payment.id).await {
+                    Ok(p) => p,
+                    // Paid between the two calls: read it again.
+                    Err(e) if !e.is_retryable() => self.client.payment(&payment.id).await?,
+                    Err(_) => return Ok(receipts),
+                },
+                _ => payment,
+            };
+            if payment.status == PaymentStatus::Paid {
+                info!(payment = %payment.id, "paid payment of an interrupted visit recorded");
+                receipts.push(self.record_sale(&cart, &payment).await?);
+            } else {
+                info!(payment = %payment.id, status = payment.status.as_str(), "open payment closed");
+                self.with_store_blocking(move |s| s.close_payment(&key)).await?;
+            }
+        }
+        Ok(receipts)
     }
 
     /// Records the sale of `cart` paid by `payment`: first into the outbox,
@@ -193,7 +274,16 @@ impl Device {
         };
         let key = sale.idempotency_key.clone();
         let body = serde_json::to_value(&sale).expect("a sale always serialises");
-        self.with_store_blocking(move |s| s.outbox_push(SALE, &key, &body)).await?;
+        let paid = payment.id.clone();
+        // One transaction: the sale enters the outbox as the open payment
+        // leaves, so a crash between the two cannot lose or double it.
+        self.with_store_blocking(move |s| {
+            s.in_transaction(|s| {
+                s.outbox_push(SALE, &key, &body)?;
+                s.close_payment(&paid)
+            })
+        })
+        .await?;
         self.flush_outbox().await?;
 
         let key = sale.idempotency_key.clone();
@@ -225,22 +315,27 @@ impl Device {
                 return Ok(sent);
             }
             for item in batch {
-                let result = match item.kind.as_str() {
-                    SALE => match serde_json::from_value::<NewTransaction>(item.body.clone()) {
-                        Ok(sale) => self.client.post_transaction(&sale).await.map(|t| {
-                            serde_json::to_value(t).expect("a transaction always serialises")
-                        }),
-                        Err(e) => {
-                            warn!(key = item.idempotency_key, error = %e, "unreadable outbox event kept");
-                            return Ok(sent);
-                        }
-                    },
-                    other => {
-                        warn!(kind = other, "unknown outbox event kind kept for a newer version");
-                        return Ok(sent);
+                let key = item.idempotency_key.clone();
+                let sale = match item.kind.as_str() {
+                    SALE => serde_json::from_value::<NewTransaction>(item.body.clone())
+                        .map_err(|e| format!("unreadable sale: {e}")),
+                    other => Err(format!("unknown event kind {other:?} (from another version?)")),
+                };
+                let sale = match sale {
+                    Ok(sale) => sale,
+                    Err(why) => {
+                        // This version cannot send it; parking it lets the
+                        // sales behind it go, and keeps it for staff.
+                        warn!(key, why, "outbox event parked");
+                        self.with_store_blocking(move |s| s.outbox_park(&key, &why)).await?;
+                        continue;
                     }
                 };
-                let key = item.idempotency_key.clone();
+                let result = self
+                    .client
+                    .post_transaction(&sale)
+                    .await
+                    .map(|t| serde_json::to_value(t).expect("a transaction always serialises"));
                 match result {
                     Ok(answer) => {
                         self.with_store_blocking(move |s| s.outbox_ack(&key, &answer)).await?;

@@ -226,3 +226,25 @@ async fn malformed_requests_get_a_clear_400() {
     let resp = http.get(format!("{}/v1/catalog?since=abc", central.url())).send().await.unwrap();
     assert_eq!(resp.status(), 400);
 }
+
+#[tokio::test]
+async fn amounts_above_the_qris_limit_and_nan_waits_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let central = common::start_central(Some(CATALOG), dir.path()).await;
+    let client = Client::new(&central.url()).unwrap();
+    let err = client.create_payment(Rupiah(10_000_001), "too-big").await.unwrap_err();
+    assert!(err.to_string().contains("above Rp 10.000.000"), "{err}");
+    let p = client.create_payment(Rupiah(10_000_000), "at-limit").await.unwrap();
+    let resp =
+        reqwest::get(format!("{}/v1/payments/{}?wait=NaN", central.url(), p.id)).await.unwrap();
+    assert_eq!(resp.status(), 400);
+}
+
+#[tokio::test]
+async fn a_payment_lifetime_outside_reason_is_refused_at_start() {
+    for ttl in [Duration::ZERO, Duration::from_secs(99_999_999_999)] {
+        let config = swalayan::central::server::Config { payment_ttl: ttl, ..Default::default() };
+        let err = swalayan::central::server::start(config, "127.0.0.1:0".parse().unwrap()).await;
+        assert!(err.is_err(), "ttl {ttl:?} must be refused");
+    }
+}

@@ -68,3 +68,67 @@ async fn offline_device_still_prices_from_its_cache() {
     let err = device.start_payment(&cart, "visit-2").await.unwrap_err();
     assert!(err.to_string().contains("unreachable"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn paid_payment_of_a_crashed_visit_is_recorded_once_on_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("device");
+    let central = common::start_central(Some(CATALOG), dir.path()).await;
+
+    // The device creates a payment, the shopper pays, and the device dies
+    // before it hears of it: no sale recorded, nothing in the outbox.
+    let device = Device::open(&data, Client::new(&central.url()).unwrap()).unwrap();
+    device.sync_catalog().await.unwrap();
+    let product = device.lookup("8991101000070").await.unwrap().unwrap();
+    let mut cart = Cart::new();
+    cart.add(&product).unwrap();
+    let payment = device.start_payment(&cart, "visit-crash").await.unwrap();
+    device.client().simulate_payment(&payment.id, PaymentStatus::Paid).await.unwrap();
+    drop(device);
+
+    // On restart the device settles what it left open.
+    let device = Device::open(&data, Client::new(&central.url()).unwrap()).unwrap();
+    let receipts = device.reconcile().await.unwrap();
+    assert_eq!(receipts.len(), 1);
+    let id = receipts[0].transaction_id.clone().expect("recorded");
+    let tx = device.client().transaction(&id).await.unwrap();
+    assert_eq!((tx.payment_id.as_str(), tx.total.0), (payment.id.as_str(), 89_000));
+    assert!(device.reconcile().await.unwrap().is_empty(), "settled once only");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pending_payment_of_a_crashed_visit_is_cancelled_on_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("device");
+    let central = common::start_central(Some(CATALOG), dir.path()).await;
+    let device = Device::open(&data, Client::new(&central.url()).unwrap()).unwrap();
+    device.sync_catalog().await.unwrap();
+    let product = device.lookup("8991101000070").await.unwrap().unwrap();
+    let mut cart = Cart::new();
+    cart.add(&product).unwrap();
+    let payment = device.start_payment(&cart, "visit-left").await.unwrap();
+    drop(device);
+
+    let device = Device::open(&data, Client::new(&central.url()).unwrap()).unwrap();
+    assert!(device.reconcile().await.unwrap().is_empty());
+    let seen = device.client().payment(&payment.id).await.unwrap();
+    assert_eq!(seen.status, PaymentStatus::Cancelled, "no QR may stay payable for a gone cart");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cart_above_the_qris_limit_is_refused_before_any_payment() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("device");
+    let catalog = "barcode,name,price\n8991101000070,Emas Batangan 10 g,9000000\n";
+    let central = common::start_central(Some(catalog), dir.path()).await;
+    let device = Device::open(&data, Client::new(&central.url()).unwrap()).unwrap();
+    device.sync_catalog().await.unwrap();
+    let product = device.lookup("8991101000070").await.unwrap().unwrap();
+    let mut cart = Cart::new();
+    cart.add(&product).unwrap();
+    cart.add(&product).unwrap();
+    // 2 x 9.000.000 = 18.000.000, above the Rp 10.000.000 limit.
+    let err = device.start_payment(&cart, "visit-big").await.unwrap_err();
+    assert!(err.to_string().contains("Rp 18.000.000 is above Rp 10.000.000"), "{err}");
+    assert!(device.reconcile().await.unwrap().is_empty());
+}

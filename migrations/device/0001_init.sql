@@ -34,6 +34,17 @@ CREATE TABLE outbox (
 
 CREATE INDEX outbox_pending ON outbox (id) WHERE acked_at IS NULL AND parked_at IS NULL;
 
+-- Payments this device asked for and has not yet seen to an end. A row is
+-- written before the central is asked, so that after a crash, a lost answer
+-- or a cut network the device can find out whether the shopper paid and
+-- record the sale, or cancel the payment.
+CREATE TABLE open_payment (
+    idempotency_key TEXT PRIMARY KEY NOT NULL,
+    cart            TEXT NOT NULL,
+    payment_id      TEXT,
+    created_at      TEXT NOT NULL
+) WITHOUT ROWID;
+
 -- The one visit in progress, so that a crash or power cut resumes it.
 CREATE TABLE open_visit (
     id         INTEGER PRIMARY KEY CHECK (id = 1),

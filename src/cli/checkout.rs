@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use tracing::{info, warn};
 
-use crate::central::api::PaymentStatus;
+use crate::central::api::{Payment, PaymentStatus};
 use crate::central::client::Client;
 use crate::checkout::{Device, Receipt, default_data_dir};
 use crate::domain::cart::Cart;
@@ -30,13 +30,63 @@ pub struct CheckoutOptions {
 /// leaves it in the outbox.
 const RECORD_PATIENCE: Duration = Duration::from_secs(10);
 
+/// Asks the gateway simulator to pay, retrying a lost answer: settling a
+/// payment as paid twice is the same as once.
+async fn simulate_paid(client: &Client, id: &str) {
+    for attempt in 1..=5 {
+        match client.simulate_payment(id, PaymentStatus::Paid).await {
+            Ok(_) => return,
+            Err(e) => {
+                warn!(payment = id, attempt, error = %e, "payment simulation failed");
+                if !e.is_retryable() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(300 * attempt)).await;
+            }
+        }
+    }
+}
+
+/// Waits until the payment is settled. Through a cut network it keeps
+/// asking until the payment's expiry has passed; then it gives up and leaves
+/// the payment open, for the next run to settle.
+async fn wait_settled(device: &Device, payment: &Payment) -> anyhow::Result<Payment> {
+    let give_up = tokio::time::Instant::now()
+        + Duration::from_secs(payment.expires_in.max(0) as u64)
+        + Duration::from_secs(10);
+    loop {
+        match device.wait_payment(payment, Duration::from_secs(20)).await {
+            Ok(p) if p.status.is_final() => return Ok(p),
+            Ok(_) => {}
+            Err(e) if tokio::time::Instant::now() >= give_up => {
+                return Err(anyhow::Error::new(e).context(format!(
+                    "payment {} may have been paid; the next run on this data directory settles it",
+                    payment.id
+                )));
+            }
+            Err(e) => {
+                warn!(payment = %payment.id, error = %e, "payment status unavailable; asking again");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+    }
+}
+
 /// Syncs, scans every photo, pays and records the sale.
 pub async fn run(opts: CheckoutOptions) -> anyhow::Result<Receipt> {
     let client = Client::new(&opts.central)?;
     let data_dir = opts.data_dir.clone().unwrap_or_else(default_data_dir);
     let device = Device::open(&data_dir, client.clone())?;
 
-    // Sales a previous run could not deliver go first.
+    // What a previous run left unfinished goes first: payments it did not
+    // see to an end, then sales it could not deliver.
+    match device.reconcile().await {
+        Ok(receipts) if !receipts.is_empty() => {
+            info!(count = receipts.len(), "interrupted paid checkouts recorded")
+        }
+        Ok(_) => {}
+        Err(e) => warn!(error = %e, "open payments of an earlier run not settled yet"),
+    }
     let replayed = device.flush_outbox().await.unwrap_or(0);
     if replayed > 0 {
         info!(replayed, "earlier sales delivered");
@@ -72,12 +122,11 @@ pub async fn run(opts: CheckoutOptions) -> anyhow::Result<Receipt> {
     let payment = device.start_payment(&cart, &key).await.context("cannot create the payment")?;
     info!(payment = %payment.id, total = payment.amount.0, "payment created");
     match opts.pay {
-        PayMode::Simulated => {
-            client.simulate_payment(&payment.id, PaymentStatus::Paid).await?;
-        }
+        PayMode::Simulated => simulate_paid(&client, &payment.id).await,
     }
-    let payment = device.wait_payment(&payment, Duration::from_secs(30)).await?;
+    let payment = wait_settled(&device, &payment).await?;
     if payment.status != PaymentStatus::Paid {
+        device.payment_ended(&payment.id).await?;
         bail!("payment {} ended {}, nothing was charged", payment.id, payment.status.as_str());
     }
 

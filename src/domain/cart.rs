@@ -19,9 +19,10 @@ pub struct Line {
 }
 
 impl Line {
+    /// The line's total. Saturates rather than wraps: an absurd price gives
+    /// an absurd total that the payment limit refuses, never a small one.
     pub fn total(&self) -> Rupiah {
-        // Bounded by MAX_QTY and catalog prices, so this cannot overflow i64.
-        Rupiah(self.unit_price.0 * i64::from(self.qty))
+        Rupiah(self.unit_price.0.saturating_mul(i64::from(self.qty)))
     }
 }
 
@@ -108,8 +109,9 @@ impl Cart {
         self.lines.iter().map(|l| l.qty).sum()
     }
 
+    /// The cart's total; saturates like [`Line::total`].
     pub fn total(&self) -> Rupiah {
-        Rupiah(self.lines.iter().map(|l| l.total().0).sum())
+        Rupiah(self.lines.iter().fold(0i64, |sum, l| sum.saturating_add(l.total().0)))
     }
 
     pub fn clear(&mut self) {
@@ -161,6 +163,19 @@ mod tests {
         cart.decrement("1").unwrap();
         assert!(cart.is_empty());
         assert_eq!(cart.decrement("1"), Err(CartError::NotInCart { barcode: "1".into() }));
+    }
+
+    #[test]
+    fn absurd_prices_saturate_instead_of_wrapping() {
+        // 3 x 6148914691236517539 wraps to 1001 in i64; the cart must not.
+        let mut cart = Cart::new();
+        let p = product("1", 6_148_914_691_236_517_539);
+        for _ in 0..3 {
+            cart.add(&p).unwrap();
+        }
+        assert_eq!(cart.total(), Rupiah(i64::MAX));
+        cart.add(&product("2", i64::MAX)).unwrap();
+        assert_eq!(cart.total(), Rupiah(i64::MAX));
     }
 
     #[test]

@@ -17,6 +17,10 @@ pub struct Rupiah(pub i64);
 impl Rupiah {
     pub const ZERO: Rupiah = Rupiah(0);
 
+    /// The most one QRIS payment may be: Rp 10.000.000, Bank Indonesia's
+    /// limit per transaction.
+    pub const QRIS_MAX: Rupiah = Rupiah(10_000_000);
+
     /// Returns `self * qty`, or `None` on overflow.
     pub fn times(self, qty: u32) -> Option<Rupiah> {
         self.0.checked_mul(i64::from(qty)).map(Rupiah)

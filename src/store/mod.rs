@@ -192,6 +192,77 @@ impl Store {
         Ok(())
     }
 
+    /// Runs `f` in one SQLite transaction: all of its writes or none.
+    pub fn in_transaction<T>(&mut self, f: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
+        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(query("begin"))?;
+        match f(self) {
+            Ok(v) => {
+                self.conn.execute_batch("COMMIT").map_err(query("commit"))?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
+    /// Notes a payment about to be asked for, with the cart it pays.
+    pub fn open_payment(&self, key: &str, cart: &serde_json::Value) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO open_payment (idempotency_key, cart, created_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (idempotency_key) DO UPDATE SET cart = excluded.cart",
+                params![key, cart.to_string(), now()],
+            )
+            .map_err(query("open payment"))?;
+        Ok(())
+    }
+
+    /// Notes the central's id of an open payment.
+    pub fn open_payment_created(&self, key: &str, payment_id: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE open_payment SET payment_id = ?2 WHERE idempotency_key = ?1",
+                params![key, payment_id],
+            )
+            .map_err(query("open payment"))?;
+        Ok(())
+    }
+
+    /// Forgets an open payment, by its key or by the central's id.
+    pub fn close_payment(&self, key_or_id: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "DELETE FROM open_payment WHERE idempotency_key = ?1 OR payment_id = ?1",
+                [key_or_id],
+            )
+            .map_err(query("close payment"))?;
+        Ok(())
+    }
+
+    /// Every open payment as (key, cart, payment id), oldest first.
+    pub fn open_payments(&self) -> Result<Vec<(String, serde_json::Value, Option<String>)>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT idempotency_key, cart, payment_id FROM open_payment ORDER BY created_at",
+            )
+            .map_err(query("open payments"))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get::<_, String>(1)?, r.get(2)?)))
+            .map_err(query("open payments"))?
+            .collect::<rusqlite::Result<Vec<(String, String, Option<String>)>>>()
+            .map_err(query("open payments"))?;
+        rows.into_iter()
+            .map(|(k, cart, id)| {
+                let cart = serde_json::from_str(&cart)
+                    .map_err(|source| StoreError::Json { what: "open payment cart", source })?;
+                Ok((k, cart, id))
+            })
+            .collect()
+    }
+
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
     }

@@ -21,6 +21,9 @@ pub enum ImportError {
     Db(#[from] rusqlite::Error),
 }
 
+/// The highest price a catalog row may have; above it is surely a typo.
+pub const MAX_PRICE: i64 = 1_000_000_000;
+
 /// One validated row.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Row {
@@ -44,6 +47,19 @@ pub struct ImportReport {
 pub fn parse(text: &str, source_name: &str) -> Result<Vec<Row>, ImportError> {
     let mut reader =
         csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+    // The reader's own line count is off by one per CRLF; count newlines
+    // up to the record's byte offset instead.
+    let line_at = |pos: Option<&csv::Position>| {
+        pos.map_or(0, |p| {
+            // With CRLF the reader places a record at the LF before it.
+            let bytes = text.as_bytes();
+            let mut end = (p.byte() as usize).min(bytes.len());
+            while end < bytes.len() && matches!(bytes[end], b'\r' | b'\n') {
+                end += 1;
+            }
+            1 + bytes[..end].iter().filter(|&&b| b == b'\n').count() as u64
+        })
+    };
     let row_err = |line: u64, reason: String| ImportError::Row {
         source_name: source_name.to_owned(),
         line,
@@ -63,11 +79,8 @@ pub fn parse(text: &str, source_name: &str) -> Result<Vec<Row>, ImportError> {
     let mut rows = Vec::new();
     let mut first_line: HashMap<String, u64> = HashMap::new();
     for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            row_err(line, e.to_string())
-        })?;
-        let line = record.position().map_or(0, |p| p.line());
+        let record = record.map_err(|e| row_err(line_at(e.position()), e.to_string()))?;
+        let line = line_at(record.position());
         if record.iter().all(str::is_empty) {
             continue;
         }
@@ -87,12 +100,26 @@ pub fn parse(text: &str, source_name: &str) -> Result<Vec<Row>, ImportError> {
                 ));
             }
         };
+        if price > MAX_PRICE {
+            return Err(row_err(
+                line,
+                format!("price {price} is above Rp 1.000.000.000; is a digit too many?"),
+            ));
+        }
         if !gtin::is_valid(&barcode) {
             return Err(row_err(
                 line,
                 format!("barcode {barcode:?} is not a GTIN with a valid check digit"),
             ));
         }
+        // One product, one key: a UPC-A is kept as the 13-digit GTIN a
+        // scanner's read is looked up by, and a GTIN-14 with a leading zero
+        // as its GTIN-13.
+        let barcode = match barcode.len() {
+            12 => format!("0{barcode}"),
+            14 if barcode.starts_with('0') => barcode[1..].to_owned(),
+            _ => barcode,
+        };
         if let Some(first) = first_line.insert(barcode.clone(), line) {
             return Err(row_err(line, format!("barcode {barcode} already on line {first}")));
         }
@@ -194,6 +221,32 @@ mod tests {
         assert_eq!(reason(missing), "cat.csv: line 2: missing name");
         let header = "code,title,cost\n1,2,3\n";
         assert!(reason(header).contains("header must name barcode, name and price"));
+    }
+
+    #[test]
+    fn crlf_files_report_the_same_lines() {
+        let crlf = format!("{GOOD}8991101000070,Again,1000,x\n").replace('\n', "\r\n");
+        assert_eq!(reason(&crlf), "cat.csv: line 4: barcode 8991101000070 already on line 2");
+    }
+
+    #[test]
+    fn upc_a_is_keyed_as_its_gtin13_and_duplicates_across_forms_are_caught() {
+        // 036000291452 is a UPC-A with a valid check digit (worked by hand).
+        let rows = parse("barcode,name,price\n036000291452,Tisu,5000\n", "c").unwrap();
+        assert_eq!(rows[0].barcode, "0036000291452");
+        let both = "barcode,name,price\n036000291452,Tisu,5000\n0036000291452,Tisu,5000\n";
+        assert_eq!(
+            parse(both, "c").unwrap_err().to_string(),
+            "c: line 3: barcode 0036000291452 already on line 2"
+        );
+    }
+
+    #[test]
+    fn absurd_price_is_refused() {
+        let text = "barcode,name,price\n8991101000070,TV,6148914691236517539\n";
+        assert!(reason(text).contains("line 2: price"), "{}", reason(text));
+        let text = "barcode,name,price\n8991101000070,TV,1000000001\n";
+        assert!(reason(text).contains("above Rp 1.000.000.000"), "{}", reason(text));
     }
 
     #[test]

@@ -20,6 +20,9 @@ use crate::domain::qris::Merchant;
 /// The demo catalog shipped with the binary, used when no file is given.
 pub const DEMO_CATALOG: &str = include_str!("../../../assets/catalog.csv");
 
+/// The longest a QRIS code may stay payable: one day.
+pub const MAX_PAYMENT_TTL: Duration = Duration::from_secs(24 * 3600);
+
 /// How a central is set up.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -109,6 +112,13 @@ impl Drop for Running {
 /// Opens the database, imports the catalog, binds `addr` (port 0 picks a
 /// free port) and serves in a background task. Returns once it is ready.
 pub async fn start(config: Config, addr: SocketAddr) -> anyhow::Result<Running> {
+    if config.payment_ttl.is_zero() || config.payment_ttl > MAX_PAYMENT_TTL {
+        anyhow::bail!(
+            "payment time-to-live of {} s is outside 1 s to {} s",
+            config.payment_ttl.as_secs_f64(),
+            MAX_PAYMENT_TTL.as_secs()
+        );
+    }
     let db = db::Db::open(config.db.as_deref())?;
 
     let (text, source) = match &config.catalog {

@@ -129,6 +129,13 @@ async fn create_payment(
     if req.amount.0 <= 0 {
         return Err(bad_request(format!("amount {} must be above zero", req.amount.0)));
     }
+    if req.amount > Rupiah::QRIS_MAX {
+        return Err(bad_request(format!(
+            "amount {} is above {}, the most one QRIS payment may be",
+            req.amount.0,
+            Rupiah::QRIS_MAX
+        )));
+    }
     if req.idempotency_key.is_empty() || req.idempotency_key.len() > 100 {
         return Err(bad_request("idempotency_key must be 1 to 100 characters"));
     }
@@ -197,7 +204,11 @@ async fn get_payment(
     Path(id): Path<String>,
     Query(q): Query<WaitQuery>,
 ) -> Result<Json<Payment>, Failure> {
-    let wait = Duration::from_secs_f64(q.wait.unwrap_or(0.0).clamp(0.0, MAX_WAIT.as_secs_f64()));
+    let wait = match q.wait {
+        None => Duration::ZERO,
+        Some(w) if w.is_nan() => return Err(bad_request("wait must be a number of seconds")),
+        Some(w) => Duration::from_secs_f64(w.clamp(0.0, MAX_WAIT.as_secs_f64())),
+    };
     let deadline = tokio::time::Instant::now() + wait;
     loop {
         // Register for the wake-up before reading, so a change between the
