@@ -137,8 +137,13 @@ impl Device {
             report.changes += page.products.len();
             let more = page.more;
             let next = page.cursor.clone();
-            self.with_store_blocking(move |s| s.apply_catalog_page(&page.products, &page.cursor))
-                .await?;
+            if page.reset {
+                warn!("the central's catalog history is new to this device; syncing it whole");
+            }
+            self.with_store_blocking(move |s| {
+                s.apply_catalog(&page.products, &page.cursor, page.reset)
+            })
+            .await?;
             cursor = Some(next);
             if !more {
                 break;

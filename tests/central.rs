@@ -82,6 +82,7 @@ async fn catalog_cursor_returns_only_what_changed_after_reimport() {
     let second = common::start_central(Some(changed), dir.path()).await;
     let client = Client::new(&second.url()).unwrap();
     let delta = client.catalog_page(Some(&cursor), 100).await.unwrap();
+    assert!(!delta.reset, "the same database keeps its history");
     let summary: Vec<(String, i64, bool)> =
         delta.products.iter().map(|p| (p.barcode.clone(), p.price.0, p.deleted)).collect();
     assert_eq!(

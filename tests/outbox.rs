@@ -132,3 +132,26 @@ async fn cart_above_the_qris_limit_is_refused_before_any_payment() {
     assert!(err.to_string().contains("Rp 18.000.000 is above Rp 10.000.000"), "{err}");
     assert!(device.reconcile().await.unwrap().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_device_synced_with_another_central_database_drops_stale_prices() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("device");
+    let first = tempfile::tempdir().unwrap();
+    let central = common::start_central(Some(CATALOG), first.path()).await;
+    let device = Device::open(&data, Client::new(&central.url()).unwrap()).unwrap();
+    device.sync_catalog().await.unwrap();
+    central.stop().await;
+
+    // A new central database with a higher price and another product. The
+    // changed product takes sequence 1, which the old cursor (1) is past.
+    let second = tempfile::tempdir().unwrap();
+    let catalog = "barcode,name,price\n8991101000070,MamyPoko Pants M 34,91000\n\
+                   8991101000179,Merries Pants L 26,99000\n";
+    let central = common::start_central(Some(catalog), second.path()).await;
+    let device = Device::open(&data, Client::new(&central.url()).unwrap()).unwrap();
+    device.sync_catalog().await.unwrap();
+    let product = device.lookup("8991101000070").await.unwrap().unwrap();
+    assert_eq!(product.price.0, 91_000, "the old price must not survive");
+    assert!(device.lookup("8991101000179").await.unwrap().is_some());
+}

@@ -18,6 +18,16 @@ CREATE TABLE counter (
 
 INSERT INTO counter (name, value) VALUES ('catalog_seq', 0);
 
+-- A random name for this database's catalog history. Cursors carry it, so a
+-- device that synced with another database (a restore, a new server) is
+-- told to start again instead of keeping stale prices.
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY NOT NULL,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+
+INSERT INTO meta (key, value) VALUES ('catalog_epoch', lower(hex(randomblob(8))));
+
 CREATE TABLE payment (
     id              TEXT PRIMARY KEY NOT NULL,
     idempotency_key TEXT NOT NULL UNIQUE,

@@ -29,6 +29,11 @@ pub struct CatalogPage {
     pub cursor: String,
     /// True if and only if more changes follow this page.
     pub more: bool,
+    /// True if and only if the cursor asked with was not from this
+    /// catalog's history: this page starts the whole catalog again, and
+    /// the device must drop what it cached before applying it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reset: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

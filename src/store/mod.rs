@@ -115,7 +115,21 @@ impl Store {
     /// Applies one page of catalog changes and moves the cursor past it, in
     /// one transaction: a sync cut off halfway resumes from the last page.
     pub fn apply_catalog_page(&mut self, entries: &[CatalogEntry], cursor: &str) -> Result<()> {
+        self.apply_catalog(entries, cursor, false)
+    }
+
+    /// Like [`Store::apply_catalog_page`]; with `reset` the cached catalog
+    /// is dropped first, in the same transaction.
+    pub fn apply_catalog(
+        &mut self,
+        entries: &[CatalogEntry],
+        cursor: &str,
+        reset: bool,
+    ) -> Result<()> {
         let tx = self.conn.transaction().map_err(query("catalog page"))?;
+        if reset {
+            tx.execute("DELETE FROM product", []).map_err(query("catalog reset"))?;
+        }
         {
             let mut upsert = tx
                 .prepare_cached(

@@ -57,6 +57,15 @@ impl Db {
     }
 }
 
+/// The catalog's epoch and its highest sequence number.
+pub fn catalog_head(conn: &Connection) -> rusqlite::Result<(String, i64)> {
+    let epoch =
+        conn.query_row("SELECT value FROM meta WHERE key = 'catalog_epoch'", [], |r| r.get(0))?;
+    let seq =
+        conn.query_row("SELECT value FROM counter WHERE name = 'catalog_seq'", [], |r| r.get(0))?;
+    Ok((epoch, seq))
+}
+
 pub fn catalog_page(
     conn: &Connection,
     since: i64,

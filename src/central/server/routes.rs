@@ -95,19 +95,31 @@ async fn catalog(
     State(s): Shared,
     Query(q): Query<CatalogQuery>,
 ) -> Result<Json<CatalogPage>, Failure> {
-    let since = match q.since.as_deref() {
-        None | Some("") => 0,
-        Some(c) => c
-            .parse::<i64>()
-            .ok()
-            .filter(|n| *n >= 0)
-            .ok_or_else(|| bad_request(format!("cursor {c:?} is not one this server gave")))?,
+    // A cursor is "EPOCH.SEQ". One from another epoch, or past this
+    // catalog's end, comes from another database: start again.
+    let asked = match q.since.as_deref() {
+        None | Some("") => None,
+        Some(c) => Some(
+            c.split_once('.')
+                .and_then(|(e, n)| Some((e.to_owned(), n.parse::<i64>().ok().filter(|n| *n >= 0)?)))
+                .ok_or_else(|| bad_request(format!("cursor {c:?} is not one this server gave")))?,
+        ),
     };
     let limit = q.limit.unwrap_or(500).clamp(1, MAX_PAGE);
-    let (products, last, more) =
-        s.db.run(move |conn| Ok(db::catalog_page(conn, since, limit)?)).await?;
-    debug!(since, count = products.len(), more, "catalog page");
-    Ok(Json(CatalogPage { products, cursor: last.to_string(), more }))
+    let (page, epoch, since, reset) =
+        s.db.run(move |conn| {
+            let (epoch, head) = db::catalog_head(conn)?;
+            let (since, reset) = match asked {
+                None => (0, false),
+                Some((e, n)) if e == epoch && n <= head => (n, false),
+                Some(_) => (0, true),
+            };
+            Ok((db::catalog_page(conn, since, limit)?, epoch, since, reset))
+        })
+        .await?;
+    let (products, last, more) = page;
+    debug!(since, count = products.len(), more, reset, "catalog page");
+    Ok(Json(CatalogPage { products, cursor: format!("{epoch}.{last}"), more, reset }))
 }
 
 /// Fills in the seconds left, as of now.
