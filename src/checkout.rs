@@ -207,7 +207,22 @@ impl Device {
     /// sales it recorded. Payments the central cannot tell about now stay
     /// open for the next call.
     pub async fn reconcile(&self) -> Result<Vec<Receipt>> {
+        self.reconcile_only(None).await
+    }
+
+    /// The keys of the payments open now; a kiosk takes them at start and
+    /// reconciles only those, never the payment a shopper is paying.
+    pub async fn open_payment_keys(&self) -> Result<Vec<String>> {
         let open = self.with_store_blocking(|s| s.open_payments()).await?;
+        Ok(open.into_iter().map(|(key, _, _)| key).collect())
+    }
+
+    /// Like [`Device::reconcile`], limited to `keys` when given.
+    pub async fn reconcile_only(&self, keys: Option<&[String]>) -> Result<Vec<Receipt>> {
+        let mut open = self.with_store_blocking(|s| s.open_payments()).await?;
+        if let Some(keys) = keys {
+            open.retain(|(key, _, _)| keys.contains(key));
+        }
         let mut receipts = Vec::new();
         for (key, cart, _) in open {
             let cart: Cart = match serde_json::from_value(cart) {

@@ -55,6 +55,10 @@ struct KioskArgs {
     /// Seconds without a touch before a visit returns to the welcome screen.
     #[arg(long, value_name = "SECONDS", default_value_t = 90)]
     idle_timeout: u64,
+    /// Renders every screen to PNG files in DIR (welcome, scanning,
+    /// payment, done) with the software renderer, then exits.
+    #[arg(long, value_name = "DIR")]
+    screenshot: Option<PathBuf>,
     /// Hides the demo button that simulates a payment (on by default only
     /// with the in-process central).
     #[arg(long)]
@@ -103,6 +107,14 @@ fn main() -> ExitCode {
     cli::init_logging(if quiet { "warn" } else { "info" });
 
     let result = match command {
+        Command::Kiosk(KioskArgs { screenshot: Some(dir), frames, .. }) => {
+            swalayan::kiosk::screenshots(&dir, frames.as_deref()).map(|files| {
+                for f in files {
+                    eprintln!("wrote {}", f.display());
+                }
+                ExitCode::SUCCESS
+            })
+        }
         Command::Kiosk(a) => swalayan::kiosk::run(swalayan::kiosk::KioskOptions {
             central: a.central,
             data_dir: a.data_dir,

@@ -8,12 +8,12 @@
 
 mod camera;
 pub mod qr;
-pub mod screenshot;
+mod screenshot;
 pub mod view;
 mod worker;
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use slint::ComponentHandle;
@@ -22,7 +22,8 @@ use tracing::{info, warn};
 
 use crate::central::client::Client;
 use crate::checkout::{Device, default_data_dir};
-use crate::domain::visit::Event;
+use crate::domain::visit::{Event, Visit};
+pub use screenshot::screenshots;
 pub use worker::Command;
 
 /// The generated Slint code: the window and one adapter per screen.
@@ -121,6 +122,10 @@ impl Kiosk {
 
         let window = ui::AppWindow::new().context("cannot create the kiosk window")?;
         select_language(&window, DEFAULT_LANGUAGE);
+        // The welcome screen from the first frame on, not the preview data.
+        let now = Instant::now();
+        view::View::of(&Visit::new(opts.idle_timeout, now), now, opts.demo, &mut |_| None)
+            .apply(&window);
 
         let (commands, rx) = mpsc::unbounded_channel();
         connect(&window, &commands);

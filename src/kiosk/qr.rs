@@ -6,24 +6,26 @@ use slint::{Rgb8Pixel, SharedPixelBuffer};
 /// Light modules around the code, as ISO/IEC 18004 asks.
 const QUIET_ZONE: usize = 4;
 
-/// Draws `data` as a QR code about `target` pixels wide.
+/// Draws `data` as a QR code, `module` pixels to a module, quiet zone
+/// included.
 ///
-/// Every module is a whole number of pixels, so the code stays sharp; the
-/// UI scales it with pixelated rendering. Error correction is M, what QRIS
-/// acquirers print, which leaves room for glare on a screen.
+/// The screens draw it one pixel to a module and let the UI scale it by a
+/// whole factor with pixelated rendering, so every module stays sharp at any
+/// size. Error correction is M, what QRIS acquirers print, which leaves room
+/// for glare on a screen.
 ///
 /// # Errors
 ///
 /// When `data` is too long for a QR code.
 pub fn render(
     data: &str,
-    target: u32,
+    module: u32,
 ) -> Result<SharedPixelBuffer<Rgb8Pixel>, qrcode::types::QrError> {
     let code = QrCode::with_error_correction_level(data.as_bytes(), EcLevel::M)?;
     let modules = code.width();
     let colors = code.to_colors();
     let side = modules + 2 * QUIET_ZONE;
-    let scale = (target as usize / side).max(1);
+    let scale = module.max(1) as usize;
     let px = side * scale;
 
     let mut buffer = SharedPixelBuffer::<Rgb8Pixel>::new(px as u32, px as u32);
@@ -49,8 +51,8 @@ mod tests {
     #[test]
     fn modules_are_whole_pixels_inside_a_quiet_zone() {
         // "HELLO" fits a version 1 code: 21 modules, 29 with the quiet zone.
-        let buffer = render("HELLO", 300).unwrap();
-        // 300 / 29 = 10 pixels per module.
+        let buffer = render("HELLO", 10).unwrap();
+        // 29 modules of 10 pixels.
         assert_eq!(buffer.width(), 290);
         assert_eq!(buffer.height(), 290);
         let at = |x: u32, y: u32| buffer.as_slice()[(y * 290 + x) as usize];
@@ -63,8 +65,22 @@ mod tests {
     }
 
     #[test]
-    fn too_small_a_target_still_draws_one_pixel_per_module() {
-        let buffer = render("HELLO", 10).unwrap();
+    fn zero_pixels_a_module_still_draws_one() {
+        let buffer = render("HELLO", 0).unwrap();
         assert_eq!(buffer.width(), 29);
+    }
+
+    #[test]
+    fn a_qris_payload_reads_back_with_the_decoder() {
+        let merchant = crate::central::server::demo_merchant();
+        let payload =
+            crate::domain::qris::dynamic_payload(&merchant, crate::domain::Rupiah(24_000), "T1")
+                .unwrap();
+        // Four pixels a module, as a phone camera might see it.
+        let buffer = render(&payload, 4).unwrap();
+        let luma: Vec<u8> = buffer.as_slice().iter().map(|p| p.r).collect();
+        let symbols = crate::scan::decode_luma(buffer.width(), buffer.height(), &luma);
+        assert_eq!(symbols.len(), 1);
+        assert_eq!(symbols[0].text, payload);
     }
 }

@@ -40,7 +40,7 @@ impl Platform for Offscreen {
 }
 
 /// Writes `welcome.png`, `scanning.png`, `payment.png` and `done.png` into
-/// `dir`, and returns their paths. The first image of the folder `frames`,
+/// `dir` (and `scanning-en.png`, the English one), and returns their paths. The first image of the folder `frames`,
 /// if given, stands in for the camera picture.
 ///
 /// Must run before any other Slint window is made in the process: it
@@ -101,6 +101,10 @@ pub fn screenshots(dir: &Path, frames: Option<&Path>) -> anyhow::Result<Vec<Path
         visit.step(Event::KeypadDigit { digit }, t0);
     }
     shoot(&visit, t0, "scanning")?;
+    // The same in English, the second language.
+    select_language(&app, "en");
+    shoot(&visit, t0, "scanning-en")?;
+    select_language(&app, super::DEFAULT_LANGUAGE);
 
     visit.step(Event::Pay, t0);
     let amount: Rupiah = match visit.state() {
@@ -118,7 +122,7 @@ pub fn screenshots(dir: &Path, frames: Option<&Path>) -> anyhow::Result<Vec<Path
     shoot(&visit, t0 + Duration::from_secs(46), "payment")?;
 
     visit.step(Event::PaymentPaid { id: "pay-demo".into() }, t0);
-    let transaction_id = "trx-7f3a9c2e-51d4-4b8e-9a61-0c2d5e8f4b17".to_owned();
+    let transaction_id = "TRX-7B5ECAF09FBA4D1C".to_owned();
     visit.step(
         Event::SaleRecorded {
             url: Some(format!("http://127.0.0.1:8080/receipt/{transaction_id}")),
@@ -131,7 +135,7 @@ pub fn screenshots(dir: &Path, frames: Option<&Path>) -> anyhow::Result<Vec<Path
 }
 
 fn draw(payload: &str) -> Option<Qr> {
-    qr::render(payload, 540).ok().map(|pixels| Qr { payload: payload.to_owned(), pixels })
+    qr::render(payload, 1).ok().map(|pixels| Qr { payload: payload.to_owned(), pixels })
 }
 
 fn demo_products() -> anyhow::Result<Vec<Product>> {

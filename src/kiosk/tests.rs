@@ -29,10 +29,10 @@ fn po_entries(text: &str) -> HashMap<String, String> {
         };
         if let Some(msgid) = quoted("msgid ") {
             id = Some(msgid);
-        } else if let Some(msgstr) = quoted("msgstr ").or_else(|| quoted("msgstr[0] ")) {
-            if let Some(id) = id.take() {
-                entries.insert(id, msgstr);
-            }
+        } else if let Some(msgstr) = quoted("msgstr ").or_else(|| quoted("msgstr[0] "))
+            && let Some(id) = id.take()
+        {
+            entries.insert(id, msgstr);
         }
     }
     entries

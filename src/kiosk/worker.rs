@@ -2,6 +2,8 @@
 //! runtime and pushes what the screens show.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
@@ -44,14 +46,14 @@ const SYNC_EVERY: Duration = Duration::from_secs(30);
 const POLL: Duration = Duration::from_secs(20);
 /// How long past its expiry a payment is watched when the central is silent.
 const EXPIRY_GRACE: Duration = Duration::from_secs(60);
-/// The width QR codes are drawn at; the screens show them at about this size.
-const QR_PIXELS: u32 = 540;
 
 pub(super) struct Worker {
     visit: Visit,
     device: Device,
     demo: bool,
     frames: camera::Source,
+    /// Set while the scanning screen is up; the frame thread decodes then.
+    scanning: Arc<AtomicBool>,
     window: slint::Weak<ui::AppWindow>,
     reports: mpsc::UnboundedSender<Report>,
     reports_rx: mpsc::UnboundedReceiver<Report>,
@@ -77,6 +79,7 @@ impl Worker {
             device,
             demo: opts.demo,
             frames: camera::Source::from_options(opts),
+            scanning: Arc::new(AtomicBool::new(false)),
             window,
             reports,
             reports_rx,
@@ -96,7 +99,7 @@ impl Worker {
         }
         tokio::spawn(keep_in_sync(self.device.clone(), self.reports.clone()));
         let frames = std::mem::take(&mut self.frames);
-        camera::spawn(frames, self.window.clone(), self.reports.clone());
+        camera::spawn(frames, self.scanning.clone(), self.window.clone(), self.reports.clone());
 
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -190,6 +193,7 @@ impl Worker {
         let cache = &mut self.qr_cache;
         let mut draw = |payload: &str| draw_cached(cache, payload);
         let view = View::of(&self.visit, Instant::now(), self.demo, &mut draw);
+        self.scanning.store(view.screen == ui::Screen::Scanning, Ordering::Relaxed);
         if self.shown.as_ref() == Some(&view) {
             return;
         }
@@ -206,7 +210,7 @@ fn draw_cached(cache: &mut Vec<Qr>, payload: &str) -> Option<Qr> {
     if let Some(qr) = cache.iter().find(|q| q.payload == payload) {
         return Some(qr.clone());
     }
-    match qr::render(payload, QR_PIXELS) {
+    match qr::render(payload, 1) {
         Ok(pixels) => {
             let qr = Qr { payload: payload.to_owned(), pixels };
             cache.push(qr.clone());
@@ -235,7 +239,16 @@ async fn look_up_in_order(
     reports: mpsc::UnboundedSender<Report>,
 ) {
     while let Some(code) = codes.recv().await {
-        let event = match device.lookup(&catalog_key(&code)).await {
+        let mut found = device.lookup(&catalog_key(&code)).await;
+        // Eight digits typed by a scanner are an EAN-8 or a UPC-E; the
+        // scanner does not say which, so try the UPC-E's GTIN second.
+        if matches!(found, Ok(None))
+            && code.len() == 8
+            && let Some(upce) = gtin::to_gtin13_upc(&code).filter(|k| gtin::is_valid(k))
+        {
+            found = device.lookup(&upce).await;
+        }
+        let event = match found {
             Ok(Some(product)) => Event::ProductFound { product },
             Ok(None) => {
                 debug!(code, "not in the catalog");
@@ -255,6 +268,15 @@ async fn look_up_in_order(
 /// Checks the central now and then, replays the outbox and syncs the
 /// catalog whenever it answers.
 async fn keep_in_sync(device: Device, reports: mpsc::UnboundedSender<Report>) {
+    // Payments a previous run left open (a crash, a power cut) are settled
+    // once the central answers: a paid one gets its sale recorded.
+    let mut left_open = match device.open_payment_keys().await {
+        Ok(keys) => keys,
+        Err(e) => {
+            warn!(error = %e, "cannot read the open payments");
+            Vec::new()
+        }
+    };
     let mut every = tokio::time::interval(SYNC_EVERY);
     loop {
         every.tick().await;
@@ -265,6 +287,19 @@ async fn keep_in_sync(device: Device, reports: mpsc::UnboundedSender<Report>) {
         if !online {
             debug!("central unreachable");
             continue;
+        }
+        if !left_open.is_empty() {
+            match device.reconcile_only(Some(&left_open)).await {
+                Ok(receipts) => {
+                    info!(recorded = receipts.len(), "payments of an earlier run settled");
+                    left_open = device
+                        .open_payment_keys()
+                        .await
+                        .map(|now| left_open.iter().filter(|k| now.contains(k)).cloned().collect())
+                        .unwrap_or_default();
+                }
+                Err(e) => warn!(error = %e, "payments of an earlier run not settled yet"),
+            }
         }
         if let Err(e) = device.flush_outbox().await {
             warn!(error = %e, "outbox replay failed");
@@ -296,6 +331,7 @@ async fn create_payment(device: Device, cart: Cart, reports: mpsc::UnboundedSend
                     expires_at: Instant::now() + expires_in,
                 },
             };
+            let _ = reports.send(Report::Online(true));
             let _ = reports.send(Report::Payment(payment));
             let _ = reports.send(Report::Event(event));
         }
@@ -323,6 +359,9 @@ async fn watch_payment(
             Ok(p) if p.status == PaymentStatus::Pending => {}
             Ok(p) => {
                 info!(payment = id, status = p.status.as_str(), "payment settled");
+                if p.status != PaymentStatus::Paid {
+                    let _ = device.payment_ended(&p.id).await;
+                }
                 let _ = reports.send(Report::Payment(p.clone()));
                 let _ = reports.send(Report::Event(settled(&p)));
                 return;
@@ -359,6 +398,9 @@ async fn cancel_payment(device: Device, id: String, reports: mpsc::UnboundedSend
     match device.client().cancel_payment(&id).await {
         // The answer may be `paid`: the bank was quicker than the shopper.
         Ok(p) => {
+            if p.status != PaymentStatus::Paid {
+                let _ = device.payment_ended(&p.id).await;
+            }
             let _ = reports.send(Report::Payment(p.clone()));
             let _ = reports.send(Report::Event(settled(&p)));
         }
