@@ -2,14 +2,33 @@
 
 mod common;
 
+use std::path::Path;
 use std::time::Duration;
 
 use swalayan::central::api::PaymentStatus;
 use swalayan::central::client::Client;
+use swalayan::central::server::Running;
 use swalayan::checkout::Device;
 use swalayan::domain::cart::Cart;
 
 const CATALOG: &str = "barcode,name,price\n8991101000070,MamyPoko Pants M 34,89000\n";
+const BARCODE: &str = "8991101000070";
+
+/// A device keeping its database in `data`, talking to `central`.
+fn open_device(data: &Path, central: &Running) -> Device {
+    Device::open(data, Client::new(&central.url()).unwrap()).unwrap()
+}
+
+/// Syncs the catalog and puts `qty` of the catalog's first product in a cart.
+async fn synced_cart(device: &Device, qty: u32) -> Cart {
+    device.sync_catalog().await.unwrap();
+    let product = device.lookup(BARCODE).await.unwrap().unwrap();
+    let mut cart = Cart::new();
+    for _ in 0..qty {
+        cart.add(&product).unwrap();
+    }
+    cart
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sale_paid_while_central_is_down_is_delivered_once_on_replay() {
@@ -18,12 +37,8 @@ async fn sale_paid_while_central_is_down_is_delivered_once_on_replay() {
 
     // Sync, scan, and pay while the central is up.
     let central = common::start_central(Some(CATALOG), dir.path()).await;
-    let device = Device::open(&data, Client::new(&central.url()).unwrap()).unwrap();
-    device.sync_catalog().await.unwrap();
-    let product = device.lookup("8991101000070").await.unwrap().unwrap();
-    let mut cart = Cart::new();
-    cart.add(&product).unwrap();
-    cart.add(&product).unwrap();
+    let device = open_device(&data, &central);
+    let cart = synced_cart(&device, 2).await;
     let payment = device.start_payment(&cart, "visit-1").await.unwrap();
     device.client().simulate_payment(&payment.id, PaymentStatus::Paid).await.unwrap();
     let payment = device.wait_payment(&payment, Duration::from_secs(5)).await.unwrap();
@@ -39,7 +54,7 @@ async fn sale_paid_while_central_is_down_is_delivered_once_on_replay() {
     // The device restarts; the central is back on the same database.
     let central = common::start_central(Some(CATALOG), dir.path()).await;
     assert_ne!(central.url(), url, "a new port: the device must not rely on the old one");
-    let device = Device::open(&data, Client::new(&central.url()).unwrap()).unwrap();
+    let device = open_device(&data, &central);
     assert_eq!(device.flush_outbox().await.unwrap(), 1);
     assert_eq!(device.flush_outbox().await.unwrap(), 0);
 
@@ -56,7 +71,7 @@ async fn offline_device_still_prices_from_its_cache() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("device");
     let central = common::start_central(Some(CATALOG), dir.path()).await;
-    let device = Device::open(&data, Client::new(&central.url()).unwrap()).unwrap();
+    let device = open_device(&data, &central);
     device.sync_catalog().await.unwrap();
     central.stop().await;
 
@@ -77,17 +92,14 @@ async fn paid_payment_of_a_crashed_visit_is_recorded_once_on_restart() {
 
     // The device creates a payment, the shopper pays, and the device dies
     // before it hears of it: no sale recorded, nothing in the outbox.
-    let device = Device::open(&data, Client::new(&central.url()).unwrap()).unwrap();
-    device.sync_catalog().await.unwrap();
-    let product = device.lookup("8991101000070").await.unwrap().unwrap();
-    let mut cart = Cart::new();
-    cart.add(&product).unwrap();
+    let device = open_device(&data, &central);
+    let cart = synced_cart(&device, 1).await;
     let payment = device.start_payment(&cart, "visit-crash").await.unwrap();
     device.client().simulate_payment(&payment.id, PaymentStatus::Paid).await.unwrap();
     drop(device);
 
     // On restart the device settles what it left open.
-    let device = Device::open(&data, Client::new(&central.url()).unwrap()).unwrap();
+    let device = open_device(&data, &central);
     let receipts = device.reconcile().await.unwrap();
     assert_eq!(receipts.len(), 1);
     let id = receipts[0].transaction_id.clone().expect("recorded");
@@ -101,15 +113,12 @@ async fn pending_payment_of_a_crashed_visit_is_cancelled_on_restart() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("device");
     let central = common::start_central(Some(CATALOG), dir.path()).await;
-    let device = Device::open(&data, Client::new(&central.url()).unwrap()).unwrap();
-    device.sync_catalog().await.unwrap();
-    let product = device.lookup("8991101000070").await.unwrap().unwrap();
-    let mut cart = Cart::new();
-    cart.add(&product).unwrap();
+    let device = open_device(&data, &central);
+    let cart = synced_cart(&device, 1).await;
     let payment = device.start_payment(&cart, "visit-left").await.unwrap();
     drop(device);
 
-    let device = Device::open(&data, Client::new(&central.url()).unwrap()).unwrap();
+    let device = open_device(&data, &central);
     assert!(device.reconcile().await.unwrap().is_empty());
     let seen = device.client().payment(&payment.id).await.unwrap();
     assert_eq!(seen.status, PaymentStatus::Cancelled, "no QR may stay payable for a gone cart");
@@ -121,12 +130,8 @@ async fn cart_above_the_qris_limit_is_refused_before_any_payment() {
     let data = dir.path().join("device");
     let catalog = "barcode,name,price\n8991101000070,Emas Batangan 10 g,9000000\n";
     let central = common::start_central(Some(catalog), dir.path()).await;
-    let device = Device::open(&data, Client::new(&central.url()).unwrap()).unwrap();
-    device.sync_catalog().await.unwrap();
-    let product = device.lookup("8991101000070").await.unwrap().unwrap();
-    let mut cart = Cart::new();
-    cart.add(&product).unwrap();
-    cart.add(&product).unwrap();
+    let device = open_device(&data, &central);
+    let cart = synced_cart(&device, 2).await;
     // 2 x 9.000.000 = 18.000.000, above the Rp 10.000.000 limit.
     let err = device.start_payment(&cart, "visit-big").await.unwrap_err();
     assert!(err.to_string().contains("Rp 18.000.000 is above Rp 10.000.000"), "{err}");
@@ -139,7 +144,7 @@ async fn a_device_synced_with_another_central_database_drops_stale_prices() {
     let data = dir.path().join("device");
     let first = tempfile::tempdir().unwrap();
     let central = common::start_central(Some(CATALOG), first.path()).await;
-    let device = Device::open(&data, Client::new(&central.url()).unwrap()).unwrap();
+    let device = open_device(&data, &central);
     device.sync_catalog().await.unwrap();
     central.stop().await;
 
@@ -149,7 +154,7 @@ async fn a_device_synced_with_another_central_database_drops_stale_prices() {
     let catalog = "barcode,name,price\n8991101000070,MamyPoko Pants M 34,91000\n\
                    8991101000179,Merries Pants L 26,99000\n";
     let central = common::start_central(Some(catalog), second.path()).await;
-    let device = Device::open(&data, Client::new(&central.url()).unwrap()).unwrap();
+    let device = open_device(&data, &central);
     device.sync_catalog().await.unwrap();
     let product = device.lookup("8991101000070").await.unwrap().unwrap();
     assert_eq!(product.price.0, 91_000, "the old price must not survive");
