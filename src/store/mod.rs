@@ -20,8 +20,13 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![M::up(include_str!("../../migrations/device/0001_init.sql"))])
 });
 
+/// `PRAGMA application_id` of a device database: "SWLD".
+pub const DEVICE_APPLICATION_ID: i64 = 0x5357_4C44;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    #[error("{path} is an SQLite database, but not a swalayan device database")]
+    NotDevice { path: PathBuf },
     #[error("cannot create the data directory {path}")]
     CreateDir { path: PathBuf, source: std::io::Error },
     #[error("cannot open the device database {path}")]
@@ -82,9 +87,19 @@ impl Store {
                 Some(check),
             )));
         }
+        // The application id tells a device database from a central one
+        // (or any other SQLite file), which share schema version numbers.
+        let app: i64 =
+            conn.query_row("PRAGMA application_id", [], |r| r.get(0)).map_err(corrupt)?;
+        let version: i64 =
+            conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(corrupt)?;
+        if app != DEVICE_APPLICATION_ID && (app != 0 || version != 0) {
+            return Err(StoreError::NotDevice { path: path.to_owned() });
+        }
         MIGRATIONS
             .to_latest(&mut conn)
             .map_err(|source| StoreError::Migrate { path: path.to_owned(), source })?;
+        conn.pragma_update(None, "application_id", DEVICE_APPLICATION_ID).map_err(corrupt)?;
         Ok(Store { conn })
     }
 

@@ -60,6 +60,17 @@ fn corrupted_database_is_refused_with_its_path() {
 }
 
 #[test]
+fn another_sqlite_database_is_not_taken_for_a_device_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("central.db");
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("CREATE TABLE t (x); PRAGMA user_version = 1;").unwrap();
+    drop(other);
+    let err = Store::open(&path).err().expect("a foreign database must not open");
+    assert!(err.to_string().contains("not a swalayan device database"), "{err}");
+}
+
+#[test]
 fn open_visit_survives_reopen_and_clears() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("device.db");

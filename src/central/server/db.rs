@@ -13,6 +13,9 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![M::up(include_str!("../../../migrations/central/0001_init.sql"))])
 });
 
+/// `PRAGMA application_id` of a central database: "SWLC".
+const CENTRAL_APPLICATION_ID: i64 = 0x5357_4C43;
+
 /// A std mutex, not tokio's: it is only ever taken inside `spawn_blocking`
 /// and never held across an `.await`.
 #[derive(Clone)]
@@ -36,7 +39,13 @@ impl Db {
         conn.pragma_update(None, "journal_mode", "WAL")
             .and_then(|_| conn.pragma_update(None, "synchronous", "FULL"))
             .with_context(|| format!("{name} is damaged or not a database"))?;
+        let app: i64 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if app != CENTRAL_APPLICATION_ID && (app != 0 || version != 0) {
+            anyhow::bail!("{name} is an SQLite database, but not a swalayan central database");
+        }
         MIGRATIONS.to_latest(&mut conn).with_context(|| format!("cannot migrate {name}"))?;
+        conn.pragma_update(None, "application_id", CENTRAL_APPLICATION_ID)?;
         Ok(Db(Arc::new(Mutex::new(conn))))
     }
 
