@@ -189,6 +189,12 @@ async fn a_sale_is_recorded_once_per_key_and_once_per_payment() {
     assert_eq!(t1, t2);
     assert_eq!(client.transaction(&t1.id).await.unwrap().total, Rupiah(178_000));
 
+    // The same key with other contents is a conflict, not a replay.
+    let other = client.post_transaction(&sale("s1", &p.id, 1, 178_000)).await.unwrap_err();
+    assert!(
+        matches!(other, ClientError::Refused { ref code, .. } if code == "idempotency_conflict")
+    );
+
     // Another key for the same payment would count the money twice.
     let twice = client.post_transaction(&sale("s2", &p.id, 2, 89_000)).await.unwrap_err();
     assert!(matches!(twice, ClientError::Refused { ref code, .. } if code == "payment_used"));

@@ -329,6 +329,19 @@ async fn record_sale(
         s.db.run(move |conn| {
             let tx = conn.transaction()?;
             if let Some(existing) = db::sale_by_key(&tx, &req.idempotency_key)? {
+                if existing.payment_id != req.payment_id
+                    || existing.total != req.total
+                    || existing.lines != req.lines
+                {
+                    return Ok(Outcome::Refused(
+                        StatusCode::CONFLICT,
+                        "idempotency_conflict",
+                        format!(
+                            "idempotency key already records sale {} with other contents",
+                            existing.id
+                        ),
+                    ));
+                }
                 return Ok(Outcome::Replayed(existing));
             }
             let Some(row) = db::payment(&tx, &req.payment_id, now_ms())? else {
