@@ -230,8 +230,15 @@ async fn malformed_requests_get_a_clear_400() {
     assert_eq!(body["code"], "bad_request");
     assert!(body["error"].as_str().unwrap().contains("amount"), "{body}");
 
-    let resp = http.get(format!("{}/v1/catalog?since=abc", central.url())).send().await.unwrap();
-    assert_eq!(resp.status(), 400);
+    for path in ["/v1/catalog?since=abc", "/v1/catalog?limit=-1", "/v1/payments/x?wait=abc"] {
+        let resp = http.get(format!("{}{path}", central.url())).send().await.unwrap();
+        assert_eq!(resp.status(), 400, "{path}");
+        let body: serde_json::Value = resp.json().await.expect("a JSON error body");
+        assert_eq!(body["code"], "bad_request", "{path}");
+    }
+    let resp = http.get(format!("{}/v1/nothing", central.url())).send().await.unwrap();
+    assert_eq!(resp.status(), 404);
+    assert_eq!(resp.json::<serde_json::Value>().await.unwrap()["code"], "not_found");
 }
 
 #[tokio::test]

@@ -3,7 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Path, Query, State, rejection::JsonRejection};
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -35,6 +36,7 @@ pub(super) fn router(state: Arc<AppState>) -> Router {
         .route("/v1/transactions", post(record_sale))
         .route("/v1/transactions/{id}", get(get_sale))
         .route("/receipt/{id}", get(receipt))
+        .fallback(no_route)
         .with_state(state)
 }
 
@@ -61,6 +63,14 @@ fn bad_request(msg: impl Into<String>) -> Failure {
 
 fn not_found(what: &str, id: &str) -> Failure {
     Failure(StatusCode::NOT_FOUND, "not_found", format!("no {what} {id}"))
+}
+
+fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, Failure> {
+    q.map(|Query(v)| v).map_err(|e| bad_request(e.body_text()))
+}
+
+async fn no_route(uri: axum::http::Uri) -> Failure {
+    Failure(StatusCode::NOT_FOUND, "not_found", format!("no route {}", uri.path()))
 }
 
 fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, Failure> {
@@ -93,8 +103,9 @@ struct CatalogQuery {
 
 async fn catalog(
     State(s): Shared,
-    Query(q): Query<CatalogQuery>,
+    q: Result<Query<CatalogQuery>, QueryRejection>,
 ) -> Result<Json<CatalogPage>, Failure> {
+    let q = query(q)?;
     // A cursor is "EPOCH.SEQ". One from another epoch, or past this
     // catalog's end, comes from another database: start again.
     let asked = match q.since.as_deref() {
@@ -214,8 +225,9 @@ async fn load_payment(s: &AppState, id: &str) -> Result<db::PaymentRow, Failure>
 async fn get_payment(
     State(s): Shared,
     Path(id): Path<String>,
-    Query(q): Query<WaitQuery>,
+    q: Result<Query<WaitQuery>, QueryRejection>,
 ) -> Result<Json<Payment>, Failure> {
+    let q = query(q)?;
     let wait = match q.wait {
         None => Duration::ZERO,
         Some(w) if w.is_nan() => return Err(bad_request("wait must be a number of seconds")),
