@@ -150,12 +150,13 @@ impl Device {
             }
         }
         report.products = self.with_store_blocking(|s| s.product_count()).await?;
-        info!(
-            pages = report.pages,
-            changes = report.changes,
-            products = report.products,
-            "catalog synced"
-        );
+        // A sync runs every half minute; only one that changed something is
+        // worth a line at info.
+        if report.changes > 0 {
+            info!(changes = report.changes, products = report.products, "catalog synced");
+        } else {
+            debug!(products = report.products, "catalog unchanged");
+        }
         Ok(report)
     }
 

@@ -369,18 +369,20 @@ impl Visit {
             },
             E::ProductNotFound { code } => Some(Notice::NotFound { code }),
             E::LookUpFailed { code } => Some(Notice::LookUpFailed { code }),
+            // A change the shopper made clears an old notice: it was about
+            // something before.
             E::Increment { barcode } => match cart.increment(&barcode) {
                 Err(CartError::TooMany) => Some(Notice::TooMany { name: name_of(&cart, &barcode) }),
-                _ => notice,
+                _ => None,
             },
             E::Decrement { barcode } => {
                 // A line that is already gone has nothing to take away.
                 let _ = cart.decrement(&barcode);
-                notice
+                None
             }
             E::Remove { barcode } => {
                 let _ = cart.remove(&barcode);
-                notice
+                None
             }
             E::Pay if !cart.is_empty() => {
                 let effect = Effect::CreatePayment { cart: cart.clone(), amount: cart.total() };

@@ -121,6 +121,22 @@ fn unknown_code_says_so_and_adds_nothing() {
 }
 
 #[test]
+fn a_change_to_the_cart_clears_an_old_notice() {
+    let t0 = Instant::now();
+    for change in [
+        Event::Increment { barcode: teh().barcode },
+        Event::Decrement { barcode: teh().barcode },
+        Event::Remove { barcode: teh().barcode },
+    ] {
+        let mut v = scanning_with_items(t0);
+        v.step(Event::ProductNotFound { code: "8990000000000".into() }, t0);
+        assert!(v.notice().is_some());
+        v.step(change, t0);
+        assert_eq!(v.notice(), None);
+    }
+}
+
+#[test]
 fn plus_minus_and_remove_change_the_lines() {
     let t0 = Instant::now();
     let mut v = scanning_with_items(t0);
