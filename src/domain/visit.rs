@@ -266,6 +266,10 @@ impl Visit {
 
         match (state, event) {
             (S::Welcome, E::Start) => (scanning(Cart::new(), None), vec![]),
+            // A scan on the welcome screen starts the visit with that item.
+            (S::Welcome, E::Scanned { code }) => {
+                (scanning(Cart::new(), None), vec![Effect::LookUp { code }])
+            }
             (S::Paying { cart, stage: PayStage::Creating }, E::PaymentCreated { payment }) => {
                 let effect = Effect::WatchPayment { id: payment.id.clone() };
                 (S::Paying { cart, stage: PayStage::Pending { payment } }, vec![effect])
