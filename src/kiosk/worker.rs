@@ -359,19 +359,17 @@ async fn watch_payment(
             Ok(p) if p.status == PaymentStatus::Pending => {}
             Ok(p) => {
                 info!(payment = id, status = p.status.as_str(), "payment settled");
-                if p.status != PaymentStatus::Paid {
-                    let _ = device.payment_ended(&p.id).await;
-                }
-                let _ = reports.send(Report::Payment(p.clone()));
-                let _ = reports.send(Report::Event(settled(&p)));
+                report_settled(&device, p, &reports).await;
                 return;
             }
             Err(e) => {
                 debug!(payment = id, error = %e, "payment status unavailable");
                 if Instant::now() > give_up {
                     // TODO: the central stayed silent past the expiry, so the
-                    // kiosk gives the cart back; a payment that went through
-                    // anyway must be reconciled by staff from the central.
+                    // kiosk gives the cart back. The payment stays open on the
+                    // device and is settled at the next start; settling it
+                    // when the central comes back, without a restart, would
+                    // be better.
                     warn!(payment = id, "payment status unknown past its expiry");
                     let _ = reports.send(Report::Event(Event::PaymentExpired { id }));
                     return;
@@ -383,6 +381,17 @@ async fn watch_payment(
             return;
         }
     }
+}
+
+/// Tells the visit how a payment ended. One that ended unpaid is no longer
+/// open on the device; a paid one stays open until its sale is recorded.
+async fn report_settled(device: &Device, p: api::Payment, reports: &mpsc::UnboundedSender<Report>) {
+    if p.status != PaymentStatus::Paid {
+        let _ = device.payment_ended(&p.id).await;
+    }
+    let event = settled(&p);
+    let _ = reports.send(Report::Payment(p));
+    let _ = reports.send(Report::Event(event));
 }
 
 fn settled(p: &api::Payment) -> Event {
@@ -397,17 +406,12 @@ fn settled(p: &api::Payment) -> Event {
 async fn cancel_payment(device: Device, id: String, reports: mpsc::UnboundedSender<Report>) {
     match device.client().cancel_payment(&id).await {
         // The answer may be `paid`: the bank was quicker than the shopper.
-        Ok(p) => {
-            if p.status != PaymentStatus::Paid {
-                let _ = device.payment_ended(&p.id).await;
-            }
-            let _ = reports.send(Report::Payment(p.clone()));
-            let _ = reports.send(Report::Event(settled(&p)));
-        }
+        Ok(p) => report_settled(&device, p, &reports).await,
         Err(e) => {
             // TODO: with the central unreachable the kiosk cannot know
-            // whether the shopper paid; it gives the cart back and logs the
-            // payment id, and staff reconcile it from the central.
+            // whether the shopper paid; it gives the cart back. The payment
+            // stays open on the device and is settled at the next start;
+            // settling it when the central comes back would be better.
             warn!(payment = id, error = %e, "payment cancel failed");
             let _ = reports.send(Report::Event(Event::PaymentCancelled { id }));
         }
