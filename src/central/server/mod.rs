@@ -3,6 +3,7 @@
 
 pub mod catalog;
 mod db;
+pub mod gateway;
 mod routes;
 
 use std::net::SocketAddr;
