@@ -106,7 +106,7 @@ impl Doku {
     }
 
     async fn fetch_token(&self) -> Result<Token, GatewayError> {
-        const WHAT: &str = "an access token";
+        const WHAT: &str = "the access token request";
         let ts = sign::timestamp(Utc::now());
         let signature = sign::token_signature(&self.private_key, &self.config.client_id, &ts);
         let started = Instant::now();
@@ -227,7 +227,7 @@ impl Gateway for Doku {
     }
 
     async fn create_qr(&self, req: &QrRequest) -> Result<QrIssued, GatewayError> {
-        const WHAT: &str = "a QRIS code";
+        const WHAT: &str = "a new QRIS code";
         let amount = Amount::idr(req.amount)
             .ok_or_else(|| invalid(WHAT, format!("amount {} is not above zero", req.amount.0)))?;
         // validityPeriod on every code: without it DOKU keeps a code payable
@@ -251,7 +251,7 @@ impl Gateway for Doku {
     }
 
     async fn query(&self, p: &GatewayPayment) -> Result<GatewayState, GatewayError> {
-        const WHAT: &str = "a QRIS query";
+        const WHAT: &str = "the status query";
         let mut body = self.original(p);
         // The service code of the transaction asked about: 47, generate QR.
         body.insert("serviceCode".into(), service::GENERATE.into());
@@ -262,7 +262,7 @@ impl Gateway for Doku {
     }
 
     async fn cancel(&self, p: &GatewayPayment) -> Result<GatewayState, GatewayError> {
-        const WHAT: &str = "a QRIS cancel";
+        const WHAT: &str = "the cancel";
         let mut body = self.original(p);
         body.insert("reason".into(), "cancelled at the kiosk".into());
         match self.call(WHAT, CANCEL_PATH, &Value::Object(body)).await {
@@ -278,7 +278,7 @@ impl Gateway for Doku {
     }
 
     async fn refund(&self, p: &GatewayPayment, refund: &RefundRequest) -> Result<(), GatewayError> {
-        const WHAT: &str = "a QRIS refund";
+        const WHAT: &str = "the refund";
         let amount = Amount::idr(refund.amount).ok_or_else(|| {
             invalid(WHAT, format!("refund amount {} is not above zero", refund.amount.0))
         })?;
@@ -378,7 +378,7 @@ impl Doku {
 /// 00 success, 01 initiated, 02 paying, 03 pending, 04 refunded,
 /// 05 cancelled, 06 failed, 07 not found; some acquirers add 08 expired.
 fn state_of(answer: &Value, expected: Rupiah) -> Result<GatewayState, GatewayError> {
-    const WHAT: &str = "a QRIS query";
+    const WHAT: &str = "the status query";
     let (code, _) = wire::code_and_message(answer);
     let status = wire::text(answer, "latestTransactionStatus").unwrap_or_default();
     let desc = wire::text(answer, "transactionStatusDesc").unwrap_or_default();
