@@ -5,6 +5,8 @@
 //! says what it knows of a payment and moves money back. Querying the gateway
 //! is the source of truth: a notification only tells the central to ask.
 
+pub mod doku;
+
 use async_trait::async_trait;
 use axum::http::HeaderMap;
 use chrono::{DateTime, Utc};
