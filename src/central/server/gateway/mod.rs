@@ -5,6 +5,10 @@
 //! says what it knows of a payment and moves money back. Querying the gateway
 //! is the source of truth: a notification only tells the central to ask.
 
+pub mod simulator;
+
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use axum::http::HeaderMap;
 use chrono::{DateTime, Utc};
@@ -144,4 +148,14 @@ pub trait Gateway: Send + Sync {
         headers: &HeaderMap,
         body: &[u8],
     ) -> Result<Notification, GatewayError>;
+}
+
+/// Builds the DOKU gateway from its environment variables; the one place
+/// `swalayan central --gateway doku` reaches it.
+pub fn doku_from_env() -> anyhow::Result<Arc<dyn Gateway>> {
+    // TODO: the DOKU adapter (gateway/doku.rs) is written separately; once it
+    // is in, this becomes:
+    //     let config = doku::DokuConfig::from_env()?;
+    //     Ok(Arc::new(doku::Doku::new(config)?))
+    anyhow::bail!("the DOKU gateway is not built in yet; use --gateway simulator")
 }
