@@ -26,9 +26,10 @@ CREATE TABLE payment_new (
     -- ended on the central (cancelled, expired) before the gateway confirmed
     -- the code closed. The poller asks the gateway about these.
     gateway_open    INTEGER NOT NULL DEFAULT 0,
-    -- 1 for a payment paid after it ended on the central, whose automatic
-    -- refund is due unless a sale is recorded for it first.
-    refund_due      INTEGER NOT NULL DEFAULT 0
+    -- For a payment paid after it ended on the central: the Unix
+    -- milliseconds when its automatic refund starts, unless a sale is
+    -- recorded for it first. NULL otherwise.
+    refund_due_ms   INTEGER
 ) WITHOUT ROWID;
 
 INSERT INTO payment_new (id, idempotency_key, amount, qris, status, created_at, expires_at,

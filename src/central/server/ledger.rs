@@ -18,15 +18,16 @@ pub struct PaymentRow {
     pub issued: bool,
     /// True while the gateway may still take money for the code.
     pub gateway_open: bool,
-    /// True for a late payment whose automatic refund has not started.
-    pub refund_due: bool,
+    /// For a late payment whose automatic refund has not started: when it
+    /// starts, in Unix milliseconds.
+    pub refund_due_ms: Option<i64>,
 }
 
 /// The idempotency key of the automatic refund of a late payment.
 pub const LATE_REFUND_KEY: &str = "late-payment";
 
 const COLUMNS: &str = "id, idempotency_key, amount, reference, qris, status, created_at, \
-     expires_at, expires_ms, gateway, gateway_ref, gateway_open, refund_due FROM payment";
+     expires_at, expires_ms, gateway, gateway_ref, gateway_open, refund_due_ms FROM payment";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PaymentRow> {
     let status: String = r.get(5)?;
@@ -50,7 +51,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PaymentRow> {
         },
         expires_ms: r.get(8)?,
         gateway_open: r.get(11)?,
-        refund_due: r.get(12)?,
+        refund_due_ms: r.get(12)?,
     })
 }
 
@@ -183,8 +184,10 @@ pub fn close_gateway(conn: &Connection, id: &str) -> rusqlite::Result<()> {
     Ok(())
 }
 
-pub fn set_refund_due(conn: &Connection, id: &str, due: bool) -> rusqlite::Result<()> {
-    conn.execute("UPDATE payment SET refund_due = ?2 WHERE id = ?1", params![id, due])?;
+/// Sets or clears (`None`) when the automatic refund of a late payment
+/// starts.
+pub fn set_refund_due(conn: &Connection, id: &str, due_ms: Option<i64>) -> rusqlite::Result<()> {
+    conn.execute("UPDATE payment SET refund_due_ms = ?2 WHERE id = ?1", params![id, due_ms])?;
     Ok(())
 }
 
@@ -233,15 +236,19 @@ pub fn gateway_open(conn: &Connection) -> rusqlite::Result<Vec<String>> {
     ids_where(conn, "gateway_open = 1 AND qris IS NOT NULL", None)
 }
 
-/// Late payments whose automatic refund has not started.
-pub fn refunds_due(conn: &Connection) -> rusqlite::Result<Vec<String>> {
-    ids_where(conn, "refund_due = 1", None)
+/// Late payments whose automatic refund is due by `now_ms`.
+pub fn refunds_due(conn: &Connection, now_ms: i64) -> rusqlite::Result<Vec<String>> {
+    ids_where(conn, "refund_due_ms <= ?1", Some(now_ms))
 }
 
-/// The earliest expiry of a pending payment, in Unix milliseconds.
-pub fn next_expiry(conn: &Connection) -> rusqlite::Result<Option<i64>> {
+/// When the poller has something to do by the clock: the earliest expiry
+/// of a pending payment or start of a late payment's refund, in Unix
+/// milliseconds.
+pub fn next_deadline(conn: &Connection) -> rusqlite::Result<Option<i64>> {
     conn.query_row(
-        "SELECT min(expires_ms) FROM payment WHERE status = 'pending' AND qris IS NOT NULL",
+        "SELECT min(t) FROM (
+             SELECT min(expires_ms) AS t FROM payment WHERE status = 'pending' AND qris IS NOT NULL
+             UNION ALL SELECT min(refund_due_ms) FROM payment)",
         [],
         |r| r.get(0),
     )

@@ -5,9 +5,10 @@
 //! The late-payment rule: a payment the gateway reports paid after it ended
 //! on the central (cancelled by the device, expired, failed) was paid by a
 //! shopper whose screen had already given up, so nobody took the goods. It
-//! is recorded as paid late and refunded in full automatically, unless a
-//! sale is recorded for it before the refund starts (a device that
-//! reconciles an interrupted visit); then it stays a sale.
+//! is recorded as paid late, shows `paid`, and is refunded in full
+//! automatically once `Config::late_refund_grace` has passed, unless a sale
+//! is recorded for it first (a kiosk whose shopper is still there, a device
+//! reconciling an interrupted visit); then it stays a sale.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -103,23 +104,35 @@ pub(super) async fn apply(
     how: &'static str,
 ) -> Result<(), LifeError> {
     let key = id.to_owned();
+    let grace = s.config.late_refund_grace;
     let late =
         s.db.run(move |c| {
             let tx = c.transaction()?;
             let Some(row) = ledger::by_id(&tx, &key, now_ms())? else {
                 return Ok(false);
             };
-            let late = apply_in(&tx, &row, &state, how)?;
+            let late = apply_in(&tx, &row, &state, how, grace)?;
             tx.commit()?;
             Ok(late)
         })
         .await?;
     s.payments_changed.notify_waiters();
     if late {
-        warn!(payment = id, "payment paid after it ended; refunding it");
-        refund_late(s, id).await?;
+        late_found(s, id).await?;
     }
     Ok(())
+}
+
+/// A late payment came to light: refund it now, or wake the poller to do
+/// it after the grace period. The caller holds the payment's lock.
+async fn late_found(s: &AppState, id: &str) -> Result<(), LifeError> {
+    warn!(payment = id, "payment paid after it ended; refund due");
+    if s.config.late_refund_grace.is_zero() {
+        refund_late(s, id).await
+    } else {
+        s.poke_poller.notify_one();
+        Ok(())
+    }
 }
 
 /// The state change of one gateway answer; true if the payment turned out
@@ -129,6 +142,7 @@ fn apply_in(
     row: &PaymentRow,
     state: &GatewayState,
     how: &str,
+    grace: Duration,
 ) -> rusqlite::Result<bool> {
     use GatewayState as G;
     use PaymentStatus as P;
@@ -158,11 +172,13 @@ fn apply_in(
         }
         (ended @ (P::Cancelled | P::Expired | P::Failed), G::Paid { .. }) => {
             let cause = format!(
-                "paid late, after the payment was {} ({how}); to be refunded in full",
-                ended.as_str()
+                "paid late, after the payment was {} ({how}); refunded in full unless a sale \
+                 is recorded for it within {} s",
+                ended.as_str(),
+                grace.as_secs()
             );
             ledger::transition(c, id, P::Paid, &cause, false)?;
-            ledger::set_refund_due(c, id, true)?;
+            ledger::set_refund_due(c, id, Some(now_ms() + grace.as_millis() as i64))?;
             return Ok(true);
         }
         // Still payable at the gateway although it ended here: the poller
@@ -198,6 +214,7 @@ pub(super) async fn cancel_by_device(s: &AppState, id: &str) -> Result<Cancelled
         _ => return Ok(Cancelled::Final(row)),
     }
     let answer = s.gateway.cancel(&gateway_payment(&row)).await;
+    let grace = s.config.late_refund_grace;
     if let Err(e) = &answer {
         warn!(payment = id, error = %e, "gateway cancel failed; the poller repeats it");
     }
@@ -211,7 +228,7 @@ pub(super) async fn cancel_by_device(s: &AppState, id: &str) -> Result<Cancelled
             let late = if row.payment.status != PaymentStatus::Pending {
                 // It expired while the gateway was asked.
                 match &answer {
-                    Ok(state) => apply_in(&tx, &row, state, how)?,
+                    Ok(state) => apply_in(&tx, &row, state, how, grace)?,
                     Err(_) => false,
                 }
             } else {
@@ -252,7 +269,7 @@ pub(super) async fn cancel_by_device(s: &AppState, id: &str) -> Result<Cancelled
         .await?;
     s.payments_changed.notify_waiters();
     if late {
-        refund_late(s, id).await?;
+        late_found(s, id).await?;
     }
     let row = load(s, id).await?.expect("a payment is never deleted");
     Ok(Cancelled::Done(row))
@@ -268,10 +285,10 @@ pub(super) async fn refund_late(s: &AppState, id: &str) -> Result<(), LifeError>
             let Some(row) = ledger::by_id(&tx, &key, now_ms())? else {
                 return Ok(None);
             };
-            if !row.refund_due {
+            if row.refund_due_ms.is_none() {
                 return Ok(None);
             }
-            ledger::set_refund_due(&tx, &key, false)?;
+            ledger::set_refund_due(&tx, &key, None)?;
             if let Some(sale) = db::sale_by_payment(&tx, &key)? {
                 let cause =
                     format!("kept: sale {} was recorded for it first, so no refund", sale.id);
@@ -375,14 +392,19 @@ pub(super) async fn poll(s: Arc<AppState>) {
         if let Err(e) = poll_once(&s).await {
             warn!(error = format!("{e:#}"), "gateway poll failed");
         }
-        let next = s.db.run(|c| Ok(ledger::next_expiry(c)?)).await.ok().flatten();
-        let mut wait = s.config.poll_interval;
-        if let Some(ms) = next {
-            wait = wait.min(Duration::from_millis((ms - now_ms()).max(0) as u64 + 5));
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
-            _ = s.poke_poller.notified() => {}
+        let next_round = tokio::time::Instant::now() + s.config.poll_interval;
+        // A poke (a new payment, a late one) only moves the wake-up to its
+        // deadline; it does not start a round by itself.
+        loop {
+            let mut wake = next_round;
+            if let Ok(Some(ms)) = s.db.run(|c| Ok(ledger::next_deadline(c)?)).await {
+                let until = Duration::from_millis((ms - now_ms()).max(0) as u64 + 5);
+                wake = wake.min(tokio::time::Instant::now() + until);
+            }
+            tokio::select! {
+                _ = tokio::time::sleep_until(wake) => break,
+                _ = s.poke_poller.notified() => {}
+            }
         }
     }
 }
@@ -415,7 +437,7 @@ async fn poll_once(s: &AppState) -> anyhow::Result<()> {
         }
     }
 
-    for id in s.db.run(|c| Ok(ledger::refunds_due(c)?)).await? {
+    for id in s.db.run(|c| Ok(ledger::refunds_due(c, now_ms())?)).await? {
         let _lock = s.locks.payment(&id).await;
         refund_late(s, &id).await.map_err(anyhow::Error::from)?;
     }

@@ -46,6 +46,9 @@ pub struct Config {
     /// still take money for, in case a notification was missed. It also
     /// asks at each payment's expiry.
     pub poll_interval: Duration,
+    /// How long a payment paid after it ended (cancelled on the device,
+    /// expired) waits for a sale before it is refunded automatically.
+    pub late_refund_grace: Duration,
 }
 
 impl Default for Config {
@@ -57,6 +60,7 @@ impl Default for Config {
             merchant: demo_merchant(),
             gateway: GatewayChoice::Simulator,
             poll_interval: Duration::from_secs(5),
+            late_refund_grace: Duration::from_secs(60),
         }
     }
 }

@@ -221,6 +221,12 @@ async fn record_sale(
                 created_at: crate::store::now(),
             };
             db::insert_sale(&tx, &sale)?;
+            if row.refund_due_ms.is_some() {
+                // A late payment whose refund had not started: the sale wins.
+                ledger::set_refund_due(&tx, &sale.payment_id, None)?;
+                let cause = format!("kept: sale {} was recorded for it, so no refund", sale.id);
+                ledger::add_event(&tx, &sale.payment_id, PaymentStatus::Paid, &cause)?;
+            }
             tx.commit()?;
             Ok(Outcome::Recorded(sale))
         })
