@@ -88,6 +88,10 @@ struct CentralArgs {
     /// it may still take money for (missed notifications are recovered).
     #[arg(long, value_name = "SECONDS", default_value_t = 5)]
     gateway_poll: u64,
+    /// Seconds a payment paid after it ended (cancelled on the device,
+    /// expired) waits for a sale before it is refunded automatically.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    late_refund_grace: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -148,6 +152,7 @@ fn main() -> ExitCode {
                     GatewayKind::Doku => swalayan::central::server::GatewayChoice::Doku,
                 },
                 poll_interval: Duration::from_secs(a.gateway_poll),
+                late_refund_grace: Duration::from_secs(a.late_refund_grace),
                 ..Default::default()
             },
             a.listen,

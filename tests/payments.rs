@@ -572,3 +572,30 @@ async fn a_database_from_before_the_payment_history_keeps_its_payments() {
     assert_eq!(causes(&p), ["created", "paid (before history was kept)"]);
     assert_eq!(p.history[1].at, "2026-01-02T03:05:00.000Z");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_payment_route_is_in_the_served_openapi_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let (central, _client) = start(config(dir.path())).await;
+    let doc: serde_json::Value = reqwest::get(format!("{}/v1/openapi.json", central.url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for (path, method) in [
+        ("/v1/payments", "post"),
+        ("/v1/payments/{id}", "get"),
+        ("/v1/payments/{id}/events", "get"),
+        ("/v1/payments/{id}/cancel", "post"),
+        ("/v1/payments/{id}/refund", "post"),
+        ("/v1/payments/{id}/customer-code", "post"),
+        ("/v1/payments/{id}/simulate", "post"),
+        ("/v1/gateway/{name}/notify", "post"),
+    ] {
+        assert!(doc["paths"][path][method].is_object(), "{method} {path} undocumented");
+    }
+    let states = &doc["components"]["schemas"]["Payment"]["properties"]["status"]["enum"];
+    let want = ["pending", "paid", "expired", "cancelled", "failed", "refunded"];
+    assert_eq!(states, &serde_json::json!(want));
+}

@@ -224,11 +224,10 @@ pub fn expire_all_due(conn: &Connection, now_ms: i64) -> rusqlite::Result<Vec<St
 
 fn ids_where(conn: &Connection, clause: &str, arg: Option<i64>) -> rusqlite::Result<Vec<String>> {
     let mut stmt = conn.prepare(&format!("SELECT id FROM payment WHERE {clause} ORDER BY id"))?;
-    let ids = match arg {
+    match arg {
         Some(a) => stmt.query_map([a], |r| r.get(0))?.collect(),
         None => stmt.query_map([], |r| r.get(0))?.collect(),
-    };
-    ids
+    }
 }
 
 /// The payments the gateway may still take money for.

@@ -431,15 +431,22 @@ async fn poll_once(s: &AppState) -> anyhow::Result<()> {
         } else {
             (s.gateway.cancel(&gp).await, "the gateway's answer to the central's cancel")
         };
+        // One payment's trouble does not hold up the others.
         match answer {
-            Ok(state) => apply(s, &id, state, how).await.map_err(anyhow::Error::from)?,
+            Ok(state) => {
+                if let Err(e) = apply(s, &id, state, how).await {
+                    warn!(payment = id, error = %e, "gateway answer not applied");
+                }
+            }
             Err(e) => debug!(payment = id, error = %e, "gateway not asked this round"),
         }
     }
 
     for id in s.db.run(|c| Ok(ledger::refunds_due(c, now_ms())?)).await? {
         let _lock = s.locks.payment(&id).await;
-        refund_late(s, &id).await.map_err(anyhow::Error::from)?;
+        if let Err(e) = refund_late(s, &id).await {
+            warn!(payment = id, error = %e, "late payment refund not started");
+        }
     }
     for (payment, refund) in s.db.run(|c| Ok(ledger::pending_refunds(c)?)).await? {
         let _lock = s.locks.payment(&payment).await;
