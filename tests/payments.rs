@@ -5,109 +5,21 @@ mod common;
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use async_trait::async_trait;
-use axum::http::HeaderMap;
+use common::gateway::TestGateway;
 use swalayan::central::api::{NewTransaction, Payment, PaymentStatus, RefundStatus, SaleLine};
 use swalayan::central::client::{Client, ClientError};
-use swalayan::central::server::gateway::simulator::{Outcome, Simulator};
-use swalayan::central::server::gateway::{
-    CustomerCode, Gateway, GatewayError, GatewayPayment, GatewayState, Notification, QrIssued,
-    QrRequest, RefundRequest,
-};
-use swalayan::central::server::{self, Config, GatewayChoice, Running, demo_merchant};
+use swalayan::central::server::gateway::simulator::Outcome;
+use swalayan::central::server::{self, Config, GatewayChoice, Running};
+use swalayan::checkout::Device;
+use swalayan::domain::cart::Cart;
 use swalayan::domain::{Rupiah, qris};
 
 /// What the automatic refund of a late payment says, as the README states.
 const LATE_REASON: &str =
     "paid after the payment had ended on the device, so the shopper did not take the goods";
-
-/// A gateway for tests: the simulator behind switches that make it fail.
-struct TestGateway {
-    sim: Simulator,
-    /// Every call answers `Unreachable`.
-    down: AtomicBool,
-    /// `cancel` answers `Unreachable`.
-    cancel_down: AtomicBool,
-    /// `refund` answers `Unreachable`.
-    refund_down: AtomicBool,
-    /// Every `create_qr` tried, failed or not.
-    create_attempts: AtomicU32,
-}
-
-impl TestGateway {
-    fn new() -> Arc<TestGateway> {
-        Arc::new(TestGateway {
-            sim: Simulator::new(demo_merchant()),
-            down: AtomicBool::new(false),
-            cancel_down: AtomicBool::new(false),
-            refund_down: AtomicBool::new(false),
-            create_attempts: AtomicU32::new(0),
-        })
-    }
-
-    fn check(&self, what: &'static str, switch: &AtomicBool) -> Result<(), GatewayError> {
-        if self.down.load(Ordering::SeqCst) || switch.load(Ordering::SeqCst) {
-            return Err(GatewayError::Unreachable {
-                gateway: "test",
-                what,
-                detail: "connection timed out".into(),
-            });
-        }
-        Ok(())
-    }
-}
-
-#[async_trait]
-impl Gateway for TestGateway {
-    fn name(&self) -> &'static str {
-        "test"
-    }
-
-    async fn create_qr(&self, req: &QrRequest) -> Result<QrIssued, GatewayError> {
-        self.create_attempts.fetch_add(1, Ordering::SeqCst);
-        self.check("a QR code", &AtomicBool::new(false))?;
-        self.sim.create_qr(req).await
-    }
-
-    async fn query(&self, p: &GatewayPayment) -> Result<GatewayState, GatewayError> {
-        self.check("a query", &AtomicBool::new(false))?;
-        self.sim.query(p).await
-    }
-
-    async fn cancel(&self, p: &GatewayPayment) -> Result<GatewayState, GatewayError> {
-        self.check("a cancel", &self.cancel_down)?;
-        self.sim.cancel(p).await
-    }
-
-    async fn refund(&self, p: &GatewayPayment, r: &RefundRequest) -> Result<(), GatewayError> {
-        self.check("a refund", &self.refund_down)?;
-        self.sim.refund(p, r).await
-    }
-
-    async fn charge_customer_code(
-        &self,
-        p: &GatewayPayment,
-        code: &CustomerCode,
-    ) -> Result<GatewayState, GatewayError> {
-        self.sim.charge_customer_code(p, code).await
-    }
-
-    /// Signed means the header `x-test-signature: good`.
-    fn notification(
-        &self,
-        path: &str,
-        headers: &HeaderMap,
-        body: &[u8],
-    ) -> Result<Notification, GatewayError> {
-        if headers.get("x-test-signature").is_none_or(|v| v != "good") {
-            return Err(GatewayError::BadNotification("signature does not verify".into()));
-        }
-        self.sim.notification(path, headers, body)
-    }
-}
 
 fn config(dir: &Path) -> Config {
     Config {
@@ -598,4 +510,50 @@ async fn every_payment_route_is_in_the_served_openapi_document() {
     let states = &doc["components"]["schemas"]["Payment"]["properties"]["status"]["enum"];
     let want = ["pending", "paid", "expired", "cancelled", "failed", "refunded"];
     assert_eq!(states, &serde_json::json!(want));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_crashed_device_that_reconciles_a_late_payment_within_the_grace_keeps_the_sale() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = dir.path().join("catalog.csv");
+    std::fs::write(&catalog, "barcode,name,price\n8991101000070,MamyPoko Pants M 34,89000\n")
+        .unwrap();
+    let gw = TestGateway::new();
+    let (_central, client) = start(Config {
+        catalog: Some(catalog),
+        gateway: GatewayChoice::Custom(gw.clone()),
+        // Asked at the expiry, well before the first round.
+        poll_interval: Duration::from_secs(30),
+        payment_ttl: Duration::from_millis(600),
+        late_refund_grace: Duration::from_secs(600),
+        ..config(dir.path())
+    })
+    .await;
+
+    // The device makes the payment and dies; the shopper pays, and the
+    // central, not told, expires it and then learns it was paid.
+    let data = dir.path().join("device");
+    let device = Device::open(&data, client.clone()).unwrap();
+    device.sync_catalog().await.unwrap();
+    let mut cart = Cart::new();
+    cart.add(&device.lookup("8991101000070").await.unwrap().unwrap()).unwrap();
+    let p = device.start_payment(&cart, "visit-crash").await.unwrap();
+    drop(device);
+    gw.sim.settle(&p.id, Outcome::Paid).unwrap();
+    let late = until(&client, &p.id, |p| p.history.len() == 3).await;
+    assert_eq!(
+        statuses(&late),
+        [PaymentStatus::Pending, PaymentStatus::Expired, PaymentStatus::Paid]
+    );
+
+    // Restarted within the grace, the device records the sale: no refund.
+    let device = Device::open(&data, client.clone()).unwrap();
+    let receipts = device.reconcile().await.unwrap();
+    assert_eq!(receipts.len(), 1);
+    assert!(receipts[0].transaction_id.is_some());
+    let kept = client.payment(&p.id).await.unwrap();
+    assert_eq!(kept.status, PaymentStatus::Paid);
+    assert!(kept.history[3].cause.starts_with("kept: sale TRX-"), "{kept:?}");
+    assert!(kept.refunds.is_empty());
+    assert_eq!(gw.sim.refunded(&p.id), Some(Rupiah(0)));
 }
