@@ -233,13 +233,10 @@ pub(super) async fn cancel_by_device(s: &AppState, id: &str) -> Result<Cancelled
                 }
             } else {
                 let (to, cause, open) = match answer {
-                    Ok(G::Paid { .. }) => (
-                        PaymentStatus::Paid,
-                        "paid (the gateway's answer to the device's cancel: \
-                                               the shopper paid first)"
-                            .to_owned(),
-                        false,
-                    ),
+                    Ok(G::Paid { .. }) => {
+                        let cause = format!("paid ({how}: the shopper paid first)");
+                        (PaymentStatus::Paid, cause, false)
+                    }
                     Ok(G::Cancelled | G::Expired) => {
                         (PaymentStatus::Cancelled, "cancelled by device".to_owned(), false)
                     }
