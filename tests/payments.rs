@@ -557,3 +557,33 @@ async fn a_crashed_device_that_reconciles_a_late_payment_within_the_grace_keeps_
     assert!(kept.refunds.is_empty());
     assert_eq!(gw.sim.refunded(&p.id), Some(Rupiah(0)));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn codes_a_restarted_simulator_forgot_are_not_asked_about_forever() {
+    let dir = tempfile::tempdir().unwrap();
+    let short = || Config {
+        payment_ttl: Duration::from_millis(400),
+        poll_interval: Duration::from_millis(100),
+        ..config(dir.path())
+    };
+    let (central, client) = start(short()).await;
+    let p = client.create_payment(Rupiah(1_000), "forgotten").await.unwrap();
+    central.stop().await;
+
+    // A new simulator knows nothing of the code; once it expires the
+    // central stops asking.
+    let (_central, client) = start(short()).await;
+    until(&client, &p.id, |p| p.status == PaymentStatus::Expired).await;
+    let db = rusqlite::Connection::open(dir.path().join("central.db")).unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let open: bool = db
+            .query_row("SELECT gateway_open FROM payment WHERE id = ?1", [&p.id], |r| r.get(0))
+            .unwrap();
+        if !open {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "still asked about");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

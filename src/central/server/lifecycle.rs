@@ -426,7 +426,25 @@ async fn poll_once(s: &AppState) -> anyhow::Result<()> {
         let (answer, how) = if row.payment.status == PaymentStatus::Pending {
             (s.gateway.query(&gp).await, "gateway query")
         } else {
-            (s.gateway.cancel(&gp).await, "the gateway's answer to the central's cancel")
+            match s.gateway.cancel(&gp).await {
+                Err(GatewayError::Refused { .. } | GatewayError::Unsupported { .. }) => {
+                    // The gateway will not cancel it: ask what it knows.
+                    match s.gateway.query(&gp).await {
+                        Err(
+                            e @ (GatewayError::Refused { .. } | GatewayError::Unsupported { .. }),
+                        ) => {
+                            // Not a code it will take money for (e.g. the
+                            // simulator restarted and forgot it).
+                            warn!(payment = id, error = %e, "gateway knows no open code; not asked again");
+                            let key = id.clone();
+                            s.db.run(move |c| Ok(ledger::close_gateway(c, &key)?)).await?;
+                            continue;
+                        }
+                        other => (other, "gateway query"),
+                    }
+                }
+                other => (other, "the gateway's answer to the central's cancel"),
+            }
         };
         // One payment's trouble does not hold up the others.
         match answer {

@@ -380,11 +380,15 @@ pub(super) async fn refund(
                 return Ok(Step::Refused(
                     StatusCode::CONFLICT,
                     "over_refund",
-                    format!(
-                        "a refund of {amount} would pass the {paid} paid: {committed} is already \
-                         refunded or being refunded, so at most {} is left",
-                        Rupiah(paid.0 - committed.0)
-                    ),
+                    if committed.0 == 0 {
+                        format!("a refund of {amount} would pass the {paid} paid")
+                    } else {
+                        format!(
+                            "a refund of {amount} would pass the {paid} paid: {committed} is \
+                             already refunded or being refunded, so at most {} is left",
+                            Rupiah(paid.0 - committed.0)
+                        )
+                    },
                 ));
             }
             let r = Refund {
