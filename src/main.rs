@@ -80,6 +80,24 @@ struct CentralArgs {
     /// Seconds a shopper has to pay a QRIS code.
     #[arg(long, value_name = "SECONDS", default_value_t = 300)]
     payment_ttl: u64,
+    /// The payment gateway: the simulator in memory, or DOKU (configured
+    /// from the DOKU_* environment variables).
+    #[arg(long, value_enum, default_value_t = GatewayKind::Simulator)]
+    gateway: GatewayKind,
+    /// Seconds between the central's queries of the gateway about payments
+    /// it may still take money for (missed notifications are recovered).
+    #[arg(long, value_name = "SECONDS", default_value_t = 5)]
+    gateway_poll: u64,
+    /// Seconds a payment paid after it ended (cancelled on the device,
+    /// expired) waits for a sale before it is refunded automatically.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    late_refund_grace: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum GatewayKind {
+    Simulator,
+    Doku,
 }
 
 #[derive(Args)]
@@ -129,6 +147,12 @@ fn main() -> ExitCode {
                 db: a.db,
                 catalog: a.catalog,
                 payment_ttl: Duration::from_secs(a.payment_ttl),
+                gateway: match a.gateway {
+                    GatewayKind::Simulator => swalayan::central::server::GatewayChoice::Simulator,
+                    GatewayKind::Doku => swalayan::central::server::GatewayChoice::Doku,
+                },
+                poll_interval: Duration::from_secs(a.gateway_poll),
+                late_refund_grace: Duration::from_secs(a.late_refund_grace),
                 ..Default::default()
             },
             a.listen,

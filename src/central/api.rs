@@ -36,6 +36,8 @@ pub struct CatalogPage {
     pub reset: bool,
 }
 
+/// Where a payment is in its life. Only `pending` can still be paid;
+/// `paid` can still become `refunded`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PaymentStatus {
@@ -43,6 +45,10 @@ pub enum PaymentStatus {
     Paid,
     Expired,
     Cancelled,
+    /// The gateway refused or could not complete it: nothing was charged.
+    Failed,
+    /// Paid, then the whole amount went back to the payer.
+    Refunded,
 }
 
 impl PaymentStatus {
@@ -52,6 +58,8 @@ impl PaymentStatus {
             PaymentStatus::Paid => "paid",
             PaymentStatus::Expired => "expired",
             PaymentStatus::Cancelled => "cancelled",
+            PaymentStatus::Failed => "failed",
+            PaymentStatus::Refunded => "refunded",
         }
     }
 
@@ -61,23 +69,35 @@ impl PaymentStatus {
             "paid" => Some(PaymentStatus::Paid),
             "expired" => Some(PaymentStatus::Expired),
             "cancelled" => Some(PaymentStatus::Cancelled),
+            "failed" => Some(PaymentStatus::Failed),
+            "refunded" => Some(PaymentStatus::Refunded),
             _ => None,
         }
     }
 
-    /// True if and only if the payment can no longer change.
+    /// True if and only if the shopper can no longer pay it: a device stops
+    /// waiting. (A `paid` payment may still be refunded later, and one that
+    /// ended unpaid may turn out paid late and be refunded; see the README.)
     pub fn is_final(self) -> bool {
         self != PaymentStatus::Pending
     }
 }
 
-/// `POST /v1/payments`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// The header that makes a `POST` safe to repeat.
+pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
+/// `POST /v1/payments`, with the key in the `Idempotency-Key` header.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct NewPayment {
     pub amount: Rupiah,
-    /// The same key returns the same payment, so a retried request never
-    /// creates a second QR for one cart.
-    pub idempotency_key: String,
+    /// The device's own reference for what is paid (a cart, an order),
+    /// kept with the payment for staff and reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// The key as older devices send it, in the body; when the header is
+    /// given too, the two must be equal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,11 +111,93 @@ pub struct Payment {
     pub expires_at: String,
     /// Seconds left until expiry when the server answered.
     pub expires_in: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// The gateway that issued the code: `simulator`, `doku`.
+    #[serde(default)]
+    pub gateway: String,
+    /// The gateway's own reference, when it gives one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway_ref: Option<String>,
+    /// The sum of the refunds done so far.
+    #[serde(default)]
+    pub refunded: Rupiah,
+    #[serde(default)]
+    pub refunds: Vec<Refund>,
+    /// Every change of status, oldest first, with its cause.
+    #[serde(default)]
+    pub history: Vec<PaymentEvent>,
+}
+
+/// One change in a payment's life.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentEvent {
+    pub at: String,
+    /// The status after the change.
+    pub status: PaymentStatus,
+    /// What happened, for people: `created`, `paid (gateway notification)`,
+    /// `refunded 5000 of 17000: damaged box`.
+    pub cause: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RefundStatus {
+    /// Asked of the gateway, no answer yet; the central asks again.
+    Pending,
+    Done,
+    /// The gateway refused it; it does not count.
+    Failed,
+}
+
+impl RefundStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefundStatus::Pending => "pending",
+            RefundStatus::Done => "done",
+            RefundStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RefundStatus> {
+        match s {
+            "pending" => Some(RefundStatus::Pending),
+            "done" => Some(RefundStatus::Done),
+            "failed" => Some(RefundStatus::Failed),
+            _ => None,
+        }
+    }
+}
+
+/// One refund of a paid payment, possibly partial.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refund {
+    pub id: String,
+    pub amount: Rupiah,
+    pub reason: String,
+    pub status: RefundStatus,
+    pub created_at: String,
+}
+
+/// `POST /v1/payments/{id}/refund`, with an `Idempotency-Key` header.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct NewRefund {
+    pub amount: Rupiah,
+    pub reason: String,
+}
+
+/// `POST /v1/payments/{id}/customer-code`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CustomerCodeCharge {
+    /// The customer-presented QRIS payload as scanned: base64 of BER-TLV.
+    pub code: String,
 }
 
 /// `POST /v1/payments/{id}/simulate`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Simulate {
+    /// `paid`, `failed` or `expired` (`cancelled` too, as the bank side
+    /// cancelling the code).
     pub result: PaymentStatus,
 }
 

@@ -7,8 +7,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::api::{
-    ApiError, CatalogPage, NewPayment, NewTransaction, Payment, PaymentStatus, Simulate,
-    Transaction,
+    ApiError, CatalogPage, CustomerCodeCharge, IDEMPOTENCY_KEY, NewPayment, NewRefund,
+    NewTransaction, Payment, PaymentStatus, Simulate, Transaction,
 };
 use crate::domain::Rupiah;
 
@@ -88,9 +88,24 @@ impl Client {
         send(self.http.get(self.url("/v1/catalog")).query(&query), "catalog sync").await
     }
 
+    /// Creates a QRIS payment; the same `idempotency_key` returns the same
+    /// payment, so retrying after a lost answer is safe.
     pub async fn create_payment(&self, amount: Rupiah, idempotency_key: &str) -> Result<Payment> {
-        let body = NewPayment { amount, idempotency_key: idempotency_key.to_owned() };
-        self.post("/v1/payments", &body, "payment creation").await
+        self.create_payment_for(amount, idempotency_key, None).await
+    }
+
+    /// Like [`Client::create_payment`], with the device's own reference
+    /// for what is paid.
+    pub async fn create_payment_for(
+        &self,
+        amount: Rupiah,
+        idempotency_key: &str,
+        reference: Option<&str>,
+    ) -> Result<Payment> {
+        let body =
+            NewPayment { amount, reference: reference.map(str::to_owned), ..Default::default() };
+        let req = self.http.post(self.url("/v1/payments")).header(IDEMPOTENCY_KEY, idempotency_key);
+        send(req.json(&body), "payment creation").await
     }
 
     pub async fn payment(&self, id: &str) -> Result<Payment> {
@@ -118,9 +133,53 @@ impl Client {
         .await
     }
 
+    /// Cancels a pending payment. The answer may say `paid`: the shopper
+    /// paid before the cancel reached the gateway, and the sale goes on.
     pub async fn cancel_payment(&self, id: &str) -> Result<Payment> {
         self.post(&format!("/v1/payments/{id}/cancel"), &serde_json::json!({}), "payment cancel")
             .await
+    }
+
+    /// Refunds part or all of a paid payment; the same `idempotency_key`
+    /// refunds once.
+    pub async fn refund_payment(
+        &self,
+        id: &str,
+        amount: Rupiah,
+        reason: &str,
+        idempotency_key: &str,
+    ) -> Result<Payment> {
+        let body = NewRefund { amount, reason: reason.to_owned() };
+        let req = self
+            .http
+            .post(self.url(&format!("/v1/payments/{id}/refund")))
+            .header(IDEMPOTENCY_KEY, idempotency_key)
+            .json(&body);
+        send(req, "payment refund").await
+    }
+
+    /// Pays a pending payment with the code the shopper's wallet shows
+    /// (base64, as scanned).
+    pub async fn charge_customer_code(&self, id: &str, code: &str) -> Result<Payment> {
+        let body = CustomerCodeCharge { code: code.to_owned() };
+        self.post(&format!("/v1/payments/{id}/customer-code"), &body, "customer-presented code")
+            .await
+    }
+
+    /// Opens the payment's event stream: the payment now, then on every
+    /// change until it ends.
+    pub async fn payment_events(&self, id: &str) -> Result<PaymentEvents> {
+        let what = "payment events";
+        let resp = self
+            .http
+            .get(self.url(&format!("/v1/payments/{id}/events")))
+            .header("accept", "text/event-stream")
+            .timeout(Duration::from_secs(24 * 3600))
+            .send()
+            .await
+            .map_err(|source| ClientError::Unreachable { what, source })?;
+        let resp = refused(resp, what).await?;
+        Ok(PaymentEvents { resp, buf: Vec::new() })
     }
 
     /// Records a completed sale; the same idempotency key returns the same
@@ -147,11 +206,55 @@ impl Client {
     }
 }
 
-async fn send<T: DeserializeOwned>(req: reqwest::RequestBuilder, what: &'static str) -> Result<T> {
-    let resp = req.send().await.map_err(|source| ClientError::Unreachable { what, source })?;
+/// A payment's server-sent events, read one at a time.
+pub struct PaymentEvents {
+    resp: reqwest::Response,
+    /// Bytes received past the last complete event.
+    buf: Vec<u8>,
+}
+
+impl PaymentEvents {
+    /// The payment as the next event has it; `None` when the stream ended
+    /// (after a final status).
+    pub async fn next(&mut self) -> Result<Option<Payment>> {
+        let what = "payment events";
+        loop {
+            // An event ends with a blank line; `data:` lines carry the JSON.
+            if let Some(end) = self.buf.windows(2).position(|w| w == b"\n\n") {
+                let block: Vec<u8> = self.buf.drain(..end + 2).collect();
+                let text = String::from_utf8_lossy(&block);
+                let data: String = text
+                    .lines()
+                    .filter_map(|l| l.strip_prefix("data:"))
+                    .map(|d| d.strip_prefix(' ').unwrap_or(d))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                if data.is_empty() {
+                    continue; // a keep-alive comment
+                }
+                let payment = serde_json::from_str(&data).map_err(|e| ClientError::Refused {
+                    what,
+                    status: StatusCode::OK,
+                    code: "bad_event".into(),
+                    message: format!("an event that is not a payment: {e}"),
+                })?;
+                return Ok(Some(payment));
+            }
+            match self.resp.chunk().await {
+                Ok(Some(bytes)) => self.buf.extend_from_slice(&bytes),
+                Ok(None) => return Ok(None),
+                Err(source) => return Err(ClientError::Unreachable { what, source }),
+            }
+        }
+    }
+}
+
+/// Passes a successful answer through; turns an error answer into
+/// [`ClientError::Refused`].
+async fn refused(resp: reqwest::Response, what: &'static str) -> Result<reqwest::Response> {
     let status = resp.status();
     if status.is_success() {
-        return resp.json().await.map_err(|source| ClientError::BadAnswer { what, source });
+        return Ok(resp);
     }
     let text = resp.text().await.unwrap_or_default();
     let (code, message) = match serde_json::from_str::<ApiError>(&text) {
@@ -159,4 +262,10 @@ async fn send<T: DeserializeOwned>(req: reqwest::RequestBuilder, what: &'static 
         Err(_) => ("http".to_owned(), text.chars().take(200).collect()),
     };
     Err(ClientError::Refused { what, status, code, message })
+}
+
+async fn send<T: DeserializeOwned>(req: reqwest::RequestBuilder, what: &'static str) -> Result<T> {
+    let resp = req.send().await.map_err(|source| ClientError::Unreachable { what, source })?;
+    let resp = refused(resp, what).await?;
+    resp.json().await.map_err(|source| ClientError::BadAnswer { what, source })
 }

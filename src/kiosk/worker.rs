@@ -399,7 +399,12 @@ fn settled(p: &api::Payment) -> Event {
     match p.status {
         PaymentStatus::Paid => Event::PaymentPaid { id },
         PaymentStatus::Expired | PaymentStatus::Pending => Event::PaymentExpired { id },
-        PaymentStatus::Cancelled => Event::PaymentCancelled { id },
+        // TODO: a failed payment (the bank declined) and a refunded one end
+        // unpaid like a cancelled one; the payment screen has no notice of
+        // its own for them yet.
+        PaymentStatus::Cancelled | PaymentStatus::Failed | PaymentStatus::Refunded => {
+            Event::PaymentCancelled { id }
+        }
     }
 }
 
@@ -407,6 +412,14 @@ async fn cancel_payment(device: Device, id: String, reports: mpsc::UnboundedSend
     match device.client().cancel_payment(&id).await {
         // The answer may be `paid`: the bank was quicker than the shopper.
         Ok(p) => report_settled(&device, p, &reports).await,
+        // Already ended (paid a moment ago, or expired): say how.
+        Err(e) if !e.is_retryable() => match device.client().payment(&id).await {
+            Ok(p) if p.status.is_final() => report_settled(&device, p, &reports).await,
+            _ => {
+                warn!(payment = id, error = %e, "payment cancel refused");
+                let _ = reports.send(Report::Event(Event::PaymentCancelled { id }));
+            }
+        },
         Err(e) => {
             // TODO: with the central unreachable the kiosk cannot know
             // whether the shopper paid; it gives the cart back. The payment

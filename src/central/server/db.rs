@@ -6,11 +6,14 @@ use std::sync::{Arc, LazyLock, Mutex};
 use rusqlite::{Connection, OptionalExtension, params};
 use rusqlite_migration::{M, Migrations};
 
-use crate::central::api::{CatalogEntry, Payment, PaymentStatus, SaleLine, Transaction};
+use crate::central::api::{CatalogEntry, SaleLine, Transaction};
 use crate::domain::Rupiah;
 
 static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
-    Migrations::new(vec![M::up(include_str!("../../../migrations/central/0001_init.sql"))])
+    Migrations::new(vec![
+        M::up(include_str!("../../../migrations/central/0001_init.sql")),
+        M::up(include_str!("../../../migrations/central/0002_payment_lifecycle.sql")),
+    ])
 });
 
 /// `PRAGMA application_id` of a central database: "SWLC".
@@ -20,12 +23,6 @@ const CENTRAL_APPLICATION_ID: i64 = 0x5357_4C43;
 /// and never held across an `.await`.
 #[derive(Clone)]
 pub struct Db(Arc<Mutex<Connection>>);
-
-/// A payment row with the millisecond expiry used for comparisons.
-pub struct PaymentRow {
-    pub payment: Payment,
-    pub expires_ms: i64,
-}
 
 impl Db {
     pub fn open(path: Option<&Path>) -> anyhow::Result<Db> {
@@ -106,72 +103,6 @@ pub fn catalog_page(
         page.push(entry);
     }
     Ok((page, last, more))
-}
-
-const PAYMENT_COLUMNS: &str =
-    "id, amount, status, qris, created_at, expires_at, expires_ms FROM payment";
-
-fn payment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PaymentRow> {
-    let status: String = r.get(2)?;
-    Ok(PaymentRow {
-        payment: Payment {
-            id: r.get(0)?,
-            amount: Rupiah(r.get(1)?),
-            status: PaymentStatus::parse(&status).unwrap_or(PaymentStatus::Cancelled),
-            qris: r.get(3)?,
-            created_at: r.get(4)?,
-            expires_at: r.get(5)?,
-            expires_in: 0,
-        },
-        expires_ms: r.get(6)?,
-    })
-}
-
-pub fn payment_by_key(conn: &Connection, key: &str) -> rusqlite::Result<Option<PaymentRow>> {
-    conn.query_row(
-        &format!("SELECT {PAYMENT_COLUMNS} WHERE idempotency_key = ?1"),
-        [key],
-        payment_row,
-    )
-    .optional()
-}
-
-/// Reads a payment, first turning a pending one past its expiry into
-/// `expired`, so every reader sees the same answer.
-pub fn payment(conn: &Connection, id: &str, now_ms: i64) -> rusqlite::Result<Option<PaymentRow>> {
-    conn.execute(
-        "UPDATE payment SET status = 'expired', settled_at = ?3
-         WHERE id = ?1 AND status = 'pending' AND expires_ms <= ?2",
-        params![id, now_ms, crate::store::now()],
-    )?;
-    conn.query_row(&format!("SELECT {PAYMENT_COLUMNS} WHERE id = ?1"), [id], payment_row).optional()
-}
-
-pub fn insert_payment(
-    conn: &Connection,
-    key: &str,
-    p: &Payment,
-    expires_ms: i64,
-) -> rusqlite::Result<()> {
-    conn.execute(
-        "INSERT INTO payment (id, idempotency_key, amount, qris, status, created_at, expires_at, expires_ms)
-         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7)",
-        params![p.id, key, p.amount.0, p.qris, p.created_at, p.expires_at, expires_ms],
-    )?;
-    Ok(())
-}
-
-/// Moves a pending payment to `status`; returns false if it was not pending.
-pub fn settle_payment(
-    conn: &Connection,
-    id: &str,
-    status: PaymentStatus,
-) -> rusqlite::Result<bool> {
-    let n = conn.execute(
-        "UPDATE payment SET status = ?2, settled_at = ?3 WHERE id = ?1 AND status = 'pending'",
-        params![id, status.as_str(), crate::store::now()],
-    )?;
-    Ok(n == 1)
 }
 
 fn sale_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Transaction, String)> {

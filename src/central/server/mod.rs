@@ -1,9 +1,12 @@
-//! The reference central API: catalog, payments through a gateway
-//! simulator, and sales, over JSON under `/v1/`.
+//! The reference central API: catalog, payments through a gateway (the
+//! simulator or DOKU), and sales, over JSON under `/v1/`.
 
 pub mod catalog;
 mod db;
 pub mod gateway;
+mod ledger;
+mod lifecycle;
+mod payments;
 mod routes;
 
 use std::net::SocketAddr;
@@ -17,6 +20,8 @@ use tokio::sync::{Notify, oneshot};
 use tracing::info;
 
 use crate::domain::qris::Merchant;
+use gateway::Gateway;
+use gateway::simulator::Simulator;
 
 /// The demo catalog shipped with the binary, used when no file is given.
 pub const DEMO_CATALOG: &str = include_str!("../../../assets/catalog.csv");
@@ -35,6 +40,15 @@ pub struct Config {
     pub payment_ttl: Duration,
     /// The merchant that dynamic QRIS codes pay.
     pub merchant: Merchant,
+    /// The payment gateway.
+    pub gateway: GatewayChoice,
+    /// How often the central asks the gateway about the payments it may
+    /// still take money for, in case a notification was missed. It also
+    /// asks at each payment's expiry.
+    pub poll_interval: Duration,
+    /// How long a payment paid after it ended (cancelled on the device,
+    /// expired) waits for a sale before it is refunded automatically.
+    pub late_refund_grace: Duration,
 }
 
 impl Default for Config {
@@ -44,6 +58,32 @@ impl Default for Config {
             catalog: None,
             payment_ttl: Duration::from_secs(300),
             merchant: demo_merchant(),
+            gateway: GatewayChoice::Simulator,
+            poll_interval: Duration::from_secs(5),
+            late_refund_grace: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Which payment gateway a central uses.
+#[derive(Clone, Default)]
+pub enum GatewayChoice {
+    /// The simulator in memory, paying [`Config::merchant`]; it also serves
+    /// `POST /v1/payments/{id}/simulate`.
+    #[default]
+    Simulator,
+    /// DOKU's SNAP QRIS API, configured from the environment.
+    Doku,
+    /// A gateway the caller built (tests, other deployments).
+    Custom(Arc<dyn Gateway>),
+}
+
+impl std::fmt::Debug for GatewayChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GatewayChoice::Simulator => f.write_str("Simulator"),
+            GatewayChoice::Doku => f.write_str("Doku"),
+            GatewayChoice::Custom(g) => write!(f, "Custom({})", g.name()),
         }
     }
 }
@@ -67,8 +107,15 @@ pub fn demo_merchant() -> Merchant {
 pub(crate) struct AppState {
     db: db::Db,
     config: Config,
+    gateway: Arc<dyn Gateway>,
+    /// Set when the gateway is the simulator, for `/simulate`.
+    simulator: Option<Simulator>,
     /// Woken on every payment change, so long-polling readers re-check.
     payments_changed: Notify,
+    /// Wakes the poller early (a payment expired on a read).
+    poke_poller: Notify,
+    /// One operation at a time per payment and per creation key.
+    locks: lifecycle::Locks,
 }
 
 /// A central serving in the background; dropping it stops it.
@@ -76,6 +123,8 @@ pub struct Running {
     pub addr: SocketAddr,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
+    poller: tokio::task::JoinHandle<()>,
+    simulator: Option<Simulator>,
 }
 
 impl Running {
@@ -84,8 +133,15 @@ impl Running {
         format!("http://{}", self.addr)
     }
 
+    /// The gateway simulator, when it is the gateway (tests drive it and
+    /// count its calls).
+    pub fn simulator(&self) -> Option<&Simulator> {
+        self.simulator.as_ref()
+    }
+
     /// Stops accepting requests and waits for those in flight.
     pub async fn stop(mut self) {
+        self.poller.abort();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -104,6 +160,7 @@ impl Running {
 
 impl Drop for Running {
     fn drop(&mut self) {
+        self.poller.abort();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -120,6 +177,17 @@ pub async fn start(config: Config, addr: SocketAddr) -> anyhow::Result<Running> 
             MAX_PAYMENT_TTL.as_secs()
         );
     }
+    if config.poll_interval.is_zero() {
+        anyhow::bail!("the gateway poll interval must be above zero");
+    }
+    let (gateway, simulator): (Arc<dyn Gateway>, _) = match &config.gateway {
+        GatewayChoice::Simulator => {
+            let sim = Simulator::new(config.merchant.clone());
+            (Arc::new(sim.clone()), Some(sim))
+        }
+        GatewayChoice::Doku => (gateway::doku_from_env()?, None),
+        GatewayChoice::Custom(g) => (g.clone(), None),
+    };
     let db = db::Db::open(config.db.as_deref())?;
 
     let (text, source) = match &config.catalog {
@@ -145,7 +213,16 @@ pub async fn start(config: Config, addr: SocketAddr) -> anyhow::Result<Running> 
     let listener =
         TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     let addr = listener.local_addr()?;
-    let state = Arc::new(AppState { db, config, payments_changed: Notify::new() });
+    let state = Arc::new(AppState {
+        db,
+        config,
+        gateway,
+        simulator: simulator.clone(),
+        payments_changed: Notify::new(),
+        poke_poller: Notify::new(),
+        locks: lifecycle::Locks::default(),
+    });
+    let poller = tokio::spawn(lifecycle::poll(state.clone()));
     let app = routes::router(state);
 
     let (tx, rx) = oneshot::channel::<()>();
@@ -158,5 +235,5 @@ pub async fn start(config: Config, addr: SocketAddr) -> anyhow::Result<Running> 
         }
     });
     info!(%addr, "central ready");
-    Ok(Running { addr, shutdown: Some(tx), task: Some(task) })
+    Ok(Running { addr, shutdown: Some(tx), task: Some(task), poller, simulator })
 }

@@ -1,7 +1,6 @@
 //! HTTP routes of the central API.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -12,27 +11,28 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use tracing::{debug, info, warn};
 
-use super::{AppState, db};
+use super::lifecycle::{new_id, now_ms};
+use super::{AppState, db, ledger, payments};
 use crate::central::api::{
-    ApiError, CatalogPage, MAX_PAGE, NewPayment, NewTransaction, Payment, PaymentStatus, Simulate,
-    Transaction,
+    ApiError, CatalogPage, MAX_PAGE, NewTransaction, Payment, PaymentStatus, Transaction,
 };
-use crate::domain::{Rupiah, qris};
+use crate::domain::Rupiah;
 
 type Shared = State<Arc<AppState>>;
-
-/// The longest a client may wait on a payment in one request.
-const MAX_WAIT: Duration = Duration::from_secs(60);
 
 pub(super) fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/v1/health", get(health))
         .route("/v1/openapi.json", get(openapi))
         .route("/v1/catalog", get(catalog))
-        .route("/v1/payments", post(create_payment))
-        .route("/v1/payments/{id}", get(get_payment))
-        .route("/v1/payments/{id}/simulate", post(simulate))
-        .route("/v1/payments/{id}/cancel", post(cancel))
+        .route("/v1/payments", post(payments::create_payment))
+        .route("/v1/payments/{id}", get(payments::get_payment))
+        .route("/v1/payments/{id}/events", get(payments::payment_events))
+        .route("/v1/payments/{id}/simulate", post(payments::simulate))
+        .route("/v1/payments/{id}/cancel", post(payments::cancel))
+        .route("/v1/payments/{id}/refund", post(payments::refund))
+        .route("/v1/payments/{id}/customer-code", post(payments::customer_code))
+        .route("/v1/gateway/{name}/notify", post(payments::notify))
         .route("/v1/transactions", post(record_sale))
         .route("/v1/transactions/{id}", get(get_sale))
         .route("/receipt/{id}", get(receipt))
@@ -41,7 +41,7 @@ pub(super) fn router(state: Arc<AppState>) -> Router {
 }
 
 /// An error answer: status, a stable code and a sentence for people.
-pub(super) struct Failure(StatusCode, &'static str, String);
+pub(super) struct Failure(pub StatusCode, pub &'static str, pub String);
 
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
@@ -57,15 +57,15 @@ impl From<anyhow::Error> for Failure {
     }
 }
 
-fn bad_request(msg: impl Into<String>) -> Failure {
+pub(super) fn bad_request(msg: impl Into<String>) -> Failure {
     Failure(StatusCode::BAD_REQUEST, "bad_request", msg.into())
 }
 
-fn not_found(what: &str, id: &str) -> Failure {
+pub(super) fn not_found(what: &str, id: &str) -> Failure {
     Failure(StatusCode::NOT_FOUND, "not_found", format!("no {what} {id}"))
 }
 
-fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, Failure> {
+pub(super) fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, Failure> {
     q.map(|Query(v)| v).map_err(|e| bad_request(e.body_text()))
 }
 
@@ -73,17 +73,8 @@ async fn no_route(uri: axum::http::Uri) -> Failure {
     Failure(StatusCode::NOT_FOUND, "not_found", format!("no route {}", uri.path()))
 }
 
-fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, Failure> {
+pub(super) fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, Failure> {
     body.map(|Json(v)| v).map_err(|e| bad_request(e.body_text()))
-}
-
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
-
-fn new_id(prefix: &str) -> String {
-    let hex = uuid::Uuid::new_v4().simple().to_string().to_uppercase();
-    format!("{prefix}-{}", &hex[..16])
 }
 
 async fn health() -> Json<serde_json::Value> {
@@ -131,169 +122,6 @@ async fn catalog(
     let (products, last, more) = page;
     debug!(since, count = products.len(), more, reset, "catalog page");
     Ok(Json(CatalogPage { products, cursor: format!("{epoch}.{last}"), more, reset }))
-}
-
-/// Fills in the seconds left, as of now.
-fn fresh(row: db::PaymentRow) -> Payment {
-    let mut p = row.payment;
-    p.expires_in = if p.status == PaymentStatus::Pending {
-        ((row.expires_ms - now_ms()) / 1000).max(0)
-    } else {
-        0
-    };
-    p
-}
-
-async fn create_payment(
-    State(s): Shared,
-    body: Result<Json<NewPayment>, JsonRejection>,
-) -> Result<(StatusCode, Json<Payment>), Failure> {
-    let req = json_body(body)?;
-    if req.amount.0 <= 0 {
-        return Err(bad_request(format!("amount {} must be above zero", req.amount.0)));
-    }
-    if req.amount > Rupiah::QRIS_MAX {
-        return Err(bad_request(format!(
-            "amount {} is above {}, the most one QRIS payment may be",
-            req.amount.0,
-            Rupiah::QRIS_MAX
-        )));
-    }
-    if req.idempotency_key.is_empty() || req.idempotency_key.len() > 100 {
-        return Err(bad_request("idempotency_key must be 1 to 100 characters"));
-    }
-    let id = new_id("PAY");
-    let qris = qris::dynamic_payload(&s.config.merchant, req.amount, &id)
-        .map_err(|e| bad_request(e.to_string()))?;
-    let ttl = s.config.payment_ttl;
-    let created = chrono::Utc::now();
-    let expires = created + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::MAX);
-    let fmt =
-        |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let payment = Payment {
-        id,
-        amount: req.amount,
-        status: PaymentStatus::Pending,
-        qris,
-        created_at: fmt(created),
-        expires_at: fmt(expires),
-        expires_in: ttl.as_secs() as i64,
-    };
-    let expires_ms = expires.timestamp_millis();
-    let key = req.idempotency_key.clone();
-    let amount = req.amount;
-    let (status, row) =
-        s.db.run(move |conn| {
-            let tx = conn.transaction()?;
-            if let Some(existing) = db::payment_by_key(&tx, &key)? {
-                return Ok((StatusCode::OK, existing));
-            }
-            db::insert_payment(&tx, &key, &payment, expires_ms)?;
-            tx.commit()?;
-            Ok((StatusCode::CREATED, db::PaymentRow { payment, expires_ms }))
-        })
-        .await?;
-    if status == StatusCode::OK && row.payment.amount != amount {
-        return Err(Failure(
-            StatusCode::CONFLICT,
-            "idempotency_conflict",
-            format!(
-                "idempotency key already used for a payment of {} (this request asks {})",
-                row.payment.amount, amount
-            ),
-        ));
-    }
-    if status == StatusCode::CREATED {
-        info!(payment = %row.payment.id, amount = amount.0, "payment created");
-    }
-    Ok((status, Json(fresh(row))))
-}
-
-#[derive(Deserialize)]
-struct WaitQuery {
-    /// Seconds to wait for the payment to leave `pending`.
-    wait: Option<f64>,
-}
-
-async fn load_payment(s: &AppState, id: &str) -> Result<db::PaymentRow, Failure> {
-    let key = id.to_owned();
-    s.db.run(move |conn| Ok(db::payment(conn, &key, now_ms())?))
-        .await?
-        .ok_or_else(|| not_found("payment", id))
-}
-
-async fn get_payment(
-    State(s): Shared,
-    Path(id): Path<String>,
-    q: Result<Query<WaitQuery>, QueryRejection>,
-) -> Result<Json<Payment>, Failure> {
-    let q = query(q)?;
-    let wait = match q.wait {
-        None => Duration::ZERO,
-        Some(w) if w.is_nan() => return Err(bad_request("wait must be a number of seconds")),
-        Some(w) => Duration::from_secs_f64(w.clamp(0.0, MAX_WAIT.as_secs_f64())),
-    };
-    let deadline = tokio::time::Instant::now() + wait;
-    loop {
-        // Register for the wake-up before reading, so a change between the
-        // read and the wait is not missed.
-        let changed = s.payments_changed.notified();
-        tokio::pin!(changed);
-        changed.as_mut().enable();
-        let row = load_payment(&s, &id).await?;
-        if row.payment.status.is_final() || tokio::time::Instant::now() >= deadline {
-            return Ok(Json(fresh(row)));
-        }
-        let until_expiry = Duration::from_millis((row.expires_ms - now_ms()).max(0) as u64 + 5);
-        let wake = deadline.min(tokio::time::Instant::now() + until_expiry);
-        tokio::select! {
-            _ = changed => {}
-            _ = tokio::time::sleep_until(wake) => {}
-        }
-    }
-}
-
-async fn settle(s: &AppState, id: &str, status: PaymentStatus) -> Result<Json<Payment>, Failure> {
-    let key = id.to_owned();
-    let moved =
-        s.db.run(move |conn| {
-            if db::payment(conn, &key, now_ms())?.is_none() {
-                return Ok(None);
-            }
-            Ok(Some(db::settle_payment(conn, &key, status)?))
-        })
-        .await?
-        .ok_or_else(|| not_found("payment", id))?;
-    let row = load_payment(s, id).await?;
-    if !moved && row.payment.status != status {
-        return Err(Failure(
-            StatusCode::CONFLICT,
-            "payment_final",
-            format!("payment {id} is already {}", row.payment.status.as_str()),
-        ));
-    }
-    if moved {
-        info!(payment = id, status = status.as_str(), "payment settled");
-        s.payments_changed.notify_waiters();
-    }
-    Ok(Json(fresh(row)))
-}
-
-/// The gateway simulator: what a real gateway's callback would do.
-async fn simulate(
-    State(s): Shared,
-    Path(id): Path<String>,
-    body: Result<Json<Simulate>, JsonRejection>,
-) -> Result<Json<Payment>, Failure> {
-    let req = json_body(body)?;
-    if req.result == PaymentStatus::Pending {
-        return Err(bad_request("result must be paid, expired or cancelled"));
-    }
-    settle(&s, &id, req.result).await
-}
-
-async fn cancel(State(s): Shared, Path(id): Path<String>) -> Result<Json<Payment>, Failure> {
-    settle(&s, &id, PaymentStatus::Cancelled).await
 }
 
 /// Checks a sale against itself and its payment; returns why it is wrong.
@@ -356,7 +184,8 @@ async fn record_sale(
                 }
                 return Ok(Outcome::Replayed(existing));
             }
-            let Some(row) = db::payment(&tx, &req.payment_id, now_ms())? else {
+            let found = ledger::by_id(&tx, &req.payment_id, now_ms())?.filter(|r| r.issued);
+            let Some(row) = found else {
                 return Ok(Outcome::Refused(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "unknown_payment",
@@ -365,6 +194,15 @@ async fn record_sale(
             };
             if let Err(why) = check_sale(&req, &row.payment) {
                 return Ok(Outcome::Refused(StatusCode::UNPROCESSABLE_ENTITY, "invalid_sale", why));
+            }
+            // A refund, the automatic one of a late payment included, means
+            // the money is going back: the sale must come first.
+            if ledger::refund_committed(&tx, &req.payment_id)?.0 > 0 {
+                return Ok(Outcome::Refused(
+                    StatusCode::CONFLICT,
+                    "payment_refunded",
+                    format!("payment {} is being refunded; it can settle no sale", req.payment_id),
+                ));
             }
             if let Some(other) = db::sale_by_payment(&tx, &req.payment_id)? {
                 return Ok(Outcome::Refused(
@@ -383,6 +221,12 @@ async fn record_sale(
                 created_at: crate::store::now(),
             };
             db::insert_sale(&tx, &sale)?;
+            if row.refund_due_ms.is_some() {
+                // A late payment whose refund had not started: the sale wins.
+                ledger::set_refund_due(&tx, &sale.payment_id, None)?;
+                let cause = format!("kept: sale {} was recorded for it, so no refund", sale.id);
+                ledger::add_event(&tx, &sale.payment_id, PaymentStatus::Paid, &cause)?;
+            }
             tx.commit()?;
             Ok(Outcome::Recorded(sale))
         })

@@ -6,6 +6,9 @@
 //! is the source of truth: a notification only tells the central to ask.
 
 pub mod doku;
+pub mod simulator;
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use axum::http::HeaderMap;
@@ -146,4 +149,13 @@ pub trait Gateway: Send + Sync {
         headers: &HeaderMap,
         body: &[u8],
     ) -> Result<Notification, GatewayError>;
+}
+
+/// Builds the DOKU gateway from its environment variables; the one place
+/// `swalayan central --gateway doku` reaches it.
+pub fn doku_from_env() -> anyhow::Result<Arc<dyn Gateway>> {
+    use anyhow::Context;
+
+    let config = doku::DokuConfig::from_env().context("setting up the DOKU gateway")?;
+    Ok(Arc::new(doku::Doku::new(config).context("setting up the DOKU gateway")?))
 }

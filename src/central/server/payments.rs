@@ -1,0 +1,547 @@
+//! The payment routes of the central API.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::Stream;
+use serde::Deserialize;
+use tracing::{info, warn};
+
+use super::AppState;
+use super::gateway::simulator::{Outcome, SimError};
+use super::gateway::{CustomerCode, GatewayError, QrIssued, QrRequest};
+use super::ledger::{self, PaymentRow};
+use super::lifecycle::{self, Cancelled, LifeError, gateway_payment, load, new_id, now_ms};
+use super::routes::{Failure, bad_request, json_body, not_found, query};
+use crate::central::api::{
+    CustomerCodeCharge, IDEMPOTENCY_KEY, NewPayment, NewRefund, Payment, PaymentStatus, Refund,
+    RefundStatus, Simulate,
+};
+use crate::domain::{Rupiah, qris};
+
+type Shared = State<Arc<AppState>>;
+
+/// The longest a client may wait on a payment in one request.
+const MAX_WAIT: Duration = Duration::from_secs(60);
+
+/// Fills in the seconds left, as of now.
+pub(super) fn fresh(row: PaymentRow) -> Payment {
+    let mut p = row.payment;
+    p.expires_in = if p.status == PaymentStatus::Pending {
+        ((row.expires_ms - now_ms()) / 1000).max(0)
+    } else {
+        0
+    };
+    p
+}
+
+fn gateway_failure(e: &GatewayError) -> Failure {
+    match e {
+        GatewayError::Unreachable { .. } => Failure(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "gateway_unreachable",
+            format!("{e}; nothing was lost, try again with the same Idempotency-Key"),
+        ),
+        GatewayError::Refused { .. } => {
+            Failure(StatusCode::BAD_GATEWAY, "gateway_refused", e.to_string())
+        }
+        GatewayError::Unsupported { .. } => {
+            Failure(StatusCode::NOT_IMPLEMENTED, "unsupported", e.to_string())
+        }
+        GatewayError::BadNotification(_) => {
+            Failure(StatusCode::UNAUTHORIZED, "bad_notification", e.to_string())
+        }
+    }
+}
+
+impl From<LifeError> for Failure {
+    fn from(e: LifeError) -> Failure {
+        match e {
+            LifeError::Gateway(g) => gateway_failure(&g),
+            LifeError::Internal(e) => e.into(),
+        }
+    }
+}
+
+fn payment_final(p: &Payment) -> Failure {
+    Failure(
+        StatusCode::CONFLICT,
+        "payment_final",
+        format!("payment {} is already {}", p.id, p.status.as_str()),
+    )
+}
+
+/// The idempotency key of a request: the header, or for payments the body
+/// field older devices send. Both given must agree.
+fn idempotency_key(headers: &HeaderMap, body: Option<&str>) -> Result<String, Failure> {
+    let header = match headers.get(IDEMPOTENCY_KEY) {
+        Some(v) => Some(
+            v.to_str()
+                .map_err(|_| bad_request("the Idempotency-Key header must be plain ASCII"))?,
+        ),
+        None => None,
+    };
+    let key = match (header, body) {
+        (Some(h), Some(b)) if h != b => {
+            return Err(bad_request(format!(
+                "the Idempotency-Key header {h:?} and the body's idempotency_key {b:?} differ"
+            )));
+        }
+        (Some(k), _) | (None, Some(k)) => k,
+        (None, None) => return Err(bad_request("an Idempotency-Key header is required")),
+    };
+    if key.is_empty() || key.len() > 100 {
+        return Err(bad_request("the idempotency key must be 1 to 100 characters"));
+    }
+    Ok(key.to_owned())
+}
+
+/// Checks that the code a gateway issued is a QRIS payload for `amount`.
+fn check_issued(qr: &QrIssued, amount: Rupiah) -> Result<(), Failure> {
+    let wrong = |why: String| {
+        warn!(why, "gateway issued a code that cannot be shown");
+        Failure(StatusCode::BAD_GATEWAY, "gateway_invalid", format!("the gateway's QR code {why}"))
+    };
+    match qris::parse(&qr.qris) {
+        Ok(p) if p.amount_rupiah == Some(amount) => Ok(()),
+        Ok(p) => Err(wrong(format!("is for {:?}, not {}", p.amount, amount.0))),
+        Err(e) => Err(wrong(format!("is not valid QRIS: {e}"))),
+    }
+}
+
+pub(super) async fn create_payment(
+    State(s): Shared,
+    headers: HeaderMap,
+    body: Result<Json<NewPayment>, JsonRejection>,
+) -> Result<(StatusCode, Json<Payment>), Failure> {
+    let req = json_body(body)?;
+    if req.amount.0 <= 0 {
+        return Err(bad_request(format!("amount {} must be above zero", req.amount.0)));
+    }
+    if req.amount > Rupiah::QRIS_MAX {
+        return Err(bad_request(format!(
+            "amount {} is above {}, the most one QRIS payment may be",
+            req.amount.0,
+            Rupiah::QRIS_MAX
+        )));
+    }
+    if req.reference.as_ref().is_some_and(|r| r.chars().count() > 100) {
+        return Err(bad_request("reference must be at most 100 characters"));
+    }
+    let key = idempotency_key(&headers, req.idempotency_key.as_deref())?;
+    // One creation per key at a time: a second request with the key waits
+    // and then finds the payment, so the gateway is asked once.
+    let _lock = s.locks.lock(format!("key:{key}")).await;
+
+    enum Found {
+        Issued(Box<PaymentRow>),
+        Conflict(Rupiah),
+        Issue(String, chrono::DateTime<chrono::Utc>),
+    }
+    let ttl = chrono::Duration::from_std(s.config.payment_ttl).unwrap_or(chrono::Duration::MAX);
+    let created = chrono::Utc::now();
+    let expires = created + ttl;
+    let gateway = s.gateway.name();
+    let (amount, reference) = (req.amount, req.reference.clone());
+    let found =
+        s.db.run(move |c| {
+            let fmt = |t: chrono::DateTime<chrono::Utc>| {
+                t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+            };
+            let tx = c.transaction()?;
+            let found = match ledger::by_key(&tx, &key)? {
+                Some(row) if row.payment.amount != amount => Found::Conflict(row.payment.amount),
+                Some(row) if row.issued => {
+                    let row = ledger::by_id(&tx, &row.payment.id, now_ms())?.unwrap_or(row);
+                    Found::Issued(Box::new(row))
+                }
+                Some(row) => {
+                    // An earlier try did not get a code from the gateway.
+                    let id = row.payment.id;
+                    let ms = expires.timestamp_millis();
+                    ledger::renew_unissued(&tx, &id, &fmt(created), &fmt(expires), ms)?;
+                    Found::Issue(id, expires)
+                }
+                None => {
+                    let id = new_id("PAY");
+                    ledger::insert(
+                        &tx,
+                        &ledger::NewRow {
+                            id: &id,
+                            key: &key,
+                            amount,
+                            reference: reference.as_deref(),
+                            gateway,
+                            created_at: &fmt(created),
+                            expires_at: &fmt(expires),
+                            expires_ms: expires.timestamp_millis(),
+                        },
+                    )?;
+                    Found::Issue(id, expires)
+                }
+            };
+            tx.commit()?;
+            Ok(found)
+        })
+        .await?;
+    let (id, expires_at) = match found {
+        Found::Issued(row) => return Ok((StatusCode::OK, Json(fresh(*row)))),
+        Found::Conflict(earlier) => {
+            return Err(Failure(
+                StatusCode::CONFLICT,
+                "idempotency_conflict",
+                format!(
+                    "idempotency key already used for a payment of {earlier} (this request asks {})",
+                    req.amount
+                ),
+            ));
+        }
+        Found::Issue(id, expires_at) => (id, expires_at),
+    };
+
+    let qr_request = QrRequest { payment_id: id.clone(), amount, expires_at };
+    let qr = s.gateway.create_qr(&qr_request).await.map_err(|e| {
+        warn!(payment = id, error = %e, "gateway issued no code");
+        gateway_failure(&e)
+    })?;
+    check_issued(&qr, amount)?;
+    let key_id = id.clone();
+    let row =
+        s.db.run(move |c| {
+            let tx = c.transaction()?;
+            ledger::issue(&tx, &key_id, &qr.qris, qr.gateway_ref.as_deref())?;
+            let row = ledger::by_id(&tx, &key_id, now_ms())?.expect("just stored");
+            tx.commit()?;
+            Ok(row)
+        })
+        .await?;
+    info!(payment = id, amount = amount.0, gateway, "payment created");
+    s.poke_poller.notify_one();
+    Ok((StatusCode::CREATED, Json(fresh(row))))
+}
+
+#[derive(Deserialize)]
+pub(super) struct WaitQuery {
+    /// Seconds to wait for the payment to leave `pending`.
+    wait: Option<f64>,
+}
+
+async fn find(s: &AppState, id: &str) -> Result<PaymentRow, Failure> {
+    load(s, id).await?.ok_or_else(|| not_found("payment", id))
+}
+
+/// How long until a pending payment expires, a little past it.
+fn until_expiry(row: &PaymentRow) -> Duration {
+    Duration::from_millis((row.expires_ms - now_ms()).max(0) as u64 + 5)
+}
+
+pub(super) async fn get_payment(
+    State(s): Shared,
+    Path(id): Path<String>,
+    q: Result<Query<WaitQuery>, QueryRejection>,
+) -> Result<Json<Payment>, Failure> {
+    let q = query(q)?;
+    let wait = match q.wait {
+        None => Duration::ZERO,
+        Some(w) if w.is_nan() => return Err(bad_request("wait must be a number of seconds")),
+        Some(w) => Duration::from_secs_f64(w.clamp(0.0, MAX_WAIT.as_secs_f64())),
+    };
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        // Register for the wake-up before reading, so a change between the
+        // read and the wait is not missed.
+        let changed = s.payments_changed.notified();
+        tokio::pin!(changed);
+        changed.as_mut().enable();
+        let row = find(&s, &id).await?;
+        if row.payment.status.is_final() || tokio::time::Instant::now() >= deadline {
+            return Ok(Json(fresh(row)));
+        }
+        let wake = deadline.min(tokio::time::Instant::now() + until_expiry(&row));
+        tokio::select! {
+            _ = changed => {}
+            _ = tokio::time::sleep_until(wake) => {}
+        }
+    }
+}
+
+/// What the event stream of one payment has sent so far.
+struct Watch {
+    s: Arc<AppState>,
+    id: String,
+    /// The history length last sent: every change adds a line to it.
+    sent: Option<usize>,
+    done: bool,
+}
+
+/// `GET /v1/payments/{id}/events`: the payment as an `event: payment` on
+/// every change, starting with how it is now; the stream ends after a
+/// final status.
+pub(super) async fn payment_events(
+    State(s): Shared,
+    Path(id): Path<String>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, Failure> {
+    find(&s, &id).await?;
+    let start = Watch { s, id, sent: None, done: false };
+    let stream = futures_util::stream::unfold(start, |mut w| async move {
+        if w.done {
+            return None;
+        }
+        let s = w.s.clone();
+        loop {
+            let changed = s.payments_changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            let row = load(&s, &w.id).await.ok().flatten()?;
+            if w.sent != Some(row.payment.history.len()) {
+                w.sent = Some(row.payment.history.len());
+                w.done = row.payment.status.is_final();
+                let p = fresh(row);
+                let event = Event::default().event("payment").json_data(&p).ok()?;
+                return Some((Ok(event), w));
+            }
+            tokio::select! {
+                _ = changed => {}
+                _ = tokio::time::sleep(until_expiry(&row).min(MAX_WAIT)) => {}
+            }
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+pub(super) async fn cancel(
+    State(s): Shared,
+    Path(id): Path<String>,
+) -> Result<Json<Payment>, Failure> {
+    match lifecycle::cancel_by_device(&s, &id).await? {
+        Cancelled::Done(row) => Ok(Json(fresh(row))),
+        Cancelled::Final(row) => Err(payment_final(&row.payment)),
+        Cancelled::NotFound => Err(not_found("payment", &id)),
+    }
+}
+
+pub(super) async fn refund(
+    State(s): Shared,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Json<NewRefund>, JsonRejection>,
+) -> Result<(StatusCode, Json<Payment>), Failure> {
+    let req = json_body(body)?;
+    if req.amount.0 <= 0 {
+        return Err(bad_request(format!("refund amount {} must be above zero", req.amount.0)));
+    }
+    let reason = req.reason.trim().to_owned();
+    if reason.is_empty() || reason.chars().count() > 200 {
+        return Err(bad_request("a refund needs a reason of 1 to 200 characters"));
+    }
+    let key = idempotency_key(&headers, None)?;
+    let _lock = s.locks.payment(&id).await;
+
+    enum Step {
+        Replay(Refund),
+        Start(Refund),
+        Refused(StatusCode, &'static str, String),
+    }
+    let row = find(&s, &id).await?;
+    let (amount, pid) = (req.amount, id.clone());
+    let step =
+        s.db.run(move |c| {
+            let tx = c.transaction()?;
+            if let Some(r) = ledger::refund_by_key(&tx, &pid, &key)? {
+                if r.amount != amount || r.reason != reason {
+                    return Ok(Step::Refused(
+                        StatusCode::CONFLICT,
+                        "idempotency_conflict",
+                        format!("idempotency key already used for refund {} of {}", r.id, r.amount),
+                    ));
+                }
+                return Ok(Step::Replay(r));
+            }
+            let paid = row.payment.amount;
+            if row.payment.status != PaymentStatus::Paid {
+                return Ok(Step::Refused(
+                    StatusCode::CONFLICT,
+                    "not_paid",
+                    format!(
+                        "payment {pid} is {}; only a paid payment can be refunded",
+                        row.payment.status.as_str()
+                    ),
+                ));
+            }
+            let committed = ledger::refund_committed(&tx, &pid)?;
+            if committed.0 + amount.0 > paid.0 {
+                return Ok(Step::Refused(
+                    StatusCode::CONFLICT,
+                    "over_refund",
+                    if committed.0 == 0 {
+                        format!("a refund of {amount} would pass the {paid} paid")
+                    } else {
+                        format!(
+                            "a refund of {amount} would pass the {paid} paid: {committed} is \
+                             already refunded or being refunded, so at most {} is left",
+                            Rupiah(paid.0 - committed.0)
+                        )
+                    },
+                ));
+            }
+            let r = Refund {
+                id: new_id("RFD"),
+                amount,
+                reason,
+                status: RefundStatus::Pending,
+                created_at: crate::store::now(),
+            };
+            ledger::insert_refund(&tx, &pid, &key, &r)?;
+            tx.commit()?;
+            Ok(Step::Start(r))
+        })
+        .await?;
+    let (status, refund) = match step {
+        Step::Refused(code, kind, why) => return Err(Failure(code, kind, why)),
+        Step::Replay(r) if r.status == RefundStatus::Failed => {
+            return Err(Failure(
+                StatusCode::CONFLICT,
+                "refund_failed",
+                format!("the gateway refused refund {} under this key; use a new key", r.id),
+            ));
+        }
+        Step::Replay(r) => (StatusCode::OK, r),
+        Step::Start(r) => (StatusCode::CREATED, r),
+    };
+    if refund.status == RefundStatus::Pending {
+        lifecycle::execute_refund(&s, &id, &refund.id).await?;
+    }
+    Ok((status, Json(fresh(find(&s, &id).await?))))
+}
+
+/// Checks a customer-presented code and reads what the gateway needs of it.
+///
+/// TODO: a first check only: base64 whose data starts with the payload
+/// format indicator (tag 85, length 05, `CPV01`). The codec's full CPM
+/// decoder (`crate::domain::qris::cpm`) replaces this body when it lands,
+/// refusing what it refuses and filling in the account (tag 5A).
+pub(super) fn read_customer_code(code: &str) -> Result<CustomerCode, String> {
+    use base64::Engine;
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    const LENIENT: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    );
+    let code = code.trim();
+    let data = LENIENT
+        .decode(code)
+        .map_err(|e| format!("the customer-presented code is not base64: {e}"))?;
+    if !data.starts_with(b"\x85\x05CPV01") {
+        return Err("the customer-presented code does not start with the payload format \
+                    indicator 85 05 CPV01"
+            .into());
+    }
+    Ok(CustomerCode { payload: code.to_owned(), account: String::new() })
+}
+
+pub(super) async fn customer_code(
+    State(s): Shared,
+    Path(id): Path<String>,
+    body: Result<Json<CustomerCodeCharge>, JsonRejection>,
+) -> Result<Json<Payment>, Failure> {
+    let req = json_body(body)?;
+    let code = read_customer_code(&req.code).map_err(bad_request)?;
+    let _lock = s.locks.payment(&id).await;
+    let row = find(&s, &id).await?;
+    if row.payment.status != PaymentStatus::Pending {
+        return Err(payment_final(&row.payment));
+    }
+    let state =
+        s.gateway.charge_customer_code(&gateway_payment(&row), &code).await.map_err(|e| {
+            warn!(payment = id, error = %e, "customer-presented code not charged");
+            gateway_failure(&e)
+        })?;
+    lifecycle::apply(&s, &id, state, "customer-presented code").await?;
+    Ok(Json(fresh(find(&s, &id).await?)))
+}
+
+/// Drives the gateway simulator, then asks it as a notification would.
+pub(super) async fn simulate(
+    State(s): Shared,
+    Path(id): Path<String>,
+    body: Result<Json<Simulate>, JsonRejection>,
+) -> Result<Json<Payment>, Failure> {
+    let req = json_body(body)?;
+    let outcome = match req.result {
+        PaymentStatus::Paid => Outcome::Paid,
+        PaymentStatus::Failed => Outcome::Failed,
+        PaymentStatus::Expired => Outcome::Expired,
+        PaymentStatus::Cancelled => Outcome::Cancelled,
+        PaymentStatus::Pending | PaymentStatus::Refunded => {
+            return Err(bad_request("result must be paid, failed, expired or cancelled"));
+        }
+    };
+    let Some(sim) = &s.simulator else {
+        return Err(Failure(
+            StatusCode::NOT_FOUND,
+            "not_simulated",
+            format!("this central's gateway is {}, not the simulator", s.gateway.name()),
+        ));
+    };
+    let _lock = s.locks.payment(&id).await;
+    let row = find(&s, &id).await?;
+    sim.settle(&id, outcome).map_err(|e| match e {
+        SimError::Unknown(_) => not_found("payment", &id),
+        SimError::NotPayable { .. } => {
+            Failure(StatusCode::CONFLICT, "payment_final", e.to_string())
+        }
+    })?;
+    let state = s.gateway.query(&gateway_payment(&row)).await.map_err(|e| gateway_failure(&e))?;
+    lifecycle::apply(&s, &id, state, "gateway notification").await?;
+    Ok(Json(fresh(find(&s, &id).await?)))
+}
+
+/// `POST /v1/gateway/{name}/notify`: a gateway says something changed. The
+/// notification only names the payment; the gateway's answer to a query
+/// decides what changed.
+pub(super) async fn notify(
+    State(s): Shared,
+    Path(name): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<serde_json::Value>, Failure> {
+    if name != s.gateway.name() {
+        return Err(not_found("gateway", &name));
+    }
+    let n = match s.gateway.notification(uri.path(), &headers, &body) {
+        Ok(n) => n,
+        Err(e) => {
+            // The body and the error's detail may hold a payer's data.
+            let kind = match e {
+                GatewayError::BadNotification(_) => "bad signature or form",
+                _ => "not accepted",
+            };
+            warn!(gateway = name, kind, body_bytes = body.len(), "gateway notification rejected");
+            return Err(Failure(
+                StatusCode::UNAUTHORIZED,
+                "bad_notification",
+                "notification rejected: it is not signed by the gateway or not in its form".into(),
+            ));
+        }
+    };
+    let _lock = s.locks.payment(&n.payment_id).await;
+    match load(&s, &n.payment_id).await? {
+        Some(row) => match s.gateway.query(&gateway_payment(&row)).await {
+            Ok(state) => lifecycle::apply(&s, &n.payment_id, state, "gateway notification").await?,
+            // The poller asks again.
+            Err(e) => {
+                warn!(payment = n.payment_id, error = %e, "gateway query after notification failed")
+            }
+        },
+        None => warn!(gateway = name, "notification for an unknown payment"),
+    }
+    Ok(Json(n.reply))
+}
