@@ -43,6 +43,10 @@ pub enum PaymentStatus {
     Paid,
     Expired,
     Cancelled,
+    /// The gateway refused or could not complete it.
+    Failed,
+    /// Paid, then the money went back to the payer.
+    Refunded,
 }
 
 impl PaymentStatus {
@@ -52,6 +56,8 @@ impl PaymentStatus {
             PaymentStatus::Paid => "paid",
             PaymentStatus::Expired => "expired",
             PaymentStatus::Cancelled => "cancelled",
+            PaymentStatus::Failed => "failed",
+            PaymentStatus::Refunded => "refunded",
         }
     }
 
@@ -61,6 +67,8 @@ impl PaymentStatus {
             "paid" => Some(PaymentStatus::Paid),
             "expired" => Some(PaymentStatus::Expired),
             "cancelled" => Some(PaymentStatus::Cancelled),
+            "failed" => Some(PaymentStatus::Failed),
+            "refunded" => Some(PaymentStatus::Refunded),
             _ => None,
         }
     }
@@ -91,6 +99,14 @@ pub struct Payment {
     pub expires_at: String,
     /// Seconds left until expiry when the server answered.
     pub expires_in: i64,
+}
+
+/// `POST /v1/payments/{id}/customer-code`: a code the shopper's wallet app
+/// shows, to charge for the payment.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CustomerCodeCharge {
+    /// The customer-presented QRIS payload as scanned (base64 text).
+    pub code: String,
 }
 
 /// `POST /v1/payments/{id}/simulate`.

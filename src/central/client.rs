@@ -7,8 +7,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::api::{
-    ApiError, CatalogPage, NewPayment, NewTransaction, Payment, PaymentStatus, Simulate,
-    Transaction,
+    ApiError, CatalogPage, CustomerCodeCharge, NewPayment, NewTransaction, Payment, PaymentStatus,
+    Simulate, Transaction,
 };
 use crate::domain::Rupiah;
 
@@ -39,7 +39,21 @@ impl ClientError {
     }
 }
 
+impl ClientError {
+    /// What the central said when it refused, if it did.
+    pub fn refusal(&self) -> Option<&str> {
+        match self {
+            ClientError::Refused { message, .. } if !message.is_empty() => Some(message),
+            _ => None,
+        }
+    }
+}
+
 pub type Result<T> = std::result::Result<T, ClientError>;
+
+/// How long a shopper waits for one payment request (create, cancel,
+/// charge) before the kiosk calls it unanswered and, where safe, asks again.
+const PAYMENT_CALL: Duration = Duration::from_secs(10);
 
 /// A connection to one central, cheap to clone.
 #[derive(Clone, Debug)]
@@ -90,7 +104,8 @@ impl Client {
 
     pub async fn create_payment(&self, amount: Rupiah, idempotency_key: &str) -> Result<Payment> {
         let body = NewPayment { amount, idempotency_key: idempotency_key.to_owned() };
-        self.post("/v1/payments", &body, "payment creation").await
+        let req = self.http.post(self.url("/v1/payments")).json(&body).timeout(PAYMENT_CALL);
+        send(req, "payment creation").await
     }
 
     pub async fn payment(&self, id: &str) -> Result<Payment> {
@@ -119,8 +134,25 @@ impl Client {
     }
 
     pub async fn cancel_payment(&self, id: &str) -> Result<Payment> {
-        self.post(&format!("/v1/payments/{id}/cancel"), &serde_json::json!({}), "payment cancel")
-            .await
+        let req = self
+            .http
+            .post(self.url(&format!("/v1/payments/{id}/cancel")))
+            .json(&serde_json::json!({}))
+            .timeout(PAYMENT_CALL);
+        send(req, "payment cancel").await
+    }
+
+    /// Charges a customer-presented QRIS code (the one the shopper's wallet
+    /// app shows) for a pending payment. The answer is the payment: `paid`
+    /// when the charge went through, `failed` when it was declined.
+    pub async fn charge_customer_code(&self, id: &str, code: &str) -> Result<Payment> {
+        let body = CustomerCodeCharge { code: code.to_owned() };
+        let req = self
+            .http
+            .post(self.url(&format!("/v1/payments/{id}/customer-code")))
+            .json(&body)
+            .timeout(PAYMENT_CALL);
+        send(req, "customer code charge").await
     }
 
     /// Records a completed sale; the same idempotency key returns the same

@@ -14,8 +14,8 @@ use tracing::{debug, info, warn};
 
 use super::{AppState, db};
 use crate::central::api::{
-    ApiError, CatalogPage, MAX_PAGE, NewPayment, NewTransaction, Payment, PaymentStatus, Simulate,
-    Transaction,
+    ApiError, CatalogPage, CustomerCodeCharge, MAX_PAGE, NewPayment, NewTransaction, Payment,
+    PaymentStatus, Simulate, Transaction,
 };
 use crate::domain::{Rupiah, qris};
 
@@ -33,6 +33,7 @@ pub(super) fn router(state: Arc<AppState>) -> Router {
         .route("/v1/payments/{id}", get(get_payment))
         .route("/v1/payments/{id}/simulate", post(simulate))
         .route("/v1/payments/{id}/cancel", post(cancel))
+        .route("/v1/payments/{id}/customer-code", post(customer_code))
         .route("/v1/transactions", post(record_sale))
         .route("/v1/transactions/{id}", get(get_sale))
         .route("/receipt/{id}", get(receipt))
@@ -294,6 +295,34 @@ async fn simulate(
 
 async fn cancel(State(s): Shared, Path(id): Path<String>) -> Result<Json<Payment>, Failure> {
     settle(&s, &id, PaymentStatus::Cancelled).await
+}
+
+/// Charges a customer-presented code for a pending payment.
+///
+/// This is the gateway simulator's behaviour only, for the kiosk and its
+/// tests: any code that reads as a customer-presented one (base64 starting
+/// with tag 85, length 5, `CPV01`) pays the payment; anything else is a 400.
+// TODO: the payments rework charges the code through the gateway trait
+// (`Gateway::charge_customer_code`) after decoding it whole, and records a
+// failed charge; this handler goes when that lands.
+async fn customer_code(
+    State(s): Shared,
+    Path(id): Path<String>,
+    body: Result<Json<CustomerCodeCharge>, JsonRejection>,
+) -> Result<Json<Payment>, Failure> {
+    let req = json_body(body)?;
+    if !qris::looks_like_customer_code(&req.code) {
+        return Err(bad_request("the code is not a customer-presented QRIS code"));
+    }
+    let row = load_payment(&s, &id).await?;
+    if row.payment.status != PaymentStatus::Pending {
+        return Err(Failure(
+            StatusCode::CONFLICT,
+            "payment_final",
+            format!("payment {id} is already {}", row.payment.status.as_str()),
+        ));
+    }
+    settle(&s, &id, PaymentStatus::Paid).await
 }
 
 /// Checks a sale against itself and its payment; returns why it is wrong.
