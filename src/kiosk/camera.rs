@@ -15,7 +15,7 @@ use super::worker::Report;
 use super::{KioskOptions, ui};
 use crate::domain::qris;
 use crate::domain::visit::Event;
-use crate::scan::{Debouncer, Format, FolderFrames, Frame, FrameDecoder, FrameSource};
+use crate::scan::{Debouncer, FolderFrames, Format, Frame, FrameDecoder, FrameSource};
 
 /// A folder plays like a slow camera: a photo that stays is one item held
 /// still (one scan), and the debounce window decides when it counts again.

@@ -88,9 +88,8 @@ pub(super) async fn watch_payment(
     reports: mpsc::UnboundedSender<Report>,
 ) {
     let id = payment.id.clone();
-    let stop = Instant::now()
-        + Duration::from_secs(payment.expires_in.max(0) as u64)
-        + WATCH_PAST_EXPIRY;
+    let stop =
+        Instant::now() + Duration::from_secs(payment.expires_in.max(0) as u64) + WATCH_PAST_EXPIRY;
     let mut connected = true;
     while !reports.is_closed() && Instant::now() < stop {
         match device.wait_payment(&payment, POLL).await {
