@@ -283,7 +283,7 @@ impl Device {
                     // recording this sale would sell them twice.
                     warn!(
                         payment = %payment.id,
-                        "payment paid after the kiosk gave it up; no sale, left to the central's refund"
+                        "paid after the kiosk gave it up; no sale, left to the central's refund"
                     );
                     self.with_store_blocking(move |s| s.close_payment(&key)).await?;
                 }

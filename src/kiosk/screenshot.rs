@@ -29,7 +29,10 @@ const HEIGHT: u32 = 800;
 const SCANNED: [&str; 4] = ["8991508000406", "8991545000735", "8991508000406", "8991471000373"];
 
 /// The customer-presented code of `../shared/samples/qris/cpm.tsv`.
-const WALLET_CODE: &str = "hQVDUFYwMWFFTwegAAAGAiAgUAdRUklTQ1BNWgqTYAkUMBAFMXIPXy0EaWRlbmMen3QbY2hlcXVlOjk1Njc3MjQ5NTA5MDUxODk4MDc0";
+const WALLET_CODE: &str = concat!(
+    "hQVDUFYwMWFFTwegAAAGAiAgUAdRUklTQ1BNWgqTYAkUMBAFMXIPXy0EaWRlbmMen3QbY2hl",
+    "cXVlOjk1Njc3MjQ5NTA5MDUxODk4MDc0"
+);
 
 /// A platform with one offscreen window.
 struct Offscreen {

@@ -4,7 +4,10 @@
 use super::*;
 
 /// The customer-presented code of `../shared/samples/qris/cpm.tsv`.
-const WALLET_CODE: &str = "hQVDUFYwMWFFTwegAAAGAiAgUAdRUklTQ1BNWgqTYAkUMBAFMXIPXy0EaWRlbmMen3QbY2hlcXVlOjk1Njc3MjQ5NTA5MDUxODk4MDc0";
+const WALLET_CODE: &str = concat!(
+    "hQVDUFYwMWFFTwegAAAGAiAgUAdRUklTQ1BNWgqTYAkUMBAFMXIPXy0EaWRlbmMen3QbY2hl",
+    "cXVlOjk1Njc3MjQ5NTA5MDUxODk4MDc0"
+);
 
 fn ms(t0: Instant, millis: u64) -> Instant {
     t0 + Duration::from_millis(millis)
