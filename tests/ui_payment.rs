@@ -1,7 +1,8 @@
 //! The payment screen through Slint's testing backend, against a real
 //! central whose codes expire after a few seconds: a code that runs out
 //! and a new one, then a wallet's own code typed by the USB scanner paying
-//! the payment on screen.
+//! the payment on screen; then Pay while the central is down, retried with
+//! the same key until it is back.
 //!
 //! One story in one test: the testing backend is set up once per process.
 
@@ -54,10 +55,12 @@ fn expired_code_gives_way_to_a_new_one_and_a_wallet_code_pays() {
         tracing_subscriber::fmt().with_env_filter("swalayan=debug").with_test_writer().try_init();
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let config = Config { payment_ttl: TTL, ..Config::default() };
-    let central = runtime.block_on(server::start(config, "127.0.0.1:0".parse().unwrap())).unwrap();
-    let client = Client::new(&central.url()).unwrap();
     let data = tempfile::tempdir().unwrap();
+    let central_db = data.path().join("central.db");
+    let config = Config { payment_ttl: TTL, db: Some(central_db.clone()), ..Config::default() };
+    let central =
+        runtime.block_on(server::start(config.clone(), "127.0.0.1:0".parse().unwrap())).unwrap();
+    let client = Client::new(&central.url()).unwrap();
     let data_dir = data.path().to_owned();
 
     let catalog = demo_catalog();
@@ -118,5 +121,60 @@ fn expired_code_gives_way_to_a_new_one_and_a_wallet_code_pays() {
     assert_eq!(tx.total.0, indomie.price);
     let paid = runtime.block_on(client.payment(&payment_id)).unwrap();
     assert_eq!(paid.status, PaymentStatus::Paid);
+
+    // Another shopper; the central goes down before Pay.
+    let app = kiosk.window().clone_strong();
+    let teh = demo_catalog().into_iter().find(|p| p.name == "Teh Botol Sosro 450 ml").unwrap();
+    let price = teh.price;
+    run_in_event_loop(async move {
+        press(&app, "Finish");
+        until("the welcome screen", || screen(&app) == ui::Screen::Welcome).await;
+        press(&app, "English");
+        press(&app, "Start");
+        until("the scanning screen", || screen(&app) == ui::Screen::Scanning).await;
+        type_on_keypad(&app, &teh.barcode).await;
+        until("the Teh Botol line", || value(&app, "Total") == rupiah(teh.price)).await;
+    });
+    let addr = central.addr;
+    runtime.block_on(central.stop());
+
+    // Pay: no answer, so the kiosk keeps asking, with the attempt's key.
+    let (app, data_dir) = (kiosk.window().clone_strong(), data.path().to_owned());
+    let (key_out, key_in) = std::sync::mpsc::channel();
+    run_in_event_loop(async move {
+        press(&app, "Pay");
+        let connecting = "The central server is not answering. Trying again…";
+        until("the connecting state", || status(&app) == connecting).await;
+        assert!(!qr_shown(&app));
+        assert!(exists(&app, "Cancel payment"), "the shopper can give up");
+        let open = open_payment(&data_dir);
+        assert_eq!(open.payment_id, None, "no payment known yet");
+        key_out.send(open.key).unwrap();
+    });
+    let key = key_in.recv().unwrap();
+
+    // The central is back on the same address: the retry gets the one
+    // payment of the attempt, and the code goes up.
+    let central = runtime.block_on(server::start(config, addr)).unwrap();
+    let (app, data_dir) = (kiosk.window().clone_strong(), data.path().to_owned());
+    let (id_out, id_in) = std::sync::mpsc::channel();
+    run_in_event_loop(async move {
+        until("the code after the retry", || exists(&app, "Simulate payment (demo)")).await;
+        assert!(qr_shown(&app));
+        let open = open_payment(&data_dir);
+        assert_eq!(open.key, key, "the retry used the attempt's key");
+        press(&app, "Simulate payment (demo)");
+        until("the done screen", || screen(&app) == ui::Screen::Done).await;
+        id_out.send(open.payment_id.unwrap()).unwrap();
+    });
+    let payment_id = id_in.recv().unwrap();
+
+    // Three attempts, three payments: the retries made no second one.
+    let db = rusqlite::Connection::open(&central_db).unwrap();
+    let count = |sql: &str| -> i64 { db.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(count("SELECT count(*) FROM payment"), 3);
+    let paid = runtime.block_on(Client::new(&central.url()).unwrap().payment(&payment_id)).unwrap();
+    assert_eq!((paid.status, paid.amount.0), (PaymentStatus::Paid, price));
     drop(kiosk);
+    runtime.block_on(central.stop());
 }
