@@ -312,7 +312,9 @@ async fn keep_in_sync(device: Device, reports: mpsc::UnboundedSender<Report>) {
                 Ok(receipts) => {
                     let now = device.open_payment_keys().await.unwrap_or_default();
                     let left = settle.iter().filter(|k| now.contains(k)).count();
-                    info!(recorded = receipts.len(), left, "open payments settled");
+                    if left < settle.len() {
+                        info!(recorded = receipts.len(), left, "open payments settled");
+                    }
                     left_open.retain(|k| now.contains(k));
                 }
                 Err(e) => warn!(error = %e, "open payments not settled yet"),
