@@ -202,11 +202,22 @@ impl Device {
         self.with_store_blocking(move |s| s.close_payment(&id)).await
     }
 
+    /// Notes that the kiosk gave a payment up (by its key or the central's
+    /// id) without the central's last word: the shopper was told it is
+    /// over. [`Device::reconcile`] then cancels it and never records its
+    /// sale; if it turns out paid, the central refunds it.
+    pub async fn give_up_payment(&self, key_or_id: &str) -> Result<()> {
+        let key = key_or_id.to_owned();
+        self.with_store_blocking(move |s| s.give_up_payment(&key)).await
+    }
+
     /// Settles every payment a previous run left open: a paid one gets its
     /// sale recorded, a pending one is cancelled (the shopper who made it
-    /// is gone), an ended one is forgotten. Returns the receipts of the
-    /// sales it recorded. Payments the central cannot tell about now stay
-    /// open for the next call.
+    /// is gone), an ended one is forgotten. A payment the kiosk gave up is
+    /// cancelled too, and never recorded, even when paid: the shopper was
+    /// told it was over, and the central refunds a payment nobody sold.
+    /// Returns the receipts of the sales it recorded. Payments the central
+    /// cannot tell about now stay open for the next call.
     pub async fn reconcile(&self) -> Result<Vec<Receipt>> {
         self.reconcile_only(None).await
     }
@@ -215,18 +226,26 @@ impl Device {
     /// reconciles only those, never the payment a shopper is paying.
     pub async fn open_payment_keys(&self) -> Result<Vec<String>> {
         let open = self.with_store_blocking(|s| s.open_payments()).await?;
-        Ok(open.into_iter().map(|(key, _, _)| key).collect())
+        Ok(open.into_iter().map(|p| p.key).collect())
+    }
+
+    /// The keys of the payments the kiosk gave up and has not settled yet;
+    /// no shopper is paying them, so they can be settled at any time.
+    pub async fn given_up_keys(&self) -> Result<Vec<String>> {
+        let open = self.with_store_blocking(|s| s.open_payments()).await?;
+        Ok(open.into_iter().filter(|p| p.given_up).map(|p| p.key).collect())
     }
 
     /// Like [`Device::reconcile`], limited to `keys` when given.
     pub async fn reconcile_only(&self, keys: Option<&[String]>) -> Result<Vec<Receipt>> {
         let mut open = self.with_store_blocking(|s| s.open_payments()).await?;
         if let Some(keys) = keys {
-            open.retain(|(key, _, _)| keys.contains(key));
+            open.retain(|p| keys.contains(&p.key));
         }
         let mut receipts = Vec::new();
-        for (key, cart, _) in open {
-            let cart: Cart = match serde_json::from_value(cart) {
+        for open in open {
+            let key = open.key.clone();
+            let cart: Cart = match serde_json::from_value(open.cart) {
                 Ok(c) => c,
                 Err(e) => {
                     warn!(key, error = %e, "unreadable open payment dropped");
@@ -236,7 +255,11 @@ impl Device {
             };
             // The same key and amount give back the payment this device
             // made, if the central ever received the request.
-            let payment = match self.client.create_payment(cart.total(), &key).await {
+            let found = match &open.payment_id {
+                Some(id) => self.client.payment(id).await,
+                None => self.client.create_payment(cart.total(), &key).await,
+            };
+            let payment = match found {
                 Ok(p) => p,
                 Err(e) if e.is_retryable() => return Ok(receipts),
                 Err(e) => {
@@ -254,12 +277,24 @@ impl Device {
                 },
                 _ => payment,
             };
-            if payment.status == PaymentStatus::Paid {
-                info!(payment = %payment.id, "paid payment of an interrupted visit recorded");
-                receipts.push(self.record_sale(&cart, &payment).await?);
-            } else {
-                info!(payment = %payment.id, status = payment.status.as_str(), "open payment closed");
-                self.with_store_blocking(move |s| s.close_payment(&key)).await?;
+            match payment.status {
+                PaymentStatus::Paid if open.given_up => {
+                    // The shopper left without the goods, or paid again:
+                    // recording this sale would sell them twice.
+                    warn!(
+                        payment = %payment.id,
+                        "paid after the kiosk gave it up; no sale, left to the central's refund"
+                    );
+                    self.with_store_blocking(move |s| s.close_payment(&key)).await?;
+                }
+                PaymentStatus::Paid => {
+                    info!(payment = %payment.id, "paid payment of an interrupted visit recorded");
+                    receipts.push(self.record_sale(&cart, &payment).await?);
+                }
+                status => {
+                    info!(payment = %payment.id, status = status.as_str(), "open payment closed");
+                    self.with_store_blocking(move |s| s.close_payment(&key)).await?;
+                }
             }
         }
         Ok(receipts)

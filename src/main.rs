@@ -56,7 +56,8 @@ struct KioskArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 90)]
     idle_timeout: u64,
     /// Renders every screen to PNG files in DIR (welcome, scanning,
-    /// payment, done) with the software renderer, then exits.
+    /// payment and its other states, done) with the software renderer,
+    /// then exits.
     #[arg(long, value_name = "DIR")]
     screenshot: Option<PathBuf>,
     /// Hides the demo button that simulates a payment (on by default only

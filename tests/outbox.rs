@@ -160,3 +160,56 @@ async fn a_device_synced_with_another_central_database_drops_stale_prices() {
     assert_eq!(product.price.0, 91_000, "the old price must not survive");
     assert!(device.lookup("8991101000179").await.unwrap().is_some());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn payment_given_up_while_the_central_is_down_is_cancelled_when_it_is_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("device");
+    let central = common::start_central(Some(CATALOG), dir.path()).await;
+    let device = open_device(&data, &central);
+    let cart = synced_cart(&device, 1).await;
+    let payment = device.start_payment(&cart, "visit-gave-up").await.unwrap();
+
+    // The central goes silent while the code is on screen; the kiosk gives
+    // the payment up when its time runs out.
+    central.stop().await;
+    device.give_up_payment("visit-gave-up").await.unwrap();
+    assert_eq!(device.given_up_keys().await.unwrap(), ["visit-gave-up"]);
+    assert!(device.reconcile().await.unwrap().is_empty());
+    assert_eq!(device.given_up_keys().await.unwrap(), ["visit-gave-up"], "kept for later");
+
+    // Back (on a new port): the kiosk settles it without a restart.
+    let central = common::start_central(Some(CATALOG), dir.path()).await;
+    let device = open_device(&data, &central);
+    let keys = device.given_up_keys().await.unwrap();
+    assert!(device.reconcile_only(Some(&keys)).await.unwrap().is_empty());
+    let seen = device.client().payment(&payment.id).await.unwrap();
+    assert_eq!(seen.status, PaymentStatus::Cancelled, "no QR may stay payable for a gone cart");
+    assert!(device.open_payment_keys().await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn payment_paid_after_the_kiosk_gave_it_up_is_never_recorded_as_a_sale() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("device");
+    let central = common::start_central(Some(CATALOG), dir.path()).await;
+    let device = open_device(&data, &central);
+    let cart = synced_cart(&device, 1).await;
+    let payment = device.start_payment(&cart, "visit-paid-late").await.unwrap();
+
+    // The kiosk told the shopper the code was over; the bank pays it all
+    // the same before the device could cancel it.
+    device.give_up_payment(&payment.id).await.unwrap();
+    device.client().simulate_payment(&payment.id, PaymentStatus::Paid).await.unwrap();
+
+    assert!(device.reconcile().await.unwrap().is_empty(), "no receipt: the goods were not sold");
+    assert!(device.open_payment_keys().await.unwrap().is_empty(), "settled once");
+    let key = format!("sale-{}", payment.id);
+    let store = swalayan::store::Store::open(&data.join("device.db")).unwrap();
+    assert_eq!(store.outbox_response(&key).unwrap(), None, "no sale queued for the central");
+    assert_eq!(store.outbox_len().unwrap(), 0);
+    // The central still holds it as paid with no sale: its own refund of
+    // late payments takes it from here.
+    let seen = device.client().payment(&payment.id).await.unwrap();
+    assert_eq!(seen.status, PaymentStatus::Paid);
+}

@@ -6,152 +6,16 @@
 //! story is one test: a checkout, an idle reset, then the central going
 //! away.
 
-use std::future::Future;
-use std::path::Path;
+mod kiosk_ui;
+
 use std::time::{Duration, Instant};
 
-use i_slint_backend_testing::{AccessibleRole, ElementHandle, ElementRoot};
-use slint::platform::{Key, WindowEvent};
+use kiosk_ui::*;
 use slint::{ComponentHandle, Model};
 use swalayan::central::server::{self, Config};
 use swalayan::kiosk::{Kiosk, KioskOptions, ui};
 
-/// How long the test waits for the kiosk to reach a state.
-const PATIENCE: Duration = Duration::from_secs(30);
 const IDLE: Duration = Duration::from_secs(4);
-
-/// A product of the demo catalog, read by the test from the CSV itself.
-#[derive(Clone, Debug)]
-struct Product {
-    barcode: String,
-    name: String,
-    price: i64,
-}
-
-fn demo_catalog() -> Vec<Product> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/catalog.csv");
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut lines = text.lines();
-    assert!(lines.next().unwrap().starts_with("barcode,name,price"));
-    lines
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            // The demo names hold no commas, so a split is enough here.
-            let f: Vec<&str> = l.split(',').collect();
-            Product { barcode: f[0].into(), name: f[1].into(), price: f[2].parse().unwrap() }
-        })
-        .collect()
-}
-
-/// Rupiah as shoppers read them: `Rp 7.000`.
-fn rupiah(amount: i64) -> String {
-    let digits = amount.to_string();
-    let mut out = String::from("Rp ");
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(c);
-    }
-    out
-}
-
-async fn sleep(d: Duration) {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    slint::Timer::single_shot(d, move || {
-        let _ = tx.send(());
-    });
-    let _ = rx.await;
-}
-
-/// Lets the event loop run until `cond` holds.
-async fn until(what: &str, cond: impl Fn() -> bool) {
-    let start = Instant::now();
-    while !cond() {
-        assert!(start.elapsed() < PATIENCE, "timed out waiting for {what}");
-        sleep(Duration::from_millis(20)).await;
-    }
-}
-
-/// Every accessible label on screen, for a failing test to show.
-fn labels(app: &ui::AppWindow) -> Vec<String> {
-    let all = app.root_element().query_descendants().find_all();
-    all.iter().filter_map(|e| e.accessible_label()).map(|l| l.to_string()).collect()
-}
-
-fn find(app: &ui::AppWindow, label: &str) -> Option<ElementHandle> {
-    ElementHandle::find_by_accessible_label(app, label).next()
-}
-
-fn exists(app: &ui::AppWindow, label: &str) -> bool {
-    find(app, label).is_some()
-}
-
-/// Presses the button labelled `label` (a Text inside it has the same label
-/// but is not a button).
-fn press(app: &ui::AppWindow, label: &str) {
-    let button = ElementHandle::find_by_accessible_label(app, label)
-        .find(|e| e.accessible_role() == Some(AccessibleRole::Button))
-        .unwrap_or_else(|| panic!("no button labelled {label:?} among {:?}", labels(app)));
-    assert!(button.accessible_enabled() != Some(false), "{label:?} is disabled");
-    let size = button.size();
-    assert!(
-        size.width >= 44.0 && size.height >= 44.0,
-        "{label:?} is {}x{}, smaller than a fingertip",
-        size.width,
-        size.height
-    );
-    button.invoke_accessible_default_action();
-}
-
-/// The value of the element labelled `label`; a caption with the same text
-/// has none.
-fn value(app: &ui::AppWindow, label: &str) -> String {
-    ElementHandle::find_by_accessible_label(app, label)
-        .find_map(|e| e.accessible_value())
-        .unwrap_or_else(|| panic!("no value labelled {label:?} among {:?}", labels(app)))
-        .to_string()
-}
-
-fn screen(app: &ui::AppWindow) -> ui::Screen {
-    app.global::<ui::AppAdapter>().get_screen()
-}
-
-fn product_count(data_dir: &Path) -> u64 {
-    swalayan::store::Store::open(&data_dir.join("device.db"))
-        .and_then(|s| s.product_count())
-        .unwrap_or(0)
-}
-
-/// Types `code` on the on-screen keypad and presses Add.
-async fn type_on_keypad(app: &ui::AppWindow, code: &str) {
-    for digit in code.chars() {
-        press(app, &digit.to_string());
-    }
-    until("the typed code on screen", || value(app, "Typed code") == code).await;
-    press(app, "Add typed code");
-}
-
-/// Types `code` and Enter as a USB barcode scanner does.
-fn scanner_types(app: &ui::AppWindow, code: &str) {
-    for c in code.chars() {
-        let text: slint::SharedString = c.to_string().into();
-        app.window().dispatch_event(WindowEvent::KeyPressed { text: text.clone() });
-        app.window().dispatch_event(WindowEvent::KeyReleased { text });
-    }
-    let enter: slint::SharedString = Key::Return.into();
-    app.window().dispatch_event(WindowEvent::KeyPressed { text: enter.clone() });
-    app.window().dispatch_event(WindowEvent::KeyReleased { text: enter });
-}
-
-fn run_in_event_loop(story: impl Future<Output = ()> + 'static) {
-    slint::spawn_local(async move {
-        story.await;
-        slint::quit_event_loop().unwrap();
-    })
-    .unwrap();
-    slint::run_event_loop().unwrap();
-}
 
 #[test]
 fn shopper_checks_out_by_keypad_and_pays_by_simulated_qris() {
@@ -270,8 +134,9 @@ fn shopper_checks_out_by_keypad_and_pays_by_simulated_qris() {
     assert_eq!(tx.lines.len(), 1);
     assert_eq!((tx.lines[0].barcode.as_str(), tx.lines[0].qty), (indomie.barcode.as_str(), 2));
 
-    // With the central gone the kiosk still scans from its cache, and says
-    // plainly that payment is unavailable.
+    // With the central gone the kiosk still scans from its cache; Pay keeps
+    // trying to reach it, and the shopper can give up and find the cart
+    // with a plain word that payment is unavailable.
     runtime.block_on(central.stop());
     let app = kiosk.window().clone_strong();
     run_in_event_loop(async move {
@@ -282,6 +147,16 @@ fn shopper_checks_out_by_keypad_and_pays_by_simulated_qris() {
         until("the Teh Botol line", || value(&app, "Total") == rupiah(teh.price)).await;
         press(&app, "Bahasa Indonesia");
         press(&app, "Bayar");
+        let connecting = "Server pusat tidak menjawab. Mencoba lagi…";
+        until("the connecting state", || {
+            find(&app, "Status pembayaran")
+                .and_then(|e| e.accessible_value())
+                .is_some_and(|v| v == connecting)
+        })
+        .await;
+        assert_eq!(screen(&app), ui::Screen::Payment);
+        assert_eq!(app.global::<ui::PaymentAdapter>().get_qr().size().width, 0);
+        press(&app, "Batalkan pembayaran");
         let offline = "Pembayaran tidak tersedia: server pusat tidak terjangkau";
         until("the offline message", || exists(&app, offline)).await;
         assert_eq!(screen(&app), ui::Screen::Scanning);

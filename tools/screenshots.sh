@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Renders every kiosk screen to docs/screenshots/{welcome,scanning,payment,done}.png
+# Renders every kiosk screen to docs/screenshots/*.png (welcome, scanning,
+# payment and its other states, done)
 # with Slint's software renderer: no display, no X server, the same pixels on
 # every machine (the fonts are bundled in assets/fonts).
 #
@@ -20,4 +21,4 @@ if [[ -f "$photo" ]]; then
     args+=(--frames "$frames")
 fi
 cargo run --quiet -- "${args[@]}"
-ls -l "$out"/{welcome,scanning,payment,done}.png
+ls -l "$out"/*.png

@@ -39,7 +39,21 @@ impl ClientError {
     }
 }
 
+impl ClientError {
+    /// What the central said when it refused, if it did.
+    pub fn refusal(&self) -> Option<&str> {
+        match self {
+            ClientError::Refused { message, .. } if !message.is_empty() => Some(message),
+            _ => None,
+        }
+    }
+}
+
 pub type Result<T> = std::result::Result<T, ClientError>;
+
+/// How long a shopper waits for one payment request (create, cancel,
+/// charge) before the kiosk calls it unanswered and, where safe, asks again.
+const PAYMENT_CALL: Duration = Duration::from_secs(10);
 
 /// A connection to one central, cheap to clone.
 #[derive(Clone, Debug)]
@@ -105,7 +119,7 @@ impl Client {
         let body =
             NewPayment { amount, reference: reference.map(str::to_owned), ..Default::default() };
         let req = self.http.post(self.url("/v1/payments")).header(IDEMPOTENCY_KEY, idempotency_key);
-        send(req.json(&body), "payment creation").await
+        send(req.json(&body).timeout(PAYMENT_CALL), "payment creation").await
     }
 
     pub async fn payment(&self, id: &str) -> Result<Payment> {
@@ -136,8 +150,25 @@ impl Client {
     /// Cancels a pending payment. The answer may say `paid`: the shopper
     /// paid before the cancel reached the gateway, and the sale goes on.
     pub async fn cancel_payment(&self, id: &str) -> Result<Payment> {
-        self.post(&format!("/v1/payments/{id}/cancel"), &serde_json::json!({}), "payment cancel")
-            .await
+        let req = self
+            .http
+            .post(self.url(&format!("/v1/payments/{id}/cancel")))
+            .json(&serde_json::json!({}))
+            .timeout(PAYMENT_CALL);
+        send(req, "payment cancel").await
+    }
+
+    /// Charges a customer-presented QRIS code (the one the shopper's wallet
+    /// app shows) for a pending payment. The answer is the payment: `paid`
+    /// when the charge went through, `failed` when it was declined.
+    pub async fn charge_customer_code(&self, id: &str, code: &str) -> Result<Payment> {
+        let body = CustomerCodeCharge { code: code.to_owned() };
+        let req = self
+            .http
+            .post(self.url(&format!("/v1/payments/{id}/customer-code")))
+            .json(&body)
+            .timeout(PAYMENT_CALL);
+        send(req, "customer code charge").await
     }
 
     /// Refunds part or all of a paid payment; the same `idempotency_key`
@@ -156,14 +187,6 @@ impl Client {
             .header(IDEMPOTENCY_KEY, idempotency_key)
             .json(&body);
         send(req, "payment refund").await
-    }
-
-    /// Pays a pending payment with the code the shopper's wallet shows
-    /// (base64, as scanned).
-    pub async fn charge_customer_code(&self, id: &str, code: &str) -> Result<Payment> {
-        let body = CustomerCodeCharge { code: code.to_owned() };
-        self.post(&format!("/v1/payments/{id}/customer-code"), &body, "customer-presented code")
-            .await
     }
 
     /// Opens the payment's event stream: the payment now, then on every

@@ -21,8 +21,10 @@ pub enum State {
     /// Products are being scanned into the cart; `typed` holds the digits
     /// typed on the on-screen keypad so far.
     Scanning { cart: Cart, notice: Option<Notice>, typed: String },
-    /// The cart is locked while it is paid for.
-    Paying { cart: Cart, stage: PayStage },
+    /// The cart is locked while it is paid for. `attempt` is the
+    /// idempotency key of this try at paying: every request for it, retries
+    /// included, carries the same key, so the central makes one payment.
+    Paying { cart: Cart, attempt: String, stage: PayStage },
     /// Paid and recorded: the receipt is on screen until the shopper leaves.
     Done { receipt: Receipt },
 }
@@ -30,16 +32,78 @@ pub enum State {
 /// The steps of paying for a cart.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PayStage {
-    /// The central is being asked for a QRIS payment.
-    Creating,
+    /// The central is being asked for the attempt's QRIS payment; `tries`
+    /// counts the requests, this one included. `failing_since` is when the
+    /// first of them failed to reach the central, if one did.
+    Creating { tries: u32, failing_since: Option<Instant> },
+    /// The central could not be reached; the same request goes again at
+    /// `retry_at`, with the same key.
+    Connecting { tries: u32, failing_since: Instant, retry_at: Instant },
     /// The QRIS code is on screen, waiting for the shopper's bank.
-    Pending { payment: Payment },
+    /// `problem` says why a customer-presented code scanned just now did
+    /// not pay.
+    Pending { payment: Payment, problem: Option<CodeProblem> },
+    /// A customer-presented code is being charged for the payment.
+    Charging { payment: Payment },
     /// The shopper asked to cancel; the central decides whether it was paid.
     Cancelling { payment: Payment },
+    /// The code's time ran out; it is no longer on screen.
+    Expired { payment: Payment, check: ExpiryCheck },
+    /// The payment could not be made; the screen says what to do.
+    Failed { failure: Failure },
     /// The payment is confirmed and the sale is being recorded.
     Recording { payment: Payment },
     /// Paid, but the sale could not be recorded: staff must help.
     RecordFailed { payment: Payment },
+}
+
+/// What the central said about a payment whose time ran out on screen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExpiryCheck {
+    /// Not yet asked or not yet answered: the shopper may have paid at the
+    /// last second, so the kiosk waits before offering a new code.
+    Checking,
+    /// The central confirmed it expired unpaid.
+    Confirmed,
+    /// The central stayed silent past [`EXPIRY_GRACE`]: the kiosk gave the
+    /// payment up; if it turns out paid, the central refunds it.
+    Unknown,
+}
+
+/// Why a payment could not be made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// The cart is above [`Rupiah::QRIS_MAX`], the most one QRIS payment
+    /// may be.
+    OverLimit,
+    /// The central refused to create the payment, saying why.
+    Refused { message: String },
+    /// The central could not be reached for [`CONNECT_PATIENCE`].
+    Unreachable,
+    /// The bank or the wallet declined the payment.
+    Declined,
+}
+
+/// Why a scanned customer-presented code did not pay.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CodeProblem {
+    /// The central refused the code, saying why (not a valid code, say).
+    Refused { message: String },
+    /// The central did not answer; the payment is still watched, so a
+    /// charge that went through shows up all the same.
+    NoAnswer,
+}
+
+/// Why the central made no payment for an attempt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NotCreated {
+    /// No answer (down, slow, or a server error): it may be asked again
+    /// with the same key.
+    Unreachable,
+    /// The cart is above the QRIS limit.
+    OverLimit,
+    /// The central said no, and why; asking again gives the same answer.
+    Refused { message: String },
 }
 
 /// A payment the central created, as the visit needs to know it.
@@ -83,6 +147,9 @@ pub enum Notice {
     PaymentUnavailable,
     PaymentExpired,
     PaymentCancelled,
+    /// Cancelled on the kiosk, but the central could not be told: if the
+    /// shopper paid all the same, staff must help.
+    CancelUnconfirmed,
 }
 
 /// Something that happened: a shopper's intent, or the result of an effect.
@@ -121,11 +188,16 @@ pub enum Event {
     },
     /// The shopper pressed Pay.
     Pay,
+    /// The central made the payment of `attempt`.
     PaymentCreated {
+        attempt: String,
         payment: Payment,
     },
-    /// Creating the payment failed; the central is most likely unreachable.
-    PaymentUnavailable,
+    /// The central made no payment for `attempt`.
+    PaymentNotCreated {
+        attempt: String,
+        why: NotCreated,
+    },
     PaymentPaid {
         id: String,
     },
@@ -135,8 +207,25 @@ pub enum Event {
     PaymentCancelled {
         id: String,
     },
+    /// The payment failed at the bank or the wallet (or was refunded).
+    PaymentFailed {
+        id: String,
+    },
+    /// A cancel could not reach the central.
+    CancelUnconfirmed {
+        id: String,
+    },
+    /// A customer-presented code did not pay the payment.
+    CodeNotCharged {
+        id: String,
+        why: CodeProblem,
+    },
     /// The shopper pressed Cancel on the payment screen.
     Cancel,
+    /// The shopper asked for a new code after an expiry or a failure.
+    PayAgain,
+    /// The shopper went back to the cart after an expiry or a failure.
+    BackToCart,
     /// The demo button: have the gateway simulator pay.
     SimulatePaid,
     SaleRecorded {
@@ -148,7 +237,8 @@ pub enum Event {
     Finish,
     /// Any touch that is not one of the intents above, such as a keypad digit.
     Touch,
-    /// Time passes; sent about once a second so that idle visits end.
+    /// Time passes; sent about once a second so that idle visits end and
+    /// payment deadlines are kept.
     Tick,
     /// The central became reachable or unreachable.
     Connectivity {
@@ -163,8 +253,10 @@ pub enum Effect {
     LookUp {
         code: String,
     },
-    /// Ask the central for a QRIS payment of the cart's total.
+    /// Ask the central for a QRIS payment of the cart's total, with the
+    /// attempt's idempotency key.
     CreatePayment {
+        attempt: String,
         cart: Cart,
         amount: Rupiah,
     },
@@ -174,6 +266,17 @@ pub enum Effect {
     },
     CancelPayment {
         id: String,
+    },
+    /// Charge a customer-presented code for the payment.
+    ChargeCustomerCode {
+        id: String,
+        code: String,
+    },
+    /// The visit left the attempt without the central's last word on it:
+    /// the device must never record its sale, only cancel it (or, if it
+    /// turns out paid, leave it to the central's refund of late payments).
+    GiveUpPayment {
+        attempt: String,
     },
     /// Demo mode only: have the gateway simulator pay.
     SimulatePayment {
@@ -188,6 +291,12 @@ pub enum Effect {
     EndVisit,
 }
 
+/// How long past its expiry the kiosk waits for the central's word on a
+/// code before giving the payment up.
+pub const EXPIRY_GRACE: Duration = Duration::from_secs(30);
+/// How long the kiosk keeps trying to reach the central for a new payment.
+pub const CONNECT_PATIENCE: Duration = Duration::from_secs(60);
+
 /// One visit after another on one kiosk.
 #[derive(Clone, Debug)]
 pub struct Visit {
@@ -195,13 +304,25 @@ pub struct Visit {
     idle_timeout: Duration,
     last_activity: Instant,
     online: bool,
+    /// Makes the attempts' keys unique to this kiosk run.
+    key_prefix: String,
+    attempts: u64,
 }
 
 impl Visit {
     /// A kiosk showing the welcome screen; a visit with no touch for
-    /// `idle_timeout` goes back to it.
-    pub fn new(idle_timeout: Duration, now: Instant) -> Visit {
-        Visit { state: State::Welcome, idle_timeout, last_activity: now, online: true }
+    /// `idle_timeout` goes back to it. Attempts at paying are keyed
+    /// `{key_prefix}-1`, `{key_prefix}-2`...: the prefix must be unique to
+    /// the run (a random one), since the central keeps keys for good.
+    pub fn new(idle_timeout: Duration, key_prefix: &str, now: Instant) -> Visit {
+        Visit {
+            state: State::Welcome,
+            idle_timeout,
+            last_activity: now,
+            online: true,
+            key_prefix: key_prefix.to_owned(),
+            attempts: 0,
+        }
     }
 
     pub fn state(&self) -> &State {
@@ -231,7 +352,15 @@ impl Visit {
         let idles = match &self.state {
             State::Welcome => false,
             State::Scanning { .. } | State::Done { .. } => true,
-            State::Paying { stage, .. } => matches!(stage, PayStage::RecordFailed { .. }),
+            State::Paying { stage, .. } => matches!(
+                stage,
+                PayStage::RecordFailed { .. }
+                    | PayStage::Failed { .. }
+                    | PayStage::Expired {
+                        check: ExpiryCheck::Confirmed | ExpiryCheck::Unknown,
+                        ..
+                    }
+            ),
         };
         let idle_for = now.saturating_duration_since(self.last_activity);
         idles.then(|| self.idle_timeout.saturating_sub(idle_for))
@@ -245,7 +374,6 @@ impl Visit {
                     self.state = State::Welcome;
                     return vec![Effect::EndVisit];
                 }
-                return vec![];
             }
             Event::Connectivity { online } => {
                 self.online = online;
@@ -253,14 +381,20 @@ impl Visit {
             }
             _ => self.last_activity = now,
         }
+        let idled = self.idle_left(now).is_some();
         let state = std::mem::replace(&mut self.state, State::Welcome);
-        let (state, effects) = Visit::next(state, event);
+        let (state, effects) = self.next(state, event, now);
         self.state = state;
+        // A screen that starts to idle (an expired code, a failure) gives
+        // the shopper the whole timeout from when it appears.
+        if !idled && self.idle_left(now).is_some() {
+            self.last_activity = now;
+        }
         effects
     }
 
-    /// The transition for every event but the clock and connectivity.
-    fn next(state: State, event: Event) -> (State, Vec<Effect>) {
+    /// The transition for every event but connectivity.
+    fn next(&mut self, state: State, event: Event, now: Instant) -> (State, Vec<Effect>) {
         use Event as E;
         use State as S;
 
@@ -270,74 +404,31 @@ impl Visit {
             (S::Welcome, E::Scanned { code }) => {
                 (scanning(Cart::new(), None), vec![Effect::LookUp { code }])
             }
-            (S::Paying { cart, stage: PayStage::Creating }, E::PaymentCreated { payment }) => {
-                let effect = Effect::WatchPayment { id: payment.id.clone() };
-                (S::Paying { cart, stage: PayStage::Pending { payment } }, vec![effect])
-            }
-            // A payment created after the shopper gave up on it must not stay open.
-            (state, E::PaymentCreated { payment }) => {
-                (state, vec![Effect::CancelPayment { id: payment.id }])
-            }
+            (S::Scanning { cart, .. }, E::Pay) if !cart.is_empty() => self.start_attempt(cart),
             (S::Scanning { cart, notice, typed }, event) => {
                 Visit::next_scanning(cart, notice, typed, event)
             }
-            (S::Paying { cart, stage: PayStage::Creating }, E::PaymentUnavailable) => {
-                (scanning(cart, Some(Notice::PaymentUnavailable)), vec![])
-            }
-            (S::Paying { cart, stage: PayStage::Creating }, E::Cancel) => {
-                (scanning(cart, None), vec![])
-            }
-            (S::Paying { cart, stage: PayStage::Pending { payment } }, E::Cancel) => {
-                let effect = Effect::CancelPayment { id: payment.id.clone() };
-                (S::Paying { cart, stage: PayStage::Cancelling { payment } }, vec![effect])
-            }
-            (S::Paying { cart, stage: PayStage::Pending { payment } }, E::SimulatePaid) => {
-                let effect = Effect::SimulatePayment { id: payment.id.clone() };
-                (S::Paying { cart, stage: PayStage::Pending { payment } }, vec![effect])
-            }
-            (S::Paying { cart, stage }, E::PaymentPaid { id }) => match stage {
-                PayStage::Pending { payment } | PayStage::Cancelling { payment }
-                    if payment.id == id =>
-                {
-                    let effect =
-                        Effect::RecordSale { cart: cart.clone(), payment: payment.clone() };
-                    (S::Paying { cart, stage: PayStage::Recording { payment } }, vec![effect])
-                }
-                stage => (S::Paying { cart, stage }, vec![]),
-            },
-            (S::Paying { cart, stage }, E::PaymentExpired { id }) => match stage {
-                PayStage::Pending { payment } | PayStage::Cancelling { payment }
-                    if payment.id == id =>
-                {
-                    (scanning(cart, Some(Notice::PaymentExpired)), vec![])
-                }
-                stage => (S::Paying { cart, stage }, vec![]),
-            },
-            (S::Paying { cart, stage }, E::PaymentCancelled { id }) => match stage {
-                PayStage::Pending { payment } | PayStage::Cancelling { payment }
-                    if payment.id == id =>
-                {
-                    (scanning(cart, Some(Notice::PaymentCancelled)), vec![])
-                }
-                stage => (S::Paying { cart, stage }, vec![]),
-            },
-            (
-                S::Paying { cart, stage: PayStage::Recording { .. } },
-                E::SaleRecorded { transaction_id, url },
-            ) => {
-                let receipt = Receipt { transaction_id, url, total: cart.total() };
-                // The cart is dropped here: the shopper's items leave memory.
-                (S::Done { receipt }, vec![])
-            }
-            (S::Paying { cart, stage: PayStage::Recording { payment } }, E::SaleFailed) => {
-                (S::Paying { cart, stage: PayStage::RecordFailed { payment } }, vec![])
+            (S::Paying { cart, attempt, stage }, event) => {
+                self.next_paying(cart, attempt, stage, event, now)
             }
             (S::Done { .. }, E::Finish) => (S::Welcome, vec![Effect::EndVisit]),
-
-            // Anything else (a late lookup, a scan on the payment screen, a
-            // touch) changes nothing but the idle clock.
-            (state, _) => (state, vec![]),
+            (state, event) => (state, stale(event)),
         }
+    }
+
+    /// A new try at paying for `cart`, with a key of its own.
+    fn start_attempt(&mut self, cart: Cart) -> (State, Vec<Effect>) {
+        self.attempts += 1;
+        let attempt = format!("{}-{}", self.key_prefix, self.attempts);
+        let amount = cart.total();
+        // No payment may be above the limit: say so before asking anyone.
+        if amount > Rupiah::QRIS_MAX {
+            let stage = PayStage::Failed { failure: Failure::OverLimit };
+            return (State::Paying { cart, attempt, stage }, vec![]);
+        }
+        let effect = Effect::CreatePayment { attempt: attempt.clone(), cart: cart.clone(), amount };
+        let stage = PayStage::Creating { tries: 1, failing_since: None };
+        (State::Paying { cart, attempt, stage }, vec![effect])
     }
 
     /// The transitions of the scanning screen.
@@ -388,13 +479,27 @@ impl Visit {
                 let _ = cart.remove(&barcode);
                 None
             }
-            E::Pay if !cart.is_empty() => {
-                let effect = Effect::CreatePayment { cart: cart.clone(), amount: cart.total() };
-                return (State::Paying { cart, stage: PayStage::Creating }, vec![effect]);
+            event => {
+                effects = stale(event);
+                notice
             }
-            _ => notice,
         };
         (State::Scanning { cart, notice, typed }, effects)
+    }
+}
+
+/// What a report about an attempt the visit has left calls for: a payment
+/// made after the shopper gave up on it must not stay open, and one that
+/// may exist must never become a sale.
+fn stale(event: Event) -> Vec<Effect> {
+    match event {
+        Event::PaymentCreated { attempt, payment } => {
+            vec![Effect::GiveUpPayment { attempt }, Effect::CancelPayment { id: payment.id }]
+        }
+        Event::PaymentNotCreated { attempt, why: NotCreated::Unreachable } => {
+            vec![Effect::GiveUpPayment { attempt }]
+        }
+        _ => vec![],
     }
 }
 
@@ -408,6 +513,9 @@ fn scanning(cart: Cart, notice: Option<Notice>) -> State {
 fn name_of(cart: &Cart, barcode: &str) -> String {
     cart.lines().iter().find(|l| l.barcode == barcode).map(|l| l.name.clone()).unwrap_or_default()
 }
+
+mod paying;
+pub use paying::payment_of;
 
 #[cfg(test)]
 mod tests;

@@ -1,9 +1,10 @@
 //! Frames for the scanning screen: decoded off the UI thread into scans, and
-//! shown as the live camera picture.
+//! shown as the live camera picture. While a payment code is on screen the
+//! same camera reads the code a shopper's wallet app shows.
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
 use slint::{ComponentHandle, Rgb8Pixel, SharedPixelBuffer};
@@ -12,14 +13,44 @@ use tracing::{info, warn};
 
 use super::worker::Report;
 use super::{KioskOptions, ui};
+use crate::domain::qris;
 use crate::domain::visit::Event;
-use crate::scan::{Debouncer, FolderFrames, Frame, FrameDecoder, FrameSource};
+use crate::scan::{Debouncer, FolderFrames, Format, Frame, FrameDecoder, FrameSource};
 
 /// A folder plays like a slow camera: a photo that stays is one item held
 /// still (one scan), and the debounce window decides when it counts again.
 const FOLDER_PACE: Duration = Duration::from_millis(200);
 /// The preview needs no more pixels than its box on screen.
 const PREVIEW_WIDTH: u32 = 480;
+
+/// What the frames are decoded for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Reading {
+    /// Nothing: no screen takes a scan.
+    Nothing = 0,
+    /// Products for the cart: the catalog keys of the codes.
+    Products = 1,
+    /// Customer-presented QRIS codes, for the payment on screen.
+    CustomerCodes = 2,
+}
+
+/// The [`Reading`] of the moment, shared by the worker and the frame thread.
+#[derive(Debug, Default)]
+pub(super) struct ReadingMode(AtomicU8);
+
+impl ReadingMode {
+    pub(super) fn set(&self, reading: Reading) {
+        self.0.store(reading as u8, Ordering::Relaxed);
+    }
+
+    pub(super) fn get(&self) -> Reading {
+        match self.0.load(Ordering::Relaxed) {
+            1 => Reading::Products,
+            2 => Reading::CustomerCodes,
+            _ => Reading::Nothing,
+        }
+    }
+}
 
 /// Where frames come from.
 #[derive(Debug, Default)]
@@ -43,14 +74,14 @@ impl Source {
 }
 
 /// Starts reading frames on a thread of their own, if there is a source.
-/// Frames are decoded only while `scanning` is set (the scanning screen is
-/// up); they are shown all the time.
+/// Frames are decoded only while `reading` asks for something; they are
+/// shown all the time.
 ///
 /// The thread is a plain one: a frame source blocks until the next frame,
 /// and a camera handle may not move between the runtime's threads.
 pub(super) fn spawn(
     source: Source,
-    scanning: Arc<AtomicBool>,
+    reading: Arc<ReadingMode>,
     window: slint::Weak<ui::AppWindow>,
     reports: mpsc::UnboundedSender<Report>,
 ) {
@@ -67,7 +98,7 @@ pub(super) fn spawn(
         };
         info!(?source, "reading frames");
         set_has_camera(&window, true);
-        read_frames(frames, pace, &scanning, &window, &reports);
+        read_frames(frames, pace, &reading, &window, &reports);
     });
     if let Err(e) = spawned {
         warn!(error = %e, "cannot start the frame thread");
@@ -92,7 +123,7 @@ fn open(source: &Source) -> Result<(Box<dyn FrameSource>, Duration), crate::scan
 fn read_frames(
     mut frames: Box<dyn FrameSource>,
     pace: Duration,
-    scanning: &AtomicBool,
+    reading: &ReadingMode,
     window: &slint::Weak<ui::AppWindow>,
     reports: &mpsc::UnboundedSender<Report>,
 ) {
@@ -115,8 +146,7 @@ fn read_frames(
             }
         };
 
-        let scanning = scanning.load(Ordering::Relaxed);
-        for code in reader.read(&frame, scanning, Instant::now()) {
+        for code in reader.read(&frame, reading.get(), Instant::now()) {
             let _ = reports.send(Report::Event(Event::Scanned { code }));
         }
         show(window, &frame);
@@ -138,18 +168,22 @@ struct Reader {
 }
 
 impl Reader {
-    /// The new scans in `frame` at `now`. Off the scanning screen nothing is
+    /// The new scans in `frame` at `now`. When nothing is read, nothing is
     /// decoded and everything is forgotten, so that an item already held up
     /// counts as soon as the visit starts.
-    fn read(&mut self, frame: &Frame, scanning: bool, now: Instant) -> Vec<String> {
-        if !scanning {
+    fn read(&mut self, frame: &Frame, reading: Reading, now: Instant) -> Vec<String> {
+        if reading == Reading::Nothing {
             self.debouncer.clear();
             return vec![];
         }
         self.decoder
             .decode(frame.width, frame.height, &frame.luma)
             .iter()
-            .filter_map(|symbol| symbol.catalog_key())
+            .filter_map(|symbol| match reading {
+                Reading::Products => symbol.catalog_key(),
+                _ => (symbol.format == Format::Qr && qris::looks_like_customer_code(&symbol.text))
+                    .then(|| symbol.text.clone()),
+            })
             .filter(|code| self.debouncer.accept(code, now))
             .collect()
     }
@@ -194,14 +228,16 @@ mod tests {
         let mut reader = Reader::default();
         let t0 = Instant::now();
 
-        assert_eq!(reader.read(&frame, true, t0), vec![expected.clone()]);
+        assert_eq!(reader.read(&frame, Reading::Products, t0), vec![expected.clone()]);
         // Held still at 5 frames a second: still the one item.
         for i in 1..10 {
-            assert!(reader.read(&frame, true, t0 + FOLDER_PACE * i).is_empty());
+            assert!(reader.read(&frame, Reading::Products, t0 + FOLDER_PACE * i).is_empty());
         }
         // Off the scanning screen nothing is read, and the item is forgotten.
-        assert!(reader.read(&frame, false, t0 + Duration::from_secs(2)).is_empty());
+        assert!(reader.read(&frame, Reading::Nothing, t0 + Duration::from_secs(2)).is_empty());
         let back = t0 + Duration::from_millis(2_200);
-        assert_eq!(reader.read(&frame, true, back), vec![expected]);
+        // A product code is no wallet code.
+        assert!(reader.read(&frame, Reading::CustomerCodes, back).is_empty());
+        assert_eq!(reader.read(&frame, Reading::Products, back), vec![expected]);
     }
 }

@@ -7,6 +7,7 @@
 //! `upgrade_in_event_loop`.
 
 mod camera;
+mod paying;
 pub mod qr;
 mod screenshot;
 pub mod view;
@@ -124,7 +125,7 @@ impl Kiosk {
         select_language(&window, DEFAULT_LANGUAGE);
         // The welcome screen from the first frame on, not the preview data.
         let now = Instant::now();
-        view::View::of(&Visit::new(opts.idle_timeout, now), now, opts.demo, &mut |_| None)
+        view::View::of(&Visit::new(opts.idle_timeout, "", now), now, opts.demo, &mut |_| None)
             .apply(&window);
 
         let (commands, rx) = mpsc::unbounded_channel();
@@ -269,6 +270,16 @@ fn connect(window: &ui::AppWindow, commands: &mpsc::UnboundedSender<Command>) {
         let send = send.clone();
 
         move || send(Event::SimulatePaid)
+    });
+    pay.on_pay_again({
+        let send = send.clone();
+
+        move || send(Event::PayAgain)
+    });
+    pay.on_back_to_cart({
+        let send = send.clone();
+
+        move || send(Event::BackToCart)
     });
 
     window.global::<ui::DoneAdapter>().on_finish(move || send(Event::Finish));

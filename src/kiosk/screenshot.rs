@@ -17,7 +17,7 @@ use slint::{ComponentHandle, PhysicalSize, PlatformError, Rgb8Pixel, SharedPixel
 use super::view::{Qr, View};
 use super::{qr, select_language, ui};
 use crate::central::server::{DEMO_CATALOG, demo_merchant};
-use crate::domain::visit::{Event, Payment, Visit};
+use crate::domain::visit::{Event, NotCreated, PayStage, Payment, State, Visit};
 use crate::domain::{Product, Rupiah, qris};
 use crate::scan::{FolderFrames, FrameSource};
 
@@ -27,6 +27,12 @@ const HEIGHT: u32 = 800;
 
 /// The demo-catalog products in the scanning screenshot, in scan order.
 const SCANNED: [&str; 4] = ["8991508000406", "8991545000735", "8991508000406", "8991471000373"];
+
+/// The customer-presented code of `../shared/samples/qris/cpm.tsv`.
+const WALLET_CODE: &str = concat!(
+    "hQVDUFYwMWFFTwegAAAGAiAgUAdRUklTQ1BNWgqTYAkUMBAFMXIPXy0EaWRlbmMen3QbY2hl",
+    "cXVlOjk1Njc3MjQ5NTA5MDUxODk4MDc0"
+);
 
 /// A platform with one offscreen window.
 struct Offscreen {
@@ -40,8 +46,11 @@ impl Platform for Offscreen {
 }
 
 /// Writes `welcome.png`, `scanning.png`, `payment.png` and `done.png` into
-/// `dir` (and `scanning-en.png`, the English one), and returns their paths. The first image of the folder `frames`,
-/// if given, stands in for the camera picture.
+/// `dir`, with `scanning-en.png` (the English one) and the payment screen's
+/// other states: `payment-offline.png` (the connection lost while the code
+/// is up), `payment-expired.png`, `payment-connecting.png` and
+/// `payment-failed.png`. Returns their paths. The first image of the folder
+/// `frames`, if given, stands in for the camera picture.
 ///
 /// Must run before any other Slint window is made in the process: it
 /// installs its own platform.
@@ -75,7 +84,7 @@ pub fn screenshots(dir: &Path, frames: Option<&Path>) -> anyhow::Result<Vec<Path
 
     let products = demo_products()?;
     let t0 = Instant::now();
-    let mut visit = Visit::new(Duration::from_secs(90), t0);
+    let mut visit = Visit::new(Duration::from_secs(90), "shot", t0);
     let mut written = vec![];
     let mut shoot = |visit: &Visit, now: Instant, name: &str| -> anyhow::Result<()> {
         View::of(visit, now, true, &mut draw).apply(&app);
@@ -111,26 +120,67 @@ pub fn screenshots(dir: &Path, frames: Option<&Path>) -> anyhow::Result<Vec<Path
         crate::domain::visit::State::Paying { cart, .. } => cart.total(),
         _ => unreachable!("a full cart can be paid"),
     };
-    let payment = Payment {
-        id: "pay-demo".into(),
-        qris: qris::dynamic_payload(&demo_merchant(), amount, "SWL0001")?,
-        amount,
-        expires_at: t0 + Duration::from_secs(300),
+    let payment = |id: &str, reference: &str| -> anyhow::Result<Payment> {
+        Ok(Payment {
+            id: id.into(),
+            qris: qris::dynamic_payload(&demo_merchant(), amount, reference)?,
+            amount,
+            expires_at: t0 + Duration::from_secs(300),
+        })
     };
-    visit.step(Event::PaymentCreated { payment }, t0);
+    let created = |attempt: &str, payment: Payment| Event::PaymentCreated {
+        attempt: attempt.into(),
+        payment,
+    };
+    visit.step(created("shot-1", payment("pay-demo", "SWL0001")?), t0);
     // 46 seconds into the five minutes: 4:14 left.
     shoot(&visit, t0 + Duration::from_secs(46), "payment")?;
+    // The central goes silent with 2:05 left: the code stays up.
+    visit.step(Event::Connectivity { online: false }, t0);
+    shoot(&visit, t0 + Duration::from_secs(175), "payment-offline")?;
+    visit.step(Event::Connectivity { online: true }, t0);
 
-    visit.step(Event::PaymentPaid { id: "pay-demo".into() }, t0);
+    // Out of time, and the central says so.
+    let at = |secs: u64| t0 + Duration::from_secs(secs);
+    visit.step(Event::Tick, at(300));
+    visit.step(Event::PaymentExpired { id: "pay-demo".into() }, at(300));
+    shoot(&visit, at(301), "payment-expired")?;
+
+    // A new code, while the central does not answer.
+    visit.step(Event::PayAgain, at(302));
+    let unreachable =
+        Event::PaymentNotCreated { attempt: "shot-2".into(), why: NotCreated::Unreachable };
+    visit.step(unreachable, at(302));
+    shoot(&visit, at(303), "payment-connecting")?;
+
+    // It answers; the shopper's wallet code is declined.
+    let retry_at = match visit.state() {
+        State::Paying { stage: PayStage::Connecting { retry_at, .. }, .. } => *retry_at,
+        _ => unreachable!("a create without an answer is retried"),
+    };
+    visit.step(Event::Tick, retry_at);
+    let mut second = payment("pay-demo-2", "SWL0002")?;
+    second.expires_at = at(600);
+    visit.step(created("shot-2", second), at(304));
+    visit.step(Event::Scanned { code: WALLET_CODE.into() }, at(310));
+    visit.step(Event::PaymentFailed { id: "pay-demo-2".into() }, at(311));
+    shoot(&visit, at(312), "payment-failed")?;
+
+    // The third code is paid.
+    visit.step(Event::PayAgain, at(320));
+    let mut third = payment("pay-demo-3", "SWL0003")?;
+    third.expires_at = at(620);
+    visit.step(created("shot-3", third), at(321));
+    visit.step(Event::PaymentPaid { id: "pay-demo-3".into() }, at(330));
     let transaction_id = "TRX-7B5ECAF09FBA4D1C".to_owned();
     visit.step(
         Event::SaleRecorded {
             url: Some(format!("http://127.0.0.1:8080/receipt/{transaction_id}")),
             transaction_id: Some(transaction_id),
         },
-        t0,
+        at(330),
     );
-    shoot(&visit, t0 + Duration::from_secs(3), "done")?;
+    shoot(&visit, at(333), "done")?;
     Ok(written)
 }
 

@@ -66,3 +66,75 @@ fn offline_message_is_the_agreed_indonesian_text() {
     assert_eq!(entries["Product not found: {}"], "Produk tidak ditemukan: {}");
     assert_eq!(entries["Simulate payment (demo)"], "Simulasikan pembayaran (demo)");
 }
+
+mod payment_view {
+    use std::time::{Duration, Instant};
+
+    use slint::{Rgb8Pixel, SharedPixelBuffer};
+
+    use crate::domain::visit::{Event, Payment, Visit};
+    use crate::domain::{Product, Rupiah};
+    use crate::kiosk::ui;
+    use crate::kiosk::view::{Qr, View};
+
+    fn draw(payload: &str) -> Option<Qr> {
+        Some(Qr { payload: payload.to_owned(), pixels: SharedPixelBuffer::<Rgb8Pixel>::new(1, 1) })
+    }
+
+    /// A visit with a code expiring at t0 + 300 s on screen.
+    fn code_on_screen(t0: Instant) -> Visit {
+        let mut v = Visit::new(Duration::from_secs(60), "k", t0);
+        v.step(Event::Start, t0);
+        let product = Product {
+            barcode: "8991508000406".into(),
+            name: "Indomie Goreng 85 g".into(),
+            price: Rupiah(3_500),
+            category: None,
+        };
+        v.step(Event::ProductFound { product }, t0);
+        v.step(Event::Pay, t0);
+        let payment = Payment {
+            id: "pay-1".into(),
+            qris: "000201".into(),
+            amount: Rupiah(3_500),
+            expires_at: t0 + Duration::from_secs(300),
+        };
+        v.step(Event::PaymentCreated { attempt: "k-1".into(), payment }, t0);
+        v
+    }
+
+    #[test]
+    fn the_code_is_hidden_at_zero_seconds_even_before_the_next_tick() {
+        let t0 = Instant::now();
+        let v = code_on_screen(t0);
+        let view = View::of(&v, t0 + Duration::from_millis(298_900), true, &mut draw);
+        assert_eq!((view.pay_stage, view.seconds_left), (ui::PayStage::Pending, 1));
+        assert!(view.payment_qr.is_some());
+        // 0.5 s left shows as 0:00, so no code.
+        let view = View::of(&v, t0 + Duration::from_millis(299_500), true, &mut draw);
+        assert_eq!(view.seconds_left, 0);
+        assert!(view.payment_qr.is_none());
+    }
+
+    #[test]
+    fn a_lost_connection_shows_on_the_code_and_keeps_it() {
+        let t0 = Instant::now();
+        let mut v = code_on_screen(t0);
+        v.step(Event::Connectivity { online: false }, t0);
+        let view = View::of(&v, t0 + Duration::from_secs(100), true, &mut draw);
+        assert!(view.connection_lost);
+        assert!(view.payment_qr.is_some());
+        assert_eq!(view.seconds_left, 200);
+    }
+
+    #[test]
+    fn an_expired_code_is_not_drawn() {
+        let t0 = Instant::now();
+        let mut v = code_on_screen(t0);
+        v.step(Event::Tick, t0 + Duration::from_secs(300));
+        let view = View::of(&v, t0 + Duration::from_secs(300), true, &mut draw);
+        assert_eq!(view.pay_stage, ui::PayStage::ExpiredChecking);
+        assert!(view.payment_qr.is_none());
+        assert_eq!(view.amount, "Rp 3.500");
+    }
+}

@@ -10,7 +10,7 @@ use slint::{ComponentHandle, Image, Model, ModelRc, Rgb8Pixel, SharedPixelBuffer
 
 use super::ui;
 use crate::domain::cart::Cart;
-use crate::domain::visit::{self, PayStage, State, Visit};
+use crate::domain::visit::{self, CodeProblem, ExpiryCheck, Failure, PayStage, State, Visit};
 
 /// A QR code drawn for the screen, with the text it encodes.
 #[derive(Clone)]
@@ -43,7 +43,11 @@ pub struct View {
     pub notice_arg: String,
     pub typed: String,
     pub pay_stage: ui::PayStage,
+    /// Only while the code may be paid: never once its time is up.
     pub payment_qr: Option<Qr>,
+    pub connection_lost: bool,
+    pub problem: ui::PayProblem,
+    pub detail: String,
     pub amount: String,
     pub seconds_left: i32,
     pub demo: bool,
@@ -82,6 +86,9 @@ impl View {
             },
             pay_stage: ui::PayStage::Creating,
             payment_qr: None,
+            connection_lost: false,
+            problem: ui::PayProblem::None,
+            detail: String::new(),
             amount: cart.total().to_string(),
             seconds_left: 0,
             demo,
@@ -92,18 +99,18 @@ impl View {
 
         match visit.state() {
             State::Paying { stage, .. } => {
-                view.pay_stage = match stage {
-                    PayStage::Creating => ui::PayStage::Creating,
-                    PayStage::Pending { .. } => ui::PayStage::Pending,
-                    PayStage::Cancelling { .. } => ui::PayStage::Cancelling,
-                    PayStage::Recording { .. } => ui::PayStage::Recording,
-                    PayStage::RecordFailed { .. } => ui::PayStage::RecordFailed,
-                };
-                if let Some(payment) = payment_of(stage) {
+                view.pay_stage = stage_of(stage);
+                (view.problem, view.detail) = problem_of(stage);
+                if let Some(payment) = visit::payment_of(stage) {
                     view.amount = payment.amount.to_string();
                     view.seconds_left =
                         payment.expires_at.saturating_duration_since(now).as_secs() as i32;
+                }
+                if let PayStage::Pending { payment, .. } = stage
+                    && view.seconds_left > 0
+                {
                     view.payment_qr = draw(&payment.qris);
+                    view.connection_lost = !visit.online();
                 }
             }
             State::Done { receipt } => {
@@ -143,6 +150,9 @@ impl View {
         pay.set_qr(image_of(&self.payment_qr));
         pay.set_amount(self.amount.as_str().into());
         pay.set_seconds_left(self.seconds_left);
+        pay.set_connection_lost(self.connection_lost);
+        pay.set_problem(self.problem);
+        pay.set_detail(self.detail.as_str().into());
         pay.set_demo(self.demo);
 
         let done = window.global::<ui::DoneAdapter>();
@@ -179,13 +189,41 @@ fn cart_line(line: &crate::domain::cart::Line) -> ui::CartLine {
     }
 }
 
-fn payment_of(stage: &PayStage) -> Option<&visit::Payment> {
+fn stage_of(stage: &PayStage) -> ui::PayStage {
+    use ui::PayStage as U;
     match stage {
-        PayStage::Creating => None,
-        PayStage::Pending { payment }
-        | PayStage::Cancelling { payment }
-        | PayStage::Recording { payment }
-        | PayStage::RecordFailed { payment } => Some(payment),
+        // A retry in flight is still connecting, not preparing.
+        PayStage::Creating { tries: 1, .. } => U::Creating,
+        PayStage::Creating { .. } | PayStage::Connecting { .. } => U::Connecting,
+        PayStage::Pending { .. } => U::Pending,
+        PayStage::Charging { .. } => U::Charging,
+        PayStage::Cancelling { .. } => U::Cancelling,
+        PayStage::Expired { check: ExpiryCheck::Checking, .. } => U::ExpiredChecking,
+        PayStage::Expired { check: ExpiryCheck::Confirmed, .. } => U::Expired,
+        PayStage::Expired { check: ExpiryCheck::Unknown, .. } => U::ExpiredUnknown,
+        PayStage::Failed { .. } => U::Failed,
+        PayStage::Recording { .. } => U::Recording,
+        PayStage::RecordFailed { .. } => U::RecordFailed,
+    }
+}
+
+/// What went wrong in `stage`, and the central's words on it.
+fn problem_of(stage: &PayStage) -> (ui::PayProblem, String) {
+    use ui::PayProblem as U;
+    match stage {
+        PayStage::Failed { failure } => match failure {
+            Failure::OverLimit => (U::OverLimit, String::new()),
+            Failure::Refused { message } => (U::Refused, message.clone()),
+            Failure::Unreachable => (U::Unreachable, String::new()),
+            Failure::Declined => (U::Declined, String::new()),
+        },
+        PayStage::Pending { problem: Some(CodeProblem::Refused { message }), .. } => {
+            (U::CodeRefused, message.clone())
+        }
+        PayStage::Pending { problem: Some(CodeProblem::NoAnswer), .. } => {
+            (U::CodeNoAnswer, String::new())
+        }
+        _ => (U::None, String::new()),
     }
 }
 
@@ -199,5 +237,6 @@ fn notice_of(notice: Option<visit::Notice>) -> (ui::Notice, String) {
         Some(N::PaymentUnavailable) => (ui::Notice::PaymentUnavailable, String::new()),
         Some(N::PaymentExpired) => (ui::Notice::PaymentExpired, String::new()),
         Some(N::PaymentCancelled) => (ui::Notice::PaymentCancelled, String::new()),
+        Some(N::CancelUnconfirmed) => (ui::Notice::CancelUnconfirmed, String::new()),
     }
 }

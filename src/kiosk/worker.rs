@@ -3,20 +3,18 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 use tracing::{Instrument, debug, info, info_span, warn};
 
+use super::camera::{Reading, ReadingMode};
 use super::view::{Qr, View};
-use super::{DEFAULT_LANGUAGE, KioskOptions, camera, qr, select_language, ui};
+use super::{DEFAULT_LANGUAGE, KioskOptions, camera, paying, qr, select_language, ui};
 use crate::central::api::{self, PaymentStatus};
-use crate::central::client::ClientError;
-use crate::checkout::{Device, DeviceError};
-use crate::domain::cart::Cart;
+use crate::checkout::Device;
 use crate::domain::gtin;
-use crate::domain::visit::{self, Effect, Event, Visit};
+use crate::domain::visit::{Effect, Event, PayStage, State, Visit};
 use crate::scan::Wedge;
 
 /// What the UI thread asks of the worker.
@@ -40,20 +38,18 @@ pub(super) enum Report {
     Online(bool),
 }
 
-/// How often the kiosk checks the central and syncs the catalog.
+/// How often the kiosk checks the central, settles given-up payments,
+/// replays the outbox and syncs the catalog.
 const SYNC_EVERY: Duration = Duration::from_secs(30);
-/// How long one long-poll for a payment's status waits.
-const POLL: Duration = Duration::from_secs(20);
-/// How long past its expiry a payment is watched when the central is silent.
-const EXPIRY_GRACE: Duration = Duration::from_secs(60);
 
 pub(super) struct Worker {
     visit: Visit,
     device: Device,
     demo: bool,
     frames: camera::Source,
-    /// Set while the scanning screen is up; the frame thread decodes then.
-    scanning: Arc<AtomicBool>,
+    /// What the frame thread decodes: products on the scanning screen,
+    /// wallet codes while a payment code is on screen, nothing otherwise.
+    reading: Arc<ReadingMode>,
     window: slint::Weak<ui::AppWindow>,
     reports: mpsc::UnboundedSender<Report>,
     reports_rx: mpsc::UnboundedReceiver<Report>,
@@ -75,11 +71,16 @@ impl Worker {
         let (reports, reports_rx) = mpsc::unbounded_channel();
         let (lookups, lookups_rx) = mpsc::unbounded_channel();
         Worker {
-            visit: Visit::new(opts.idle_timeout, Instant::now()),
+            // Attempt keys unique to this run: the central keeps them all.
+            visit: Visit::new(
+                opts.idle_timeout,
+                &format!("pay-{}", uuid::Uuid::new_v4().simple()),
+                Instant::now(),
+            ),
             device,
             demo: opts.demo,
             frames: camera::Source::from_options(opts),
-            scanning: Arc::new(AtomicBool::new(false)),
+            reading: Arc::new(ReadingMode::default()),
             window,
             reports,
             reports_rx,
@@ -99,7 +100,7 @@ impl Worker {
         }
         tokio::spawn(keep_in_sync(self.device.clone(), self.reports.clone()));
         let frames = std::mem::take(&mut self.frames);
-        camera::spawn(frames, self.scanning.clone(), self.window.clone(), self.reports.clone());
+        camera::spawn(frames, self.reading.clone(), self.window.clone(), self.reports.clone());
 
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -145,19 +146,24 @@ impl Worker {
             Effect::LookUp { code } => {
                 let _ = self.lookups.send(code);
             }
-            Effect::CreatePayment { cart, .. } => {
-                tokio::spawn(
-                    create_payment(device, cart, reports).instrument(info_span!("payment")),
-                );
+            Effect::CreatePayment { attempt, cart, .. } => {
+                let task = paying::create_payment(device, attempt, cart, reports);
+                tokio::spawn(task.instrument(info_span!("payment")));
             }
             Effect::WatchPayment { id } => match self.payments.get(&id).cloned() {
                 Some(payment) => {
-                    tokio::spawn(watch_payment(device, payment, reports));
+                    tokio::spawn(paying::watch_payment(device, payment, reports));
                 }
                 None => warn!(payment = id, "asked to watch a payment never created"),
             },
             Effect::CancelPayment { id } => {
-                tokio::spawn(cancel_payment(device, id, reports));
+                tokio::spawn(paying::cancel_payment(device, id, reports));
+            }
+            Effect::ChargeCustomerCode { id, code } => {
+                tokio::spawn(paying::charge_customer_code(device, id, code, reports));
+            }
+            Effect::GiveUpPayment { attempt } => {
+                tokio::spawn(paying::give_up_payment(device, attempt));
             }
             Effect::SimulatePayment { id } if self.demo => {
                 tokio::spawn(async move {
@@ -172,7 +178,7 @@ impl Worker {
             }
             Effect::RecordSale { cart, payment } => {
                 let known = self.payments.get(&payment.id).cloned();
-                tokio::spawn(record_sale(device, cart, payment.id, known, reports));
+                tokio::spawn(paying::record_sale(device, cart, payment.id, known, reports));
             }
             Effect::EndVisit => self.end_visit(),
         }
@@ -193,7 +199,11 @@ impl Worker {
         let cache = &mut self.qr_cache;
         let mut draw = |payload: &str| draw_cached(cache, payload);
         let view = View::of(&self.visit, Instant::now(), self.demo, &mut draw);
-        self.scanning.store(view.screen == ui::Screen::Scanning, Ordering::Relaxed);
+        self.reading.set(match self.visit.state() {
+            State::Scanning { .. } => Reading::Products,
+            State::Paying { stage: PayStage::Pending { .. }, .. } => Reading::CustomerCodes,
+            _ => Reading::Nothing,
+        });
         if self.shown.as_ref() == Some(&view) {
             return;
         }
@@ -288,17 +298,26 @@ async fn keep_in_sync(device: Device, reports: mpsc::UnboundedSender<Report>) {
             debug!("central unreachable");
             continue;
         }
-        if !left_open.is_empty() {
-            match device.reconcile_only(Some(&left_open)).await {
+        // Payments the visit gave up (a cancel or an expiry the central
+        // never heard of) are settled as soon as it answers again, not
+        // only at the next start. No shopper is paying them.
+        let given_up = device.given_up_keys().await.unwrap_or_else(|e| {
+            warn!(error = %e, "cannot read the given-up payments");
+            Vec::new()
+        });
+        let mut settle = left_open.clone();
+        settle.extend(given_up.into_iter().filter(|k| !left_open.contains(k)));
+        if !settle.is_empty() {
+            match device.reconcile_only(Some(&settle)).await {
                 Ok(receipts) => {
-                    info!(recorded = receipts.len(), "payments of an earlier run settled");
-                    left_open = device
-                        .open_payment_keys()
-                        .await
-                        .map(|now| left_open.iter().filter(|k| now.contains(k)).cloned().collect())
-                        .unwrap_or_default();
+                    let now = device.open_payment_keys().await.unwrap_or_default();
+                    let left = settle.iter().filter(|k| now.contains(k)).count();
+                    if left < settle.len() {
+                        info!(recorded = receipts.len(), left, "open payments settled");
+                    }
+                    left_open.retain(|k| now.contains(k));
                 }
-                Err(e) => warn!(error = %e, "payments of an earlier run not settled yet"),
+                Err(e) => warn!(error = %e, "open payments not settled yet"),
             }
         }
         if let Err(e) = device.flush_outbox().await {
@@ -308,155 +327,6 @@ async fn keep_in_sync(device: Device, reports: mpsc::UnboundedSender<Report>) {
             warn!(error = %e, "catalog sync failed; scanning from the cache");
         }
     }
-}
-
-fn is_unreachable(e: &DeviceError) -> bool {
-    matches!(e, DeviceError::Central(c) if c.is_retryable())
-        || matches!(e, DeviceError::Central(ClientError::Unreachable { .. }))
-}
-
-async fn create_payment(device: Device, cart: Cart, reports: mpsc::UnboundedSender<Report>) {
-    // A fresh key per Pay press: a retried request returns this payment,
-    // a new press after a cancel makes a new one.
-    let key = format!("pay-{}", uuid::Uuid::new_v4());
-    match device.start_payment(&cart, &key).await {
-        Ok(payment) => {
-            info!(payment = payment.id, amount = payment.amount.0, "payment created");
-            let expires_in = Duration::from_secs(payment.expires_in.max(0) as u64);
-            let event = Event::PaymentCreated {
-                payment: visit::Payment {
-                    id: payment.id.clone(),
-                    qris: payment.qris.clone(),
-                    amount: payment.amount,
-                    expires_at: Instant::now() + expires_in,
-                },
-            };
-            let _ = reports.send(Report::Online(true));
-            let _ = reports.send(Report::Payment(payment));
-            let _ = reports.send(Report::Event(event));
-        }
-        Err(e) => {
-            warn!(error = %e, "payment could not be created");
-            if is_unreachable(&e) {
-                let _ = reports.send(Report::Online(false));
-            }
-            let _ = reports.send(Report::Event(Event::PaymentUnavailable));
-        }
-    }
-}
-
-/// Long-polls the central until the payment is settled.
-async fn watch_payment(
-    device: Device,
-    payment: api::Payment,
-    reports: mpsc::UnboundedSender<Report>,
-) {
-    let id = payment.id.clone();
-    let give_up =
-        Instant::now() + Duration::from_secs(payment.expires_in.max(0) as u64) + EXPIRY_GRACE;
-    loop {
-        match device.wait_payment(&payment, POLL).await {
-            Ok(p) if p.status == PaymentStatus::Pending => {}
-            Ok(p) => {
-                info!(payment = id, status = p.status.as_str(), "payment settled");
-                report_settled(&device, p, &reports).await;
-                return;
-            }
-            Err(e) => {
-                debug!(payment = id, error = %e, "payment status unavailable");
-                if Instant::now() > give_up {
-                    // TODO: the central stayed silent past the expiry, so the
-                    // kiosk gives the cart back. The payment stays open on the
-                    // device and is settled at the next start; settling it
-                    // when the central comes back, without a restart, would
-                    // be better.
-                    warn!(payment = id, "payment status unknown past its expiry");
-                    let _ = reports.send(Report::Event(Event::PaymentExpired { id }));
-                    return;
-                }
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
-        }
-        if reports.is_closed() {
-            return;
-        }
-    }
-}
-
-/// Tells the visit how a payment ended. One that ended unpaid is no longer
-/// open on the device; a paid one stays open until its sale is recorded.
-async fn report_settled(device: &Device, p: api::Payment, reports: &mpsc::UnboundedSender<Report>) {
-    if p.status != PaymentStatus::Paid {
-        let _ = device.payment_ended(&p.id).await;
-    }
-    let event = settled(&p);
-    let _ = reports.send(Report::Payment(p));
-    let _ = reports.send(Report::Event(event));
-}
-
-fn settled(p: &api::Payment) -> Event {
-    let id = p.id.clone();
-    match p.status {
-        PaymentStatus::Paid => Event::PaymentPaid { id },
-        PaymentStatus::Expired | PaymentStatus::Pending => Event::PaymentExpired { id },
-        // TODO: a failed payment (the bank declined) and a refunded one end
-        // unpaid like a cancelled one; the payment screen has no notice of
-        // its own for them yet.
-        PaymentStatus::Cancelled | PaymentStatus::Failed | PaymentStatus::Refunded => {
-            Event::PaymentCancelled { id }
-        }
-    }
-}
-
-async fn cancel_payment(device: Device, id: String, reports: mpsc::UnboundedSender<Report>) {
-    match device.client().cancel_payment(&id).await {
-        // The answer may be `paid`: the bank was quicker than the shopper.
-        Ok(p) => report_settled(&device, p, &reports).await,
-        // Already ended (paid a moment ago, or expired): say how.
-        Err(e) if !e.is_retryable() => match device.client().payment(&id).await {
-            Ok(p) if p.status.is_final() => report_settled(&device, p, &reports).await,
-            _ => {
-                warn!(payment = id, error = %e, "payment cancel refused");
-                let _ = reports.send(Report::Event(Event::PaymentCancelled { id }));
-            }
-        },
-        Err(e) => {
-            // TODO: with the central unreachable the kiosk cannot know
-            // whether the shopper paid; it gives the cart back. The payment
-            // stays open on the device and is settled at the next start;
-            // settling it when the central comes back would be better.
-            warn!(payment = id, error = %e, "payment cancel failed");
-            let _ = reports.send(Report::Event(Event::PaymentCancelled { id }));
-        }
-    }
-}
-
-async fn record_sale(
-    device: Device,
-    cart: Cart,
-    id: String,
-    known: Option<api::Payment>,
-    reports: mpsc::UnboundedSender<Report>,
-) {
-    let payment = match known {
-        Some(p) if p.status == PaymentStatus::Paid => Ok(p),
-        _ => device.client().payment(&id).await.map_err(DeviceError::from),
-    };
-    let recorded = match payment {
-        Ok(payment) => device.record_sale(&cart, &payment).await,
-        Err(e) => Err(e),
-    };
-    let event = match recorded {
-        Ok(receipt) => {
-            info!(payment = id, transaction = ?receipt.transaction_id, "sale recorded");
-            Event::SaleRecorded { transaction_id: receipt.transaction_id, url: receipt.receipt_url }
-        }
-        Err(e) => {
-            tracing::error!(payment = id, error = %e, "paid sale not recorded");
-            Event::SaleFailed
-        }
-    };
-    let _ = reports.send(Report::Event(event));
 }
 
 /// The name of an event for the logs, without the shopper's data.
@@ -475,11 +345,16 @@ fn event_name(event: &Event) -> &'static str {
         Event::Remove { .. } => "remove",
         Event::Pay => "pay",
         Event::PaymentCreated { .. } => "payment created",
-        Event::PaymentUnavailable => "payment unavailable",
+        Event::PaymentNotCreated { .. } => "payment not created",
         Event::PaymentPaid { .. } => "payment paid",
         Event::PaymentExpired { .. } => "payment expired",
         Event::PaymentCancelled { .. } => "payment cancelled",
+        Event::PaymentFailed { .. } => "payment failed",
+        Event::CancelUnconfirmed { .. } => "cancel unconfirmed",
+        Event::CodeNotCharged { .. } => "customer code not charged",
         Event::Cancel => "cancel",
+        Event::PayAgain => "pay again",
+        Event::BackToCart => "back to cart",
         Event::SimulatePaid => "simulate paid",
         Event::SaleRecorded { .. } => "sale recorded",
         Event::SaleFailed => "sale failed",

@@ -17,7 +17,10 @@ use crate::domain::{Product, Rupiah};
 pub use outbox::OutboxItem;
 
 static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
-    Migrations::new(vec![M::up(include_str!("../../migrations/device/0001_init.sql"))])
+    Migrations::new(vec![
+        M::up(include_str!("../../migrations/device/0001_init.sql")),
+        M::up(include_str!("../../migrations/device/0002_given_up.sql")),
+    ])
 });
 
 /// `PRAGMA application_id` of a device database: "SWLD".
@@ -45,6 +48,20 @@ pub enum StoreError {
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// A payment the device asked for and has not seen to an end.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OpenPayment {
+    /// The attempt's idempotency key.
+    pub key: String,
+    /// The cart it pays, as JSON.
+    pub cart: serde_json::Value,
+    /// The central's id, once it answered.
+    pub payment_id: Option<String>,
+    /// True if and only if the kiosk gave it up: it must never become a
+    /// sale.
+    pub given_up: bool,
+}
 
 /// The open device database.
 pub struct Store {
@@ -270,24 +287,38 @@ impl Store {
         Ok(())
     }
 
-    /// Every open payment as (key, cart, payment id), oldest first.
-    pub fn open_payments(&self) -> Result<Vec<(String, serde_json::Value, Option<String>)>> {
+    /// Notes that the kiosk gave an open payment up (by its key or the
+    /// central's id): its sale must never be recorded from here on.
+    pub fn give_up_payment(&self, key_or_id: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE open_payment SET given_up_at = ?2
+                 WHERE (idempotency_key = ?1 OR payment_id = ?1) AND given_up_at IS NULL",
+                params![key_or_id, now()],
+            )
+            .map_err(query("give up payment"))?;
+        Ok(())
+    }
+
+    /// Every open payment, oldest first.
+    pub fn open_payments(&self) -> Result<Vec<OpenPayment>> {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT idempotency_key, cart, payment_id FROM open_payment ORDER BY created_at",
+                "SELECT idempotency_key, cart, payment_id, given_up_at IS NOT NULL
+                 FROM open_payment ORDER BY created_at",
             )
             .map_err(query("open payments"))?;
         let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get::<_, String>(1)?, r.get(2)?)))
+            .query_map([], |r| Ok((r.get(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?)))
             .map_err(query("open payments"))?
-            .collect::<rusqlite::Result<Vec<(String, String, Option<String>)>>>()
+            .collect::<rusqlite::Result<Vec<(String, String, Option<String>, bool)>>>()
             .map_err(query("open payments"))?;
         rows.into_iter()
-            .map(|(k, cart, id)| {
+            .map(|(key, cart, payment_id, given_up)| {
                 let cart = serde_json::from_str(&cart)
                     .map_err(|source| StoreError::Json { what: "open payment cart", source })?;
-                Ok((k, cart, id))
+                Ok(OpenPayment { key, cart, payment_id, given_up })
             })
             .collect()
     }

@@ -2,9 +2,11 @@
 //! reading a payload, checking it, and writing the dynamic code of a sale.
 
 mod crc;
+mod customer_code;
 mod tlv;
 
 pub use crc::{crc_hex, crc16};
+pub use customer_code::{CUSTOMER_CODE_PREFIX, looks_like_customer_code};
 
 use crate::domain::money::Rupiah;
 

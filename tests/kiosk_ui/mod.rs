@@ -1,0 +1,150 @@
+//! Helpers for driving the real kiosk screens through Slint's testing
+//! backend: find and press elements by accessible label, type as a USB
+//! scanner does, wait for a state while the event loop runs.
+
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use i_slint_backend_testing::{AccessibleRole, ElementHandle, ElementRoot};
+use slint::ComponentHandle;
+use slint::platform::{Key, WindowEvent};
+use swalayan::kiosk::ui;
+
+/// How long the test waits for the kiosk to reach a state.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
+/// A product of the demo catalog, read by the test from the CSV itself.
+#[derive(Clone, Debug)]
+pub struct Product {
+    pub barcode: String,
+    pub name: String,
+    pub price: i64,
+}
+
+pub fn demo_catalog() -> Vec<Product> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/catalog.csv");
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    assert!(lines.next().unwrap().starts_with("barcode,name,price"));
+    lines
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            // The demo names hold no commas, so a split is enough here.
+            let f: Vec<&str> = l.split(',').collect();
+            Product { barcode: f[0].into(), name: f[1].into(), price: f[2].parse().unwrap() }
+        })
+        .collect()
+}
+
+/// Rupiah as shoppers read them: `Rp 7.000`.
+pub fn rupiah(amount: i64) -> String {
+    let digits = amount.to_string();
+    let mut out = String::from("Rp ");
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
+}
+
+pub async fn sleep(d: Duration) {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    slint::Timer::single_shot(d, move || {
+        let _ = tx.send(());
+    });
+    let _ = rx.await;
+}
+
+/// Lets the event loop run until `cond` holds.
+pub async fn until(what: &str, cond: impl Fn() -> bool) {
+    let start = Instant::now();
+    while !cond() {
+        assert!(start.elapsed() < PATIENCE, "timed out waiting for {what}");
+        sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Every accessible label on screen, for a failing test to show.
+pub fn labels(app: &ui::AppWindow) -> Vec<String> {
+    let all = app.root_element().query_descendants().find_all();
+    all.iter().filter_map(|e| e.accessible_label()).map(|l| l.to_string()).collect()
+}
+
+pub fn find(app: &ui::AppWindow, label: &str) -> Option<ElementHandle> {
+    ElementHandle::find_by_accessible_label(app, label).next()
+}
+
+pub fn exists(app: &ui::AppWindow, label: &str) -> bool {
+    find(app, label).is_some()
+}
+
+/// Presses the button labelled `label` (a Text inside it has the same label
+/// but is not a button).
+pub fn press(app: &ui::AppWindow, label: &str) {
+    let button = ElementHandle::find_by_accessible_label(app, label)
+        .find(|e| e.accessible_role() == Some(AccessibleRole::Button))
+        .unwrap_or_else(|| panic!("no button labelled {label:?} among {:?}", labels(app)));
+    assert!(button.accessible_enabled() != Some(false), "{label:?} is disabled");
+    let size = button.size();
+    assert!(
+        size.width >= 44.0 && size.height >= 44.0,
+        "{label:?} is {}x{}, smaller than a fingertip",
+        size.width,
+        size.height
+    );
+    button.invoke_accessible_default_action();
+}
+
+/// The value of the element labelled `label`; a caption with the same text
+/// has none.
+pub fn value(app: &ui::AppWindow, label: &str) -> String {
+    ElementHandle::find_by_accessible_label(app, label)
+        .find_map(|e| e.accessible_value())
+        .unwrap_or_else(|| panic!("no value labelled {label:?} among {:?}", labels(app)))
+        .to_string()
+}
+
+pub fn screen(app: &ui::AppWindow) -> ui::Screen {
+    app.global::<ui::AppAdapter>().get_screen()
+}
+
+pub fn product_count(data_dir: &Path) -> u64 {
+    swalayan::store::Store::open(&data_dir.join("device.db"))
+        .and_then(|s| s.product_count())
+        .unwrap_or(0)
+}
+
+/// Types `code` on the on-screen keypad and presses Add.
+pub async fn type_on_keypad(app: &ui::AppWindow, code: &str) {
+    for digit in code.chars() {
+        press(app, &digit.to_string());
+    }
+    until("the typed code on screen", || value(app, "Typed code") == code).await;
+    press(app, "Add typed code");
+}
+
+/// Types `code` and Enter as a USB barcode scanner does.
+pub fn scanner_types(app: &ui::AppWindow, code: &str) {
+    for c in code.chars() {
+        let text: slint::SharedString = c.to_string().into();
+        app.window().dispatch_event(WindowEvent::KeyPressed { text: text.clone() });
+        app.window().dispatch_event(WindowEvent::KeyReleased { text });
+    }
+    let enter: slint::SharedString = Key::Return.into();
+    app.window().dispatch_event(WindowEvent::KeyPressed { text: enter.clone() });
+    app.window().dispatch_event(WindowEvent::KeyReleased { text: enter });
+}
+
+pub fn run_in_event_loop(story: impl Future<Output = ()> + 'static) {
+    slint::spawn_local(async move {
+        story.await;
+        slint::quit_event_loop().unwrap();
+    })
+    .unwrap();
+    slint::run_event_loop().unwrap();
+}
