@@ -18,6 +18,11 @@ use crate::store::{Store, StoreError};
 /// How many catalog changes one sync request asks for.
 const SYNC_PAGE: u32 = 500;
 
+/// The reason on the refund of a payment the kiosk gave up and the shopper
+/// paid all the same.
+pub const GIVEN_UP_REFUND_REASON: &str =
+    "paid after the kiosk gave the payment up; goods not taken";
+
 /// The outbox kind of a completed sale.
 pub const SALE: &str = "sale";
 
@@ -215,7 +220,7 @@ impl Device {
     /// sale recorded, a pending one is cancelled (the shopper who made it
     /// is gone), an ended one is forgotten. A payment the kiosk gave up is
     /// cancelled too, and never recorded, even when paid: the shopper was
-    /// told it was over, and the central refunds a payment nobody sold.
+    /// told it was over, so a paid one is refunded in full.
     /// Returns the receipts of the sales it recorded. Payments the central
     /// cannot tell about now stay open for the next call.
     pub async fn reconcile(&self) -> Result<Vec<Receipt>> {
@@ -279,12 +284,33 @@ impl Device {
             };
             match payment.status {
                 PaymentStatus::Paid if open.given_up => {
-                    // The shopper left without the goods, or paid again:
-                    // recording this sale would sell them twice.
-                    warn!(
-                        payment = %payment.id,
-                        "paid after the kiosk gave it up; no sale, left to the central's refund"
-                    );
+                    // The shopper was told the payment was over and left
+                    // without the goods (or paid again with a new code):
+                    // recording this sale would sell them twice, and
+                    // keeping the money would charge a shopper for nothing.
+                    // The central refunds a payment that arrived after it
+                    // was cancelled, but one paid in time, which the kiosk
+                    // never heard of, only the device knows to refund.
+                    warn!(payment = %payment.id, "paid after the kiosk gave it up; refunding");
+                    let left = Rupiah(payment.amount.0 - payment.refunded.0);
+                    if left.0 > 0 {
+                        let refund_key = format!("given-up-{}", payment.id);
+                        match self
+                            .client
+                            .refund_payment(&payment.id, left, GIVEN_UP_REFUND_REASON, &refund_key)
+                            .await
+                        {
+                            Ok(_) => {}
+                            Err(e) if e.is_retryable() => return Ok(receipts),
+                            // Already refunded by the central's own rule (a
+                            // late payment), or not refundable: nothing
+                            // more the device can do; the central keeps
+                            // the record.
+                            Err(e) => {
+                                warn!(payment = %payment.id, error = %e, "refund refused")
+                            }
+                        }
+                    }
                     self.with_store_blocking(move |s| s.close_payment(&key)).await?;
                 }
                 PaymentStatus::Paid => {

@@ -208,8 +208,16 @@ async fn payment_paid_after_the_kiosk_gave_it_up_is_never_recorded_as_a_sale() {
     let store = swalayan::store::Store::open(&data.join("device.db")).unwrap();
     assert_eq!(store.outbox_response(&key).unwrap(), None, "no sale queued for the central");
     assert_eq!(store.outbox_len().unwrap(), 0);
-    // The central still holds it as paid with no sale: its own refund of
-    // late payments takes it from here.
+    // Paid in time as far as the central knows, so its late-payment rule
+    // does not apply: the device, which told the shopper it was over,
+    // refunds the whole amount.
     let seen = device.client().payment(&payment.id).await.unwrap();
-    assert_eq!(seen.status, PaymentStatus::Paid);
+    assert_eq!(seen.status, PaymentStatus::Refunded);
+    assert_eq!(seen.refunded, seen.amount);
+    assert_eq!(seen.refunds.len(), 1);
+    assert_eq!(seen.refunds[0].reason, swalayan::checkout::GIVEN_UP_REFUND_REASON);
+    // Reconciling again (a retry after a lost answer) refunds nothing more.
+    assert!(device.reconcile().await.unwrap().is_empty());
+    let again = device.client().payment(&payment.id).await.unwrap();
+    assert_eq!(again.refunds.len(), 1);
 }
