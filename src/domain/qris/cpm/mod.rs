@@ -17,7 +17,7 @@ pub const QRIS_AID: [u8; 7] = [0xA0, 0x00, 0x00, 0x06, 0x02, 0x20, 0x20];
 
 /// What makes a customer-presented payload unpayable, and where.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{}{kind}", place(tag, *offset))]
+#[error("{}{kind}", place(tag, *offset, matches!(kind, CpmErrorKind::Base64 { .. })))]
 pub struct CpmError {
     /// The tag path, `"61.5A"`; empty for the payload as a whole.
     pub tag: String,
@@ -28,15 +28,17 @@ pub struct CpmError {
 
 /// A deviation that does not stop a payment.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{}{why}", place(tag, *offset))]
+#[error("{}{why}", place(tag, *offset, false))]
 pub struct CpmWarning {
     pub tag: String,
     pub offset: usize,
     pub why: &'static str,
 }
 
-fn place(tag: &str, offset: usize) -> String {
-    if tag.is_empty() {
+fn place(tag: &str, offset: usize, in_text: bool) -> String {
+    if in_text {
+        format!("at character {offset}: ")
+    } else if tag.is_empty() {
         format!("at byte {offset}: ")
     } else {
         format!("tag {tag} at byte {offset}: ")
@@ -46,8 +48,8 @@ fn place(tag: &str, offset: usize) -> String {
 /// What is wrong, in a [`CpmError`].
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum CpmErrorKind {
-    #[error("not base64 at character {at}: {why}")]
-    Base64 { at: usize, why: &'static str },
+    #[error("not base64: {why}")]
+    Base64 { why: &'static str },
     #[error("the payload is empty")]
     Empty,
     #[error("byte {byte:#04X} where a tag belongs (padding is not allowed)")]
@@ -165,8 +167,8 @@ pub fn inspect(text: &str) -> CpmInspection {
     let decoded = match base64::decode(text) {
         Ok(d) => d,
         Err(e) => {
-            let kind = CpmErrorKind::Base64 { at: e.offset, why: e.why };
-            out.errors.push(CpmError { tag: String::new(), offset: 0, kind });
+            let kind = CpmErrorKind::Base64 { why: e.why };
+            out.errors.push(CpmError { tag: String::new(), offset: e.offset, kind });
             return out;
         }
     };
