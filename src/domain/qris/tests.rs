@@ -278,3 +278,12 @@ fn error_message_names_object_and_offset() {
         "object 63 at character 191: CRC value \"M2B3\" is not four hexadecimal digits"
     );
 }
+
+#[test]
+fn trailing_space_in_a_name_is_a_warning() {
+    // V08's name is "Starbucks " (59 at character 146).
+    let report = inspect(&vector("V08"));
+    assert!(report.is_payable());
+    let w: Vec<(&str, usize)> = report.warnings.iter().map(|w| (w.id.as_str(), w.offset)).collect();
+    assert_eq!(w, [("59", 146)]);
+}

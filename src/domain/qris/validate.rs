@@ -227,18 +227,18 @@ impl Checker {
                     }
                 },
                 55 => p.tip = self.tip(o, &objects, rupiah),
-                56 | 57 => {
-                    if get(55).is_none() {
-                        self.invalid(id, o, "a convenience fee needs its indicator in 55");
+                56 | 57 if get(55).is_none() => {
+                    self.invalid(id, o, "a convenience fee needs its indicator in 55")
+                }
+                58 if v.len() != 2 || !v.bytes().all(|b| b.is_ascii_uppercase()) => {
+                    self.invalid(id, o, "the country is two capital letters (ISO 3166)")
+                }
+                59 | 60 => {
+                    self.warn_long(id, o, if o.id == 59 { 25 } else { 15 });
+                    if v.trim() != v {
+                        self.warn(id, o, "leading or trailing spaces");
                     }
                 }
-                58 => {
-                    if v.len() != 2 || !v.bytes().all(|b| b.is_ascii_uppercase()) {
-                        self.invalid(id, o, "the country is two capital letters (ISO 3166)");
-                    }
-                }
-                59 => self.warn_long(id, o, 25),
-                60 => self.warn_long(id, o, 15),
                 61 => {
                     self.warn_long(id, o, 10);
                     let five_digits = v.len() == 5 && v.bytes().all(|b| b.is_ascii_digit());

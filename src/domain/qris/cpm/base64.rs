@@ -41,7 +41,7 @@ pub fn decode(text: &str) -> Result<Decoded, Base64Error> {
     if pad > 2 {
         return err(body.len(), "more than two padding characters");
     }
-    if pad > 0 && input.len() % 4 != 0 {
+    if pad > 0 && !input.len().is_multiple_of(4) {
         return err(body.len(), "padding that does not end a group of four");
     }
     if body.len() % 4 == 1 {
@@ -63,7 +63,7 @@ pub fn decode(text: &str) -> Result<Decoded, Base64Error> {
     if acc != 0 {
         return err(body.len() - 1, "unused bits at the end are not zero");
     }
-    Ok(Decoded { bytes, unpadded: pad == 0 && body.len() % 4 != 0 })
+    Ok(Decoded { bytes, unpadded: pad == 0 && !body.len().is_multiple_of(4) })
 }
 
 /// Encodes `bytes` with padding.

@@ -144,9 +144,11 @@ fn only_version_cpv01_is_read() {
 #[test]
 fn base64_errors_name_the_character() {
     let e = decode("hQVDUFYw MWFF").unwrap_err();
+    assert_eq!(e.offset, 8);
+    assert_eq!(e.kind, CpmErrorKind::Base64 { why: "a character outside the base64 alphabet" });
     assert_eq!(
-        e.kind,
-        CpmErrorKind::Base64 { at: 8, why: "a character outside the base64 alphabet" }
+        e.to_string(),
+        "at character 8: not base64: a character outside the base64 alphabet"
     );
     assert_eq!(decode("").unwrap_err().kind, CpmErrorKind::Empty);
 }
