@@ -312,7 +312,8 @@ impl Checker {
                 _ => self.warn(name, o.offset, "a tag an application template does not define"),
             }
         }
-        if app.aid.is_none() && t.child(0x4F).is_none() {
+        // The common data template 62 carries no application id of its own.
+        if t.tag == 0x61 && t.child(0x4F).is_none() {
             self.error(&format!("{parent}.4F"), t.offset, CpmErrorKind::Missing);
         }
         if app.is_qris() && app.account.is_none() && app.track2.is_none() {

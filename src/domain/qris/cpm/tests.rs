@@ -221,3 +221,53 @@ proptest! {
         let _ = inspect(&base64::encode(&bytes));
     }
 }
+
+#[test]
+fn common_data_template_needs_no_application_id() {
+    // 85 CPV01, 61 { 4F QRIS, 5A 12 34 }, 62 { 5F20 "BUDI" }.
+    let text = encode(&[
+        BerObject::primitive(0x85, b"CPV01".to_vec()),
+        BerObject::constructed(
+            0x61,
+            vec![
+                BerObject::primitive(0x4F, QRIS_AID.to_vec()),
+                BerObject::primitive(0x5A, vec![0x12, 0x34]),
+            ],
+        ),
+        BerObject::constructed(0x62, vec![BerObject::primitive(0x5F20, b"BUDI".to_vec())]),
+    ]);
+    let report = inspect(&text);
+    assert!(report.is_payable(), "{:?}", report.errors);
+    assert_eq!(report.payload.applications[1].cardholder.as_deref(), Some("BUDI"));
+    assert_eq!(report.payload.qris().unwrap().account.as_deref(), Some("1234"));
+}
+
+#[test]
+fn application_without_id_is_refused() {
+    let text = encode(&[
+        BerObject::primitive(0x85, b"CPV01".to_vec()),
+        BerObject::constructed(0x61, vec![BerObject::primitive(0x5A, vec![0x12, 0x34])]),
+    ]);
+    assert!(
+        inspect(&text).errors.iter().any(|e| e.tag == "61.4F" && e.kind == CpmErrorKind::Missing)
+    );
+}
+
+#[test]
+fn duplicate_tags_in_an_application_are_refused() {
+    let text = encode(&[
+        BerObject::primitive(0x85, b"CPV01".to_vec()),
+        BerObject::constructed(
+            0x61,
+            vec![
+                BerObject::primitive(0x4F, QRIS_AID.to_vec()),
+                BerObject::primitive(0x5A, vec![0x12, 0x34]),
+                BerObject::primitive(0x5A, vec![0x56, 0x78]),
+            ],
+        ),
+    ]);
+    // 85 05 CPV01 is 7 bytes, 61 and its length 2, 4F 07 ... 9, 5A 02 .. 4.
+    let e = decode(&text).unwrap_err();
+    assert_eq!((e.tag.as_str(), e.offset), ("61.5A", 22));
+    assert_eq!(e.kind, CpmErrorKind::Duplicate { first: 18 });
+}
