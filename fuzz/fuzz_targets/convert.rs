@@ -35,7 +35,9 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(p.amount_rupiah, Some(Rupiah(amount)));
     match fee {
         None => assert_eq!(p.tip, None),
-        Some(Fee::Fixed(f)) => assert!(matches!(p.tip, Some(Tip::Fixed { rupiah: Some(r), .. }) if r == f)),
+        Some(Fee::Fixed(f)) => {
+            assert!(matches!(p.tip, Some(Tip::Fixed { rupiah: Some(r), .. }) if r == f))
+        }
         Some(Fee::Percent(x)) => assert_eq!(p.tip, Some(Tip::Percent(x))),
     }
     if let Some(b) = bill {

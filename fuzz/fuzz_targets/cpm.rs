@@ -39,7 +39,10 @@ fn base64(data: &[u8]) -> String {
         let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
         let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
         for i in 0..4 {
-            let c = if i <= chunk.len() { ALPHABET[(n >> (18 - 6 * i) & 63) as usize] } else { b'=' };
+            let c = match i <= chunk.len() {
+                true => ALPHABET[(n >> (18 - 6 * i) & 63) as usize],
+                false => b'=',
+            };
             out.push(c as char);
         }
     }

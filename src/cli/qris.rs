@@ -96,6 +96,10 @@ fn describe_mpm(text: &str) -> (Value, bool) {
         }
         Tip::Percent(x) => json!({ "type": "percent", "value": x.to_string() }),
     });
+    let errors: Vec<Value> =
+        report.errors.iter().map(|e| problem(&e.id, e.offset, &e.kind)).collect();
+    let warnings: Vec<Value> =
+        report.warnings.iter().map(|w| problem(&w.id, w.offset, &w.kind)).collect();
     let json = json!({
         "mode": "mpm",
         "payable": report.is_payable(),
@@ -120,8 +124,8 @@ fn describe_mpm(text: &str) -> (Value, bool) {
         "bill_number": p.bill_number,
         "terminal_label": p.terminal_label,
         "objects": p.objects.iter().map(mpm_object).collect::<Vec<_>>(),
-        "errors": report.errors.iter().map(|e| problem(&e.id, e.offset, &e.kind)).collect::<Vec<_>>(),
-        "warnings": report.warnings.iter().map(|w| problem(&w.id, w.offset, &w.kind)).collect::<Vec<_>>(),
+        "errors": errors,
+        "warnings": warnings,
     });
     (json, report.is_payable())
 }
@@ -160,14 +164,18 @@ fn describe_cpm(text: &str) -> (Value, bool) {
             })
         })
         .collect();
+    let errors: Vec<Value> =
+        report.errors.iter().map(|e| problem(&e.tag, e.offset, &e.kind)).collect();
+    let warnings: Vec<Value> =
+        report.warnings.iter().map(|w| problem(&w.tag, w.offset, &w.why)).collect();
     let json = json!({
         "mode": "cpm",
         "payable": report.is_payable(),
         "format": p.format,
         "applications": applications,
         "objects": p.objects.iter().map(cpm_object).collect::<Vec<_>>(),
-        "errors": report.errors.iter().map(|e| problem(&e.tag, e.offset, &e.kind)).collect::<Vec<_>>(),
-        "warnings": report.warnings.iter().map(|w| problem(&w.tag, w.offset, &w.why)).collect::<Vec<_>>(),
+        "errors": errors,
+        "warnings": warnings,
     });
     (json, report.is_payable())
 }

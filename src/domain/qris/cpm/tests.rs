@@ -217,7 +217,9 @@ proptest! {
     }
 
     #[test]
-    fn any_bytes_are_inspected_without_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+    fn any_bytes_are_inspected_without_panic(
+        bytes in proptest::collection::vec(any::<u8>(), 0..200),
+    ) {
         let _ = inspect(&base64::encode(&bytes));
     }
 }
