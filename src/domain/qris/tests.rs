@@ -287,3 +287,23 @@ fn trailing_space_in_a_name_is_a_warning() {
     let w: Vec<(&str, usize)> = report.warnings.iter().map(|w| (w.id.as_str(), w.offset)).collect();
     assert_eq!(w, [("59", 146)]);
 }
+
+/// With 64 = {00 "zh", 01 "商店"} and an unreserved template 80; CRC right.
+const LANGUAGE: &str = "00020101021126250014ID.CO.TEST.WWW010312351440014ID.CO.QRIS.WWW\
+    0215ID12345678901230303UMI5204541153033605802ID5904Toko6007Jakarta61051234564120002zh\
+    0102商店80200011COM.EXAMPLE0101x6304982C";
+
+/// With 64 = {00 "zh"} only: the alternate name is missing.
+const LANGUAGE_NO_NAME: &str = "00020101021126250014ID.CO.TEST.WWW010312351440014ID.CO.QRIS.WWW\
+    0215ID12345678901230303UMI5204541153033605802ID5904Toko6007Jakarta61051234564060002zh\
+    630406A4";
+
+#[test]
+fn language_and_unreserved_templates_are_nested_and_checked() {
+    let p = parse(LANGUAGE).unwrap();
+    // "商店" is two characters (six UTF-8 bytes): 64 is 12 long.
+    assert_eq!(p.object(64).unwrap().child_value(1), Some("商店"));
+    assert_eq!(p.object(80).unwrap().offset, 154);
+    assert_eq!(p.object(80).unwrap().child_value(0), Some("COM.EXAMPLE"));
+    assert_eq!(error_ids(LANGUAGE_NO_NAME), [("64.01".to_owned(), 138)]);
+}
