@@ -109,11 +109,17 @@ proptest! {
         prop_assert_eq!(p.tip, tip_of(code.fee));
         let bill = code.additional.iter().find(|(i, _)| *i == 1).map(|(_, b)| b.clone());
         prop_assert_eq!(p.bill_number, bill);
-        // Written once more from what was read, the text is the same.
+        // Ids come in ascending order, and the objects read, written once
+        // more, give the same text.
         let ids: Vec<u8> = p.objects.iter().map(|o| o.id).collect();
         let mut sorted = ids.clone();
         sorted.sort();
         prop_assert_eq!(ids, sorted);
+        let mut again = String::new();
+        for o in &p.objects {
+            tlv::write(&mut again, o.id, &o.value).unwrap();
+        }
+        prop_assert_eq!(again, text);
     }
 
     #[test]
