@@ -34,6 +34,37 @@ enum Command {
     /// Runs one whole self-checkout without a screen and prints the receipt
     /// as JSON.
     Checkout(CheckoutArgs),
+    /// Reads and writes QRIS payloads.
+    #[command(subcommand)]
+    Qris(QrisCommand),
+}
+
+#[derive(Subcommand)]
+enum QrisCommand {
+    /// Prints a payload (merchant- or customer-presented) as JSON with its
+    /// errors and warnings; exits 0 when it can be paid, 1 when not.
+    Parse {
+        /// The payload, or `-` to read it from standard input.
+        payload: String,
+    },
+    /// Prints the dynamic code of one sale made from a merchant's payload.
+    Dynamic {
+        /// The payload, or `-` to read it from standard input.
+        payload: String,
+        /// The amount in whole rupiah (tag 54).
+        #[arg(long, value_name = "RUPIAH")]
+        amount: i64,
+        /// A fixed convenience fee in rupiah (tags 55 = 02 and 56).
+        #[arg(long, value_name = "RUPIAH", conflicts_with = "fee_percent")]
+        fee_fixed: Option<i64>,
+        /// A percentage convenience fee, 0.01 to 99.99 (tags 55 = 03 and
+        /// 57).
+        #[arg(long, value_name = "P")]
+        fee_percent: Option<swalayan::domain::qris::Percent>,
+        /// The bill number (tag 62, sub 01), at most 25 characters.
+        #[arg(long, value_name = "REFERENCE")]
+        bill: Option<String>,
+    },
 }
 
 #[derive(Args, Default)]
@@ -122,7 +153,7 @@ struct CheckoutArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Kiosk(KioskArgs::default_args()));
-    let quiet = matches!(command, Command::Decode { .. } | Command::Checkout(_));
+    let quiet = matches!(command, Command::Decode { .. } | Command::Checkout(_) | Command::Qris(_));
     cli::init_logging(if quiet { "warn" } else { "info" });
 
     let result = match command {
@@ -165,6 +196,16 @@ fn main() -> ExitCode {
             pay: a.pay,
             data_dir: a.data_dir,
         }),
+        Command::Qris(QrisCommand::Parse { payload }) => cli::qris::parse(&payload),
+        Command::Qris(QrisCommand::Dynamic { payload, amount, fee_fixed, fee_percent, bill }) => {
+            cli::qris::dynamic(cli::qris::DynamicOptions {
+                payload,
+                amount,
+                fee_fixed,
+                fee_percent,
+                bill,
+            })
+        }
     };
     match result {
         Ok(code) => code,

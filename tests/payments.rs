@@ -424,9 +424,20 @@ async fn a_notification_without_a_valid_signature_is_refused() {
     assert_eq!(client.payment(&p.id).await.unwrap().status, PaymentStatus::Paid);
 }
 
-/// A customer-presented payload: the format indicator `85 05 CPV01`, then
-/// an application template (61) with the QRIS CPM application id.
+/// The customer-presented payload of the shared samples (C01): what a
+/// wallet app shows, base64 of BER-TLV with the QRIS CPM application.
 fn cpm_code() -> String {
+    let tsv = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/samples/qris/cpm.tsv"),
+    )
+    .unwrap();
+    let row = tsv.lines().find(|l| l.starts_with("C01\t")).unwrap();
+    row.split('\t').nth(2).unwrap().to_owned()
+}
+
+/// 85 05 CPV01, then an application template (61) whose application id
+/// (A0000006021010) is not QRIS's.
+fn foreign_cpm_code() -> String {
     use base64::Engine;
     let mut data = vec![0x85, 0x05];
     data.extend_from_slice(b"CPV01");
@@ -443,7 +454,10 @@ async fn a_customer_presented_code_pays_at_once_and_garbage_is_refused() {
     for (code, says) in [
         ("not base64 at all!", "not base64"),
         // "hello" in base64: decodes, but is no CPM payload.
-        ("aGVsbG8=", "85 05 CPV01"),
+        ("aGVsbG8=", "cannot be read"),
+        (&foreign_cpm_code(), "application id A0000006022020"),
+        // The sample cut short inside its account number.
+        (&cpm_code()[..40], "cannot be read"),
     ] {
         let err = client.charge_customer_code(&p.id, code).await.unwrap_err();
         match &err {

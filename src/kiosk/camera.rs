@@ -181,7 +181,7 @@ impl Reader {
             .iter()
             .filter_map(|symbol| match reading {
                 Reading::Products => symbol.catalog_key(),
-                _ => (symbol.format == Format::Qr && qris::looks_like_customer_code(&symbol.text))
+                _ => (symbol.format == Format::Qr && qris::is_cpm(&symbol.text))
                     .then(|| symbol.text.clone()),
             })
             .filter(|code| self.debouncer.accept(code, now))

@@ -24,7 +24,8 @@ use crate::central::api::{
     CustomerCodeCharge, IDEMPOTENCY_KEY, NewPayment, NewRefund, Payment, PaymentStatus, Refund,
     RefundStatus, Simulate,
 };
-use crate::domain::{Rupiah, qris};
+use crate::domain::Rupiah;
+use crate::domain::qris::{self, cpm};
 
 type Shared = State<Arc<AppState>>;
 
@@ -421,29 +422,17 @@ pub(super) async fn refund(
     Ok((status, Json(fresh(find(&s, &id).await?))))
 }
 
-/// Checks a customer-presented code and reads what the gateway needs of it.
-///
-/// TODO: a first check only: base64 whose data starts with the payload
-/// format indicator (tag 85, length 05, `CPV01`). The codec's full CPM
-/// decoder (`crate::domain::qris::cpm`) replaces this body when it lands,
-/// refusing what it refuses and filling in the account (tag 5A).
+/// Reads a customer-presented code with the QRIS codec: the whole BER-TLV
+/// structure, the QRIS application and its account number (tag 5A).
 pub(super) fn read_customer_code(code: &str) -> Result<CustomerCode, String> {
-    use base64::Engine;
-    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-    const LENIENT: GeneralPurpose = GeneralPurpose::new(
-        &base64::alphabet::STANDARD,
-        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-    );
     let code = code.trim();
-    let data = LENIENT
-        .decode(code)
-        .map_err(|e| format!("the customer-presented code is not base64: {e}"))?;
-    if !data.starts_with(b"\x85\x05CPV01") {
-        return Err("the customer-presented code does not start with the payload format \
-                    indicator 85 05 CPV01"
-            .into());
-    }
-    Ok(CustomerCode { payload: code.to_owned(), account: String::new() })
+    let payload = cpm::decode(code)
+        .map_err(|e| format!("the customer-presented code cannot be read: {e}"))?;
+    let account = payload
+        .qris()
+        .and_then(|app| app.account.clone())
+        .ok_or("the customer-presented code carries no QRIS account number (tag 5A)")?;
+    Ok(CustomerCode { payload: code.to_owned(), account })
 }
 
 pub(super) async fn customer_code(

@@ -1,239 +1,230 @@
-//! QRIS, Bank Indonesia's profile of the EMVCo merchant-presented QR code:
-//! reading a payload, checking it, and writing the dynamic code of a sale.
+//! QRIS, Bank Indonesia's profile of the EMVCo QR code for payments.
+//!
+//! Merchant-presented payloads (what a merchant prints or shows) are read by
+//! [`inspect`] (every problem, as errors and warnings) or [`parse`] (the first
+//! error), written by [`Code::render`] and [`dynamic_payload`], and turned
+//! from static into dynamic by [`to_dynamic`]. Customer-presented payloads
+//! (what a wallet shows) are read by the [`cpm`] module.
+//!
+//! Lengths and offsets of merchant-presented payloads count characters; the
+//! CRC covers the UTF-8 bytes.
 
+mod amount;
+pub mod cpm;
 mod crc;
-mod customer_code;
+mod generate;
 mod tlv;
+mod validate;
 
+pub use amount::{Fee, Percent};
 pub use crc::{crc_hex, crc16};
-pub use customer_code::{CUSTOMER_CODE_PREFIX, looks_like_customer_code};
+pub use generate::{Code, Merchant, Sale, dynamic_payload, static_payload, to_dynamic};
+pub use tlv::{DataObject, MAX_LEN, is_template};
+pub use validate::{Inspection, inspect};
 
 use crate::domain::money::Rupiah;
 
-/// What is wrong with a payload, and where.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum QrisError {
-    #[error("payload ends inside the data object at byte {offset}")]
-    Truncated { offset: usize },
-    #[error("data object id {id:?} at byte {offset} is not two digits")]
-    BadId { offset: usize, id: String },
-    #[error("length of tag {id} at byte {offset} is not two digits")]
-    BadLength { offset: usize, id: String },
-    #[error("tag {id} at byte {offset} claims {len} bytes, past the end of the payload")]
-    Overrun { offset: usize, id: String, len: u8 },
-    #[error("a value at byte {offset} splits a UTF-8 character")]
-    NotUtf8Boundary { offset: usize },
-    #[error("tag {id} is {len} bytes; a data object holds at most 99")]
-    TooLong { id: String, len: usize },
-    #[error("tag 00 must come first and be \"01\"")]
-    FormatIndicator,
-    #[error("tag 63 (CRC) must come last, with 4 hex digits")]
-    CrcPlacement,
-    #[error("tag 63 value {found:?} is not hexadecimal")]
+/// One problem that makes a payload unpayable, and where it is.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}{kind}", place(id, *offset))]
+pub struct QrisError {
+    /// The data object: `"54"`, or `"51.02"` inside a template; empty when
+    /// the problem is the payload as a whole.
+    pub id: String,
+    /// Character offset of the object's id (or of the problem) in the
+    /// payload.
+    pub offset: usize,
+    pub kind: ErrorKind,
+}
+
+/// A deviation that real issuers print and wallets accept.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}{kind}", place(id, *offset))]
+pub struct QrisWarning {
+    /// The data object, as in [`QrisError::id`].
+    pub id: String,
+    /// Character offset of the object's id in the payload.
+    pub offset: usize,
+    pub kind: WarningKind,
+}
+
+fn place(id: &str, offset: usize) -> String {
+    if id.is_empty() {
+        format!("at character {offset}: ")
+    } else {
+        format!("object {id} at character {offset}: ")
+    }
+}
+
+/// What is wrong, in a [`QrisError`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ErrorKind {
+    #[error("the payload is empty")]
+    Empty,
+    #[error("the payload ends inside a data object header ({left} characters left)")]
+    Truncated { left: usize },
+    #[error("id {found:?} is not two digits")]
+    BadId { found: String },
+    #[error("length {found:?} is not two digits")]
+    BadLength { found: String },
+    #[error("length {len} runs past the end: only {left} characters follow")]
+    Overrun { len: usize, left: usize },
+    #[error("a template must hold data objects, but {inner}")]
+    BadTemplate { inner: Box<QrisError> },
+    #[error("the value is {len} characters; a data object holds at most 99")]
+    TooLong { len: usize },
+    #[error("appears twice at one level (first at character {first})")]
+    Duplicate { first: usize },
+    #[error("the payload format indicator must be the first object")]
+    NotFirst,
+    #[error("the CRC must be the last object")]
+    NotLast,
+    #[error("CRC value {found:?} is not four hexadecimal digits")]
     CrcNotHex { found: String },
-    #[error("CRC mismatch: payload says {found}, content gives {computed}")]
+    #[error("CRC mismatch: the payload says {found}, its content gives {computed}")]
     CrcMismatch { found: String, computed: String },
-    #[error("required tag {id} is missing")]
-    Missing { id: &'static str },
-    #[error("tag {id} appears twice (bytes {first} and {second})")]
-    Duplicate { id: String, first: usize, second: usize },
-    #[error("tag {id} value {value:?} is invalid: {why}")]
-    Invalid { id: &'static str, value: String, why: &'static str },
+    #[error("mandatory object is missing")]
+    Missing,
+    #[error("no merchant account information (ids 02 to 51)")]
+    NoAccount,
+    #[error("value {value:?} is invalid: {why}")]
+    Invalid { value: String, why: &'static str },
+}
+
+/// What deviates, in a [`QrisWarning`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum WarningKind {
+    #[error("{len} characters, more than the {max} the specification allows")]
+    Long { len: usize, max: usize },
+    #[error("value {value:?}: {why}")]
+    Unusual { value: String, why: &'static str },
 }
 
 /// Whether the code is for one sale (dynamic, with an amount) or for many.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Initiation {
+    /// `01` = `11`: printed once, the payer types the amount.
     Static,
+    /// `01` = `12`: made for one sale.
     Dynamic,
 }
 
-/// A checked payload: its data objects and the values a payer needs.
+/// Tag 55 and its fee: what the payer adds to the amount.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Tip {
+    /// `55` = `01`: the wallet asks the payer for a tip.
+    Prompt,
+    /// `55` = `02`: a fixed fee in 56, as written and in whole rupiah when
+    /// it has no fraction.
+    Fixed { value: String, rupiah: Option<Rupiah> },
+    /// `55` = `03`: a percentage of the amount in 57.
+    Percent(Percent),
+}
+
+/// One merchant account (ids 02 to 51): a primitive id (02-25, card
+/// networks) or a template (26-51).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Account {
+    pub id: u8,
+    pub info: AccountInfo,
+}
+
+/// The content of a merchant account object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AccountInfo {
+    /// Ids 02-25: the value as written.
+    Primitive(String),
+    /// Ids 26-51: the sub-objects as (id, value), in order.
+    Template(Vec<(u8, String)>),
+}
+
+impl Account {
+    /// Sub-object `id` of a template account.
+    pub fn sub(&self, id: u8) -> Option<&str> {
+        match &self.info {
+            AccountInfo::Template(subs) => {
+                subs.iter().find(|(i, _)| *i == id).map(|(_, v)| v.as_str())
+            }
+            AccountInfo::Primitive(_) => None,
+        }
+    }
+
+    /// Sub 00: the reverse-domain name (globally unique identifier) of the
+    /// acquirer or scheme.
+    pub fn domain(&self) -> Option<&str> {
+        self.sub(0)
+    }
+}
+
+/// The merchant criteria of QRIS (template 51, sub 03): the business size.
+pub const CRITERIA: [&str; 5] = ["UMI", "UKE", "UME", "UBE", "URE"];
+
+/// The globally unique identifier of the QRIS national template 51.
+pub const QRIS_DOMAIN: &str = "ID.CO.QRIS.WWW";
+
+/// A merchant-presented payload and the values a payer needs.
+///
+/// Built by [`inspect`] even from a payload with errors (missing values are
+/// empty), and returned by [`parse`] only from a payload without errors.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Payload {
     pub initiation: Initiation,
+    /// Tag 59.
     pub merchant_name: String,
+    /// Tag 60.
     pub merchant_city: String,
+    /// Tag 58, ISO 3166 alpha-2.
+    pub country: String,
+    /// Tag 61.
+    pub postal_code: Option<String>,
+    /// Tag 52, the ISO 18245 merchant category code.
+    pub mcc: String,
+    /// Tag 53, ISO 4217 numeric (`360` is the rupiah).
+    pub currency: String,
     /// Tag 54 as written; `None` on a static code.
     pub amount: Option<String>,
     /// Tag 54 in whole rupiah, when it has no fraction other than zeros.
     pub amount_rupiah: Option<Rupiah>,
-    /// The National Merchant ID (NMID) from the QRIS template 51, subtag 02.
+    /// Tags 55 to 57.
+    pub tip: Option<Tip>,
+    /// The National Merchant ID (NMID) from the QRIS template 51, sub 02.
     pub nmid: Option<String>,
-    /// Every top-level data object in payload order, as (id, value).
-    pub fields: Vec<(u8, String)>,
+    /// The merchant criteria from the QRIS template 51, sub 03.
+    pub criteria: Option<String>,
+    /// Every merchant account (ids 02 to 51), in payload order.
+    pub accounts: Vec<Account>,
+    /// Tag 62, sub 01.
+    pub bill_number: Option<String>,
+    /// Tag 62, sub 07.
+    pub terminal_label: Option<String>,
+    /// Every top-level data object in payload order, templates nested.
+    pub objects: Vec<DataObject>,
 }
 
 impl Payload {
+    /// The value of the first top-level object with `id`.
     pub fn field(&self, id: u8) -> Option<&str> {
-        self.fields.iter().find(|(i, _)| *i == id).map(|(_, v)| v.as_str())
+        self.object(id).map(|o| o.value.as_str())
+    }
+
+    /// The first top-level object with `id`.
+    pub fn object(&self, id: u8) -> Option<&DataObject> {
+        self.objects.iter().find(|o| o.id == id)
     }
 }
 
-/// Reads and checks a merchant-presented payload.
+/// Reads and checks a merchant-presented payload, failing on its first
+/// error; [`inspect`] gives every error and the warnings.
 pub fn parse(text: &str) -> Result<Payload, QrisError> {
-    let fields = tlv::parse(text, 0)?;
-
-    // Position rules: 00 first, 63 last.
-    match fields.first() {
-        Some(f) if f.id == 0 && f.value == "01" => {}
-        _ => return Err(QrisError::FormatIndicator),
-    }
-    let crc = match fields.last() {
-        Some(f) if f.id == 63 && f.value.len() == 4 => f,
-        _ => return Err(QrisError::CrcPlacement),
-    };
-    if !crc.value.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(QrisError::CrcNotHex { found: crc.value.to_owned() });
-    }
-    let computed = crc_hex(&text.as_bytes()[..crc.offset + 4]);
-    if !computed.eq_ignore_ascii_case(crc.value) {
-        return Err(QrisError::CrcMismatch { found: crc.value.to_owned(), computed });
-    }
-    for (i, f) in fields.iter().enumerate() {
-        if let Some(g) = fields[..i].iter().find(|g| g.id == f.id) {
-            return Err(QrisError::Duplicate {
-                id: format!("{:02}", f.id),
-                first: g.offset,
-                second: f.offset,
-            });
-        }
-    }
-
-    let get = |id: u8| fields.iter().find(|f| f.id == id).map(|f| f.value);
-    let initiation = match get(1) {
-        Some("11") => Initiation::Static,
-        Some("12") => Initiation::Dynamic,
-        Some(v) => {
-            return Err(QrisError::Invalid { id: "01", value: v.into(), why: "not 11 or 12" });
-        }
-        None => return Err(QrisError::Missing { id: "01" }),
-    };
-    let country = get(58).ok_or(QrisError::Missing { id: "58" })?;
-    let currency = get(53).ok_or(QrisError::Missing { id: "53" })?;
-    if country == "ID" && currency != "360" {
-        return Err(QrisError::Invalid {
-            id: "53",
-            value: currency.into(),
-            why: "an Indonesian merchant is paid in rupiah (360)",
-        });
-    }
-    let merchant_name = get(59).ok_or(QrisError::Missing { id: "59" })?;
-    if merchant_name.chars().count() > 25 {
-        return Err(QrisError::Invalid {
-            id: "59",
-            value: merchant_name.into(),
-            why: "longer than 25 characters",
-        });
-    }
-    let merchant_city = get(60).ok_or(QrisError::Missing { id: "60" })?;
-    if merchant_city.chars().count() > 15 {
-        return Err(QrisError::Invalid {
-            id: "60",
-            value: merchant_city.into(),
-            why: "longer than 15 characters",
-        });
-    }
-    let amount = get(54).map(str::to_owned);
-    let amount_rupiah = match &amount {
-        Some(a) => Some(check_amount(a)?),
-        None => None,
-    }
-    .flatten();
-    let nmid = match get(51) {
-        Some(t) => tlv::parse(t, 0)?.into_iter().find(|f| f.id == 2).map(|f| f.value.to_owned()),
-        None => None,
-    };
-
-    Ok(Payload {
-        initiation,
-        merchant_name: merchant_name.to_owned(),
-        merchant_city: merchant_city.to_owned(),
-        amount,
-        amount_rupiah,
-        nmid,
-        fields: fields.iter().map(|f| (f.id, f.value.to_owned())).collect(),
-    })
+    let mut report = inspect(text);
+    if report.errors.is_empty() { Ok(report.payload) } else { Err(report.errors.swap_remove(0)) }
 }
 
-/// Checks tag 54 (digits, an optional `.` and decimals, never zero) and
-/// returns it in whole rupiah when its fraction is all zeros.
-fn check_amount(a: &str) -> Result<Option<Rupiah>, QrisError> {
-    let bad = |why| QrisError::Invalid { id: "54", value: a.to_owned(), why };
-    let (whole, frac) = a.split_once('.').unwrap_or((a, ""));
-    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(bad("not digits with an optional decimal point"));
-    }
-    if a.contains('.') && (frac.is_empty() || !frac.bytes().all(|b| b.is_ascii_digit())) {
-        return Err(bad("not digits with an optional decimal point"));
-    }
-    if whole.bytes().all(|b| b == b'0') && frac.bytes().all(|b| b == b'0') {
-        return Err(bad("zero"));
-    }
-    let rupiah = whole.parse::<i64>().map_err(|_| bad("too large"))?;
-    Ok(frac.bytes().all(|b| b == b'0').then_some(Rupiah(rupiah)))
-}
-
-/// The merchant facts a dynamic code carries.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Merchant {
-    /// Reverse-domain id of the acquirer's merchant template (26, subtag 00).
-    pub acquirer_domain: String,
-    /// Merchant PAN in the acquirer's template (26, subtag 01).
-    pub merchant_pan: String,
-    /// The acquirer's merchant id (26, subtag 02).
-    pub merchant_id: String,
-    /// National Merchant ID, in the QRIS template 51.
-    pub nmid: String,
-    /// `UMI`, `UKE`, `UME` or `UBE`: the merchant's business size.
-    pub criteria: String,
-    /// ISO 18245 merchant category code.
-    pub mcc: String,
-    pub name: String,
-    pub city: String,
-    pub postal_code: String,
-}
-
-/// Writes the dynamic QRIS payload of one sale: `amount` in tag 54 and
-/// `reference` (the payment id) as the bill number in tag 62, subtag 01.
-pub fn dynamic_payload(m: &Merchant, amount: Rupiah, reference: &str) -> Result<String, QrisError> {
-    if amount.0 <= 0 {
-        return Err(QrisError::Invalid {
-            id: "54",
-            value: amount.0.to_string(),
-            why: "a payment needs an amount above zero",
-        });
-    }
-    let mut acquirer = String::new();
-    tlv::write(&mut acquirer, 0, &m.acquirer_domain)?;
-    tlv::write(&mut acquirer, 1, &m.merchant_pan)?;
-    tlv::write(&mut acquirer, 2, &m.merchant_id)?;
-    tlv::write(&mut acquirer, 3, &m.criteria)?;
-    let mut national = String::new();
-    tlv::write(&mut national, 0, "ID.CO.QRIS.WWW")?;
-    tlv::write(&mut national, 2, &m.nmid)?;
-    tlv::write(&mut national, 3, &m.criteria)?;
-    let mut extra = String::new();
-    tlv::write(&mut extra, 1, reference)?;
-    tlv::write(&mut extra, 7, "A01")?;
-
-    let mut out = String::new();
-    tlv::write(&mut out, 0, "01")?;
-    tlv::write(&mut out, 1, "12")?;
-    tlv::write(&mut out, 26, &acquirer)?;
-    tlv::write(&mut out, 51, &national)?;
-    tlv::write(&mut out, 52, &m.mcc)?;
-    tlv::write(&mut out, 53, "360")?;
-    tlv::write(&mut out, 54, &amount.0.to_string())?;
-    tlv::write(&mut out, 58, "ID")?;
-    tlv::write(&mut out, 59, &m.name)?;
-    tlv::write(&mut out, 60, &m.city)?;
-    tlv::write(&mut out, 61, &m.postal_code)?;
-    tlv::write(&mut out, 62, &extra)?;
-    out.push_str("6304");
-    let crc = crc_hex(out.as_bytes());
-    out.push_str(&crc);
-    Ok(out)
+/// Whether a scanned text is a customer-presented payload (base64 of
+/// BER-TLV starting with the `CPV01` indicator) rather than a
+/// merchant-presented one.
+pub fn is_cpm(text: &str) -> bool {
+    cpm::looks_like_cpm(text)
 }
 
 #[cfg(test)]

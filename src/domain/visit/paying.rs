@@ -93,7 +93,7 @@ impl Visit {
             // A wallet's own code, shown to the scanner, pays the payment
             // on screen; anything else scanned here is ignored.
             (P::Pending { payment, .. }, E::Scanned { code })
-                if now < payment.expires_at && qris::looks_like_customer_code(&code) =>
+                if now < payment.expires_at && qris::is_cpm(&code) =>
             {
                 let effect = Effect::ChargeCustomerCode { id: payment.id.clone(), code };
                 (paying(P::Charging { payment }), vec![effect])

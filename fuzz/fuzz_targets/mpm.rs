@@ -1,0 +1,53 @@
+//! Reads any text as a merchant-presented payload: `inspect` and `parse`
+//! never panic, agree with each other, and point inside the payload.
+
+#![no_main]
+
+#[allow(dead_code, unused_imports)]
+#[path = "../../src/domain/mod.rs"]
+mod domain;
+
+use domain::qris;
+use libfuzzer_sys::fuzz_target;
+
+fn check(text: &str) {
+    let report = qris::inspect(text);
+    let len = text.chars().count();
+    for e in &report.errors {
+        assert!(e.offset <= len, "error past the end: {e}");
+        let _ = e.to_string();
+    }
+    for w in &report.warnings {
+        assert!(w.offset <= len, "warning past the end: {w}");
+    }
+    match qris::parse(text) {
+        Ok(p) => {
+            assert!(report.errors.is_empty());
+            assert_eq!(p, report.payload);
+        }
+        Err(e) => assert_eq!(Some(&e), report.errors.first()),
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    check(text);
+    // Most mutations break the CRC; fix it up so the other rules get
+    // explored too.
+    if let Some(fixed) = with_fresh_crc(text) {
+        check(&fixed);
+    }
+});
+
+/// `text` with its last four characters replaced by the CRC of the rest,
+/// when it ends in `6304` and four characters.
+fn with_fresh_crc(text: &str) -> Option<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let n = chars.len();
+    if n < 8 || chars[n - 8..n - 4].iter().collect::<String>() != "6304" {
+        return None;
+    }
+    let body: String = chars[..n - 4].iter().collect();
+    let crc = qris::crc_hex(body.as_bytes());
+    Some(body + &crc)
+}
