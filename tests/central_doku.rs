@@ -409,3 +409,77 @@ async fn doku_refuses_a_partner_reference_it_has_seen() {
         other => panic!("not refused: {other}"),
     }
 }
+
+/// The `swalayan` binary with DOKU settings pointing at `fake`, less the
+/// variables named in `without`; nothing inherited from the caller's
+/// environment.
+fn central_command(fake: &FakeDoku, without: &[&str]) -> std::process::Command {
+    let settings = [
+        ("DOKU_BASE_URL", fake.url.clone()),
+        ("DOKU_CLIENT_ID", CLIENT_ID.to_owned()),
+        ("DOKU_CLIENT_SECRET", CLIENT_SECRET.to_owned()),
+        ("DOKU_PRIVATE_KEY", fixture("merchant_private.pem").display().to_string()),
+        ("DOKU_PUBLIC_KEY", fixture("doku_public.pem").display().to_string()),
+        ("DOKU_MERCHANT_ID", MERCHANT_ID.to_owned()),
+        ("DOKU_TERMINAL_ID", TERMINAL_ID.to_owned()),
+    ];
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_swalayan"));
+    cmd.args(["central", "--gateway", "doku", "--listen", "127.0.0.1:0"]);
+    for (var, _) in std::env::vars().filter(|(v, _)| v.starts_with("DOKU_")) {
+        cmd.env_remove(var);
+    }
+    for (var, value) in settings.iter().filter(|(v, _)| !without.contains(v)) {
+        cmd.env(var, value);
+    }
+    cmd
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_central_command_names_a_missing_doku_setting() {
+    let fake = FakeDoku::start().await;
+    for var in ["DOKU_BASE_URL", "DOKU_CLIENT_SECRET", "DOKU_TERMINAL_ID"] {
+        let out = central_command(&fake, &[var]).output().unwrap();
+        assert!(!out.status.success(), "started without {var}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(&format!("{var} is not set")), "{var}: {stderr}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_central_command_serves_payments_through_doku_from_the_environment() {
+    use std::io::BufRead;
+
+    let fake = FakeDoku::start().await;
+    let mut child = central_command(&fake, &[])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // It says where it listens on standard error, among its logs, which are
+    // read to the end so the pipe never fills.
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(url) = line.strip_prefix("central listening on ") {
+                let _ = tx.send(url.trim().to_owned());
+            }
+        }
+    });
+    let url = tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(30)).ok())
+        .await
+        .unwrap();
+
+    let result = async {
+        let client = Client::new(url.as_deref().ok_or("no listening line")?).unwrap();
+        let p = client.create_payment(Rupiah(17_000), "cli-1").await.map_err(|e| e.to_string())?;
+        Ok::<_, String>(p)
+    }
+    .await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let p = result.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((p.status, p.gateway.as_str()), (PaymentStatus::Pending, "doku"));
+    assert_eq!(p.gateway_ref, Some(fake.qr(&p.id).reference_no));
+    assert_eq!(fake.rejections(), Vec::<String>::new());
+}
