@@ -483,3 +483,68 @@ async fn the_central_command_serves_payments_through_doku_from_the_environment()
     assert_eq!(p.gateway_ref, Some(fake.qr(&p.id).reference_no));
     assert_eq!(fake.rejections(), Vec::<String>::new());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_poller_refunds_a_payment_made_after_the_device_cancelled() {
+    let t = setup(Duration::from_millis(200)).await;
+    let p = t.client.create_payment(Rupiah(17_000), "visit-12").await.unwrap();
+    // DOKU fails everything for a while: the device's cancel ends the
+    // payment on the central only, and the shopper pays the code.
+    t.fake.with(|s| s.fail_next = usize::MAX);
+    let cancelled = t.client.cancel_payment(&p.id).await.unwrap();
+    assert_eq!(cancelled.status, PaymentStatus::Cancelled);
+    t.fake.pay(&p.id);
+    t.fake.with(|s| s.fail_next = 0);
+
+    // No notification: the poller's cancel finds it paid, and refunds it.
+    let refunded = until(&t.client, &p.id, |p| p.status == PaymentStatus::Refunded).await;
+    assert!(
+        refunded
+            .history
+            .iter()
+            .any(|e| e.cause.starts_with("paid late, after the payment was cancelled")),
+        "{refunded:?}"
+    );
+    assert_eq!(refunded.refunds[0].reason, LATE_REASON);
+    assert_eq!(t.fake.qr(&p.id).refunds, [(refunded.refunds[0].id.clone(), 17_000)]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_payment_left_without_a_code_by_an_older_central_is_closed_at_doku() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = FakeDoku::start().await;
+    // An older central asked DOKU for a code under the payment id and lost
+    // the answer: DOKU holds the code, the database none.
+    let doku = Doku::new(doku_config(&fake)).unwrap();
+    let expires_at = DateTime::from_timestamp(Utc::now().timestamp() + 300, 0).unwrap();
+    let req = QrRequest {
+        payment_id: "PAY-OLD".into(),
+        reference: "PAY-OLD".into(),
+        amount: Rupiah(8_000),
+        expires_at,
+    };
+    doku.create_qr(&req).await.unwrap();
+    {
+        let conn = rusqlite::Connection::open(dir.path().join("central.db")).unwrap();
+        conn.execute_batch(include_str!("../migrations/central/0001_init.sql")).unwrap();
+        conn.execute_batch(include_str!("../migrations/central/0002_payment_lifecycle.sql"))
+            .unwrap();
+        conn.execute_batch(
+            "INSERT INTO payment (id, idempotency_key, amount, status, created_at, expires_at,
+                                  expires_ms, gateway)
+             VALUES ('PAY-OLD', 'k-old', 8000, 'pending', '2026-01-02T03:04:05.000Z',
+                     '2026-01-02T03:09:05.000Z', 1767323345000, 'doku');
+             PRAGMA user_version = 2; PRAGMA application_id = 1398230083;",
+        )
+        .unwrap();
+    }
+    let central = start_central(&fake, dir.path(), Duration::from_millis(200)).await;
+    until_fake(&fake, "the cancel", |f| f.statuses() == [("PAY-OLD".to_owned(), "05")]).await;
+
+    // The device's retry gets a new code under the second reference.
+    let client = Client::new(&central.url()).unwrap();
+    let p = client.create_payment(Rupiah(8_000), "k-old").await.unwrap();
+    assert_eq!((p.id.as_str(), p.status), ("PAY-OLD", PaymentStatus::Pending));
+    assert_eq!(p.gateway_ref, Some(fake.qr("PAY-OLD-2").reference_no));
+    assert_eq!(fake.rejections(), Vec::<String>::new());
+}
