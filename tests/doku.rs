@@ -40,12 +40,13 @@ async fn setup() -> (FakeDoku, Doku) {
 fn request(id: &str, rupiah: i64) -> QrRequest {
     // Whole seconds: DOKU's validityPeriod carries no fraction.
     let expires_at = DateTime::from_timestamp(Utc::now().timestamp() + 300, 0).unwrap();
-    QrRequest { payment_id: id.into(), amount: Rupiah(rupiah), expires_at }
+    QrRequest { payment_id: id.into(), reference: id.into(), amount: Rupiah(rupiah), expires_at }
 }
 
 fn payment(req: &QrRequest, gateway_ref: Option<String>) -> GatewayPayment {
     GatewayPayment {
         payment_id: req.payment_id.clone(),
+        reference: req.reference.clone(),
         gateway_ref,
         amount: req.amount,
         created_at: Utc::now(),
@@ -314,14 +315,14 @@ async fn a_signed_notification_names_the_payment() {
 
     let (headers, body) = fake.notification("pay-notify", NOTIFY_PATH);
     let n = doku.notification(NOTIFY_PATH, &headers, &body).unwrap();
-    assert_eq!(n.payment_id, "pay-notify");
+    assert_eq!(n.reference, "pay-notify");
     assert_eq!(n.reply, json!({"responseCode": "2005200", "responseMessage": "Successful"}));
 
     let (headers, body) = fake.notification_hmac_signed("pay-notify", NOTIFY_PATH, "tok-123");
-    assert_eq!(doku.notification(NOTIFY_PATH, &headers, &body).unwrap().payment_id, "pay-notify");
+    assert_eq!(doku.notification(NOTIFY_PATH, &headers, &body).unwrap().reference, "pay-notify");
 
     let (headers, body) = fake.notification_client_signed("pay-notify", Utc::now());
-    assert_eq!(doku.notification(NOTIFY_PATH, &headers, &body).unwrap().payment_id, "pay-notify");
+    assert_eq!(doku.notification(NOTIFY_PATH, &headers, &body).unwrap().reference, "pay-notify");
 }
 
 #[tokio::test]

@@ -105,7 +105,9 @@ pub struct Payment {
     pub id: String,
     pub amount: Rupiah,
     pub status: PaymentStatus,
-    /// The dynamic QRIS payload to show the shopper.
+    /// The dynamic QRIS payload to show the shopper; empty for a payment
+    /// the gateway reports paid under an attempt whose code was never
+    /// shown (the answer to its creation was lost).
     pub qris: String,
     pub created_at: String,
     pub expires_at: String,

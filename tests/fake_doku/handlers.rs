@@ -277,24 +277,32 @@ pub(super) async fn generate(State(app): State<App>, headers: HeaderMap, body: B
     };
     let _ = valid_until;
 
-    let mut s = app.state.lock().unwrap();
-    if s.qrs.contains_key(partner) {
-        return snap_error(StatusCode::CONFLICT, "4094700", "Duplicate partnerReferenceNo");
+    let (reference_no, qr_content, stall) = {
+        let mut s = app.state.lock().unwrap();
+        // SNAP refuses a partnerReferenceNo it has seen, even when the
+        // first request's answer never reached the caller.
+        if s.qrs.contains_key(partner) {
+            return snap_error(StatusCode::CONFLICT, "4094700", "Duplicate partnerReferenceNo");
+        }
+        s.next_reference += 1;
+        let reference_no = format!("A1201{:09}", s.next_reference);
+        let qr_content = dynamic_payload(&demo_merchant(), Rupiah(amount), &reference_no).unwrap();
+        s.qrs.insert(
+            partner.to_owned(),
+            Qr {
+                reference_no: reference_no.clone(),
+                amount,
+                validity: validity.to_owned(),
+                status: "03",
+                paid_at: None,
+                refunds: Vec::new(),
+            },
+        );
+        (reference_no, qr_content, s.stall_next_generate.take())
+    };
+    if let Some(d) = stall {
+        tokio::time::sleep(d).await;
     }
-    s.next_reference += 1;
-    let reference_no = format!("A1201{:09}", s.next_reference);
-    let qr_content = dynamic_payload(&demo_merchant(), Rupiah(amount), &reference_no).unwrap();
-    s.qrs.insert(
-        partner.to_owned(),
-        Qr {
-            reference_no: reference_no.clone(),
-            amount,
-            validity: validity.to_owned(),
-            status: "03",
-            paid_at: None,
-            refunds: Vec::new(),
-        },
-    );
     answer(
         StatusCode::OK,
         json!({

@@ -87,6 +87,9 @@ pub struct FakeState {
     pub fail_next: usize,
     /// Wait this long before answering the next request.
     pub delay_next: Option<Duration>,
+    /// Register the next generated code, then wait this long before
+    /// answering: DOKU took the code although the caller gave up.
+    pub stall_next_generate: Option<Duration>,
     /// Override the amount value a query answers with.
     pub query_amount: Option<String>,
     /// Every transactional request that reached a handler.
@@ -156,6 +159,28 @@ impl FakeDoku {
             qr.status = "00";
             qr.paid_at = Some(wib_timestamp(Utc::now()));
         });
+    }
+
+    /// The codes issued so far, as (partnerReferenceNo, latestTransactionStatus).
+    pub fn statuses(&self) -> Vec<(String, &'static str)> {
+        let mut all: Vec<_> =
+            self.with(|s| s.qrs.iter().map(|(k, q)| (k.clone(), q.status)).collect());
+        all.sort();
+        all
+    }
+
+    /// The transactional requests to `path` (e.g. `qr-mpm-cancel`, matched
+    /// at the end) received so far.
+    pub fn received_at(&self, path_end: &str) -> Vec<Received> {
+        self.with(|s| s.received.iter().filter(|r| r.path.ends_with(path_end)).cloned().collect())
+    }
+
+    /// Posts the payment notification for `partner_reference` to a
+    /// merchant's `{base}{path}`, as DOKU does once the shopper paid;
+    /// returns the HTTP status and the JSON answer.
+    pub async fn notify(&self, base: &str, path: &str, partner_reference: &str) -> (u16, Value) {
+        let (headers, body) = self.notification(partner_reference, path);
+        post_notification(&format!("{base}{path}"), headers, body).await
     }
 
     /// A payment notification for `partner_reference` as DOKU would post it
@@ -239,6 +264,14 @@ impl FakeDoku {
             .unwrap();
         STANDARD.encode(sig)
     }
+}
+
+/// Posts a notification's headers and body to `url`; the HTTP status and
+/// the JSON answer.
+pub async fn post_notification(url: &str, headers: HeaderMap, body: Vec<u8>) -> (u16, Value) {
+    let resp = reqwest::Client::new().post(url).headers(headers).body(body).send().await.unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
 }
 
 /// Reads a PEM file's DER, checking its label.

@@ -13,6 +13,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
         M::up(include_str!("../../../migrations/central/0001_init.sql")),
         M::up(include_str!("../../../migrations/central/0002_payment_lifecycle.sql")),
+        M::up(include_str!("../../../migrations/central/0003_payment_attempts.sql")),
     ])
 });
 

@@ -21,13 +21,17 @@ pub struct PaymentRow {
     /// For a late payment whose automatic refund has not started: when it
     /// starts, in Unix milliseconds.
     pub refund_due_ms: Option<i64>,
+    /// The partner reference of the latest attempt at having the gateway
+    /// issue the code: what the gateway knows the code by.
+    pub reference: String,
 }
 
 /// The idempotency key of the automatic refund of a late payment.
 pub const LATE_REFUND_KEY: &str = "late-payment";
 
 const COLUMNS: &str = "id, idempotency_key, amount, reference, qris, status, created_at, \
-     expires_at, expires_ms, gateway, gateway_ref, gateway_open, refund_due_ms FROM payment";
+     expires_at, expires_ms, gateway, gateway_ref, gateway_open, refund_due_ms, \
+     coalesce(attempt_ref, id) FROM payment";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PaymentRow> {
     let status: String = r.get(5)?;
@@ -52,6 +56,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PaymentRow> {
         expires_ms: r.get(8)?,
         gateway_open: r.get(11)?,
         refund_due_ms: r.get(12)?,
+        reference: r.get(13)?,
     })
 }
 
@@ -97,12 +102,13 @@ pub struct NewRow<'a> {
     pub expires_ms: i64,
 }
 
-/// Stores a payment the gateway has not issued a code for yet.
+/// Stores a payment the gateway has not issued a code for yet, with no
+/// attempt made ([`next_attempt`] starts the first).
 pub fn insert(conn: &Connection, p: &NewRow<'_>) -> rusqlite::Result<()> {
     conn.execute(
         "INSERT INTO payment (id, idempotency_key, amount, reference, status, created_at,
-                              expires_at, expires_ms, gateway)
-         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8)",
+                              expires_at, expires_ms, gateway, attempt)
+         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, 0)",
         params![
             p.id,
             p.key,
@@ -132,6 +138,44 @@ pub fn renew_unissued(
         params![id, created_at, expires_at, expires_ms],
     )?;
     Ok(())
+}
+
+/// The partner reference of a payment's `attempt`-th attempt: the payment
+/// id for the first, `{id}-{attempt}` after.
+pub fn attempt_reference(id: &str, attempt: u32) -> String {
+    if attempt <= 1 { id.to_owned() } else { format!("{id}-{attempt}") }
+}
+
+/// Starts the next attempt of an unissued payment whose earlier attempts
+/// are known to hold no code; returns its reference. The attempt is open
+/// until the gateway answers.
+pub fn next_attempt(conn: &Connection, id: &str) -> rusqlite::Result<String> {
+    let attempt: u32 = conn.query_row(
+        "SELECT attempt + 1 FROM payment WHERE id = ?1 AND qris IS NULL",
+        [id],
+        |r| r.get(0),
+    )?;
+    let reference = attempt_reference(id, attempt);
+    conn.execute(
+        "UPDATE payment SET attempt = ?2, attempt_ref = ?3, gateway_open = 1 WHERE id = ?1",
+        params![id, attempt, reference],
+    )?;
+    Ok(reference)
+}
+
+/// The payment whose latest attempt has partner reference `reference`.
+pub fn by_reference(conn: &Connection, reference: &str) -> rusqlite::Result<Option<String>> {
+    conn.query_row("SELECT id FROM payment WHERE attempt_ref = ?1", [reference], |r| r.get(0))
+        .optional()
+}
+
+/// Records that the gateway reports an unissued payment's open attempt
+/// paid: the shopper's money moved for a code the central never showed.
+/// The payment counts as issued, with no code to show, and is paid.
+pub fn paid_unshown(conn: &Connection, id: &str, cause: &str) -> rusqlite::Result<()> {
+    conn.execute("UPDATE payment SET qris = '' WHERE id = ?1 AND qris IS NULL", [id])?;
+    add_event(conn, id, PaymentStatus::Pending, "created")?;
+    transition(conn, id, PaymentStatus::Paid, cause, false)
 }
 
 /// Records the code the gateway issued; from now on the payment is shown.
@@ -233,6 +277,12 @@ fn ids_where(conn: &Connection, clause: &str, arg: Option<i64>) -> rusqlite::Res
 /// The payments the gateway may still take money for.
 pub fn gateway_open(conn: &Connection) -> rusqlite::Result<Vec<String>> {
     ids_where(conn, "gateway_open = 1 AND qris IS NOT NULL", None)
+}
+
+/// The payments without a code whose latest attempt may have left one at
+/// the gateway (its answer was lost).
+pub fn attempts_open(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    ids_where(conn, "gateway_open = 1 AND qris IS NULL", None)
 }
 
 /// Late payments whose automatic refund is due by `now_ms`.

@@ -83,10 +83,17 @@ pub(super) async fn load(s: &AppState, id: &str) -> anyhow::Result<Option<Paymen
     Ok(row.filter(|r| r.issued))
 }
 
+/// Reads a payment, issued or not (expiring it first if its time is up).
+pub(super) async fn load_any(s: &AppState, id: &str) -> anyhow::Result<Option<PaymentRow>> {
+    let id = id.to_owned();
+    s.db.run(move |c| Ok(ledger::by_id(c, &id, now_ms())?)).await
+}
+
 /// The payment as the gateway is told about it.
 pub(super) fn gateway_payment(row: &PaymentRow) -> GatewayPayment {
     GatewayPayment {
         payment_id: row.payment.id.clone(),
+        reference: row.reference.clone(),
         gateway_ref: row.payment.gateway_ref.clone(),
         amount: row.payment.amount,
         created_at: DateTime::parse_from_rfc3339(&row.payment.created_at)
@@ -188,6 +195,82 @@ fn apply_in(
         _ => {}
     }
     Ok(false)
+}
+
+/// Stops a code from being payable at the gateway and says what became of
+/// it, with where the answer came from; `None` when the gateway knows no
+/// such code (it never registered it, or forgot it).
+async fn close_at_gateway(
+    s: &AppState,
+    gp: &GatewayPayment,
+) -> Result<(Option<GatewayState>, &'static str), GatewayError> {
+    use GatewayError::{Refused, Unsupported};
+    match s.gateway.cancel(gp).await {
+        // The gateway will not cancel it: ask what it knows.
+        Err(Refused { .. } | Unsupported { .. }) => match s.gateway.query(gp).await {
+            Err(Refused { .. } | Unsupported { .. }) => Ok((None, "gateway query")),
+            other => other.map(|state| (Some(state), "gateway query")),
+        },
+        other => other.map(|state| (Some(state), "the gateway's answer to the central's cancel")),
+    }
+}
+
+/// What became of the open attempt of a payment without a code.
+pub(super) enum AttemptEnd {
+    /// The gateway holds no payable code for it: a new attempt may start.
+    Dead,
+    /// The shopper paid it, so the payment is paid.
+    Paid,
+}
+
+/// Closes at the gateway the latest attempt of a payment without a code,
+/// whose answer was lost (a time-out after the gateway registered it, say):
+/// nobody was shown its code, so it is cancelled before another attempt
+/// gives the payment a code. An error leaves the attempt open; the poller
+/// and the device's retry ask again. The caller holds the payment's lock.
+pub(super) async fn end_attempt(s: &AppState, row: &PaymentRow) -> Result<AttemptEnd, LifeError> {
+    let id = row.payment.id.clone();
+    let (state, how) = close_at_gateway(s, &gateway_payment(row)).await?;
+    let end = match state {
+        None
+        | Some(GatewayState::Cancelled | GatewayState::Expired | GatewayState::Failed { .. }) => {
+            AttemptEnd::Dead
+        }
+        Some(GatewayState::Paid { .. }) => AttemptEnd::Paid,
+        Some(GatewayState::Pending) => {
+            return Err(LifeError::Gateway(GatewayError::Refused {
+                gateway: s.gateway.name(),
+                what: "the cancel of an earlier attempt at this payment's code",
+                code: "still_payable".into(),
+                message: format!(
+                    "the code of {} is still payable and was not cancelled",
+                    row.reference
+                ),
+            }));
+        }
+    };
+    let paid = matches!(end, AttemptEnd::Paid);
+    let key = id.clone();
+    s.db.run(move |c| {
+        let tx = c.transaction()?;
+        if paid {
+            let cause =
+                format!("paid ({how}: the shopper paid a code whose issue was not confirmed)");
+            ledger::paid_unshown(&tx, &key, &cause)?;
+        } else {
+            ledger::close_gateway(&tx, &key)?;
+        }
+        tx.commit()?;
+        Ok(())
+    })
+    .await?;
+    if paid {
+        warn!(payment = id, reference = row.reference, "an unconfirmed attempt was paid");
+        s.payments_changed.notify_waiters();
+    } else {
+        debug!(payment = id, reference = row.reference, "earlier attempt closed at the gateway");
+    }
+    Ok(end)
 }
 
 /// What a device's cancel came to.
@@ -426,24 +509,17 @@ async fn poll_once(s: &AppState) -> anyhow::Result<()> {
         let (answer, how) = if row.payment.status == PaymentStatus::Pending {
             (s.gateway.query(&gp).await, "gateway query")
         } else {
-            match s.gateway.cancel(&gp).await {
-                Err(GatewayError::Refused { .. } | GatewayError::Unsupported { .. }) => {
-                    // The gateway will not cancel it: ask what it knows.
-                    match s.gateway.query(&gp).await {
-                        Err(
-                            e @ (GatewayError::Refused { .. } | GatewayError::Unsupported { .. }),
-                        ) => {
-                            // Not a code it will take money for (e.g. the
-                            // simulator restarted and forgot it).
-                            warn!(payment = id, error = %e, "gateway knows no open code; not asked again");
-                            let key = id.clone();
-                            s.db.run(move |c| Ok(ledger::close_gateway(c, &key)?)).await?;
-                            continue;
-                        }
-                        other => (other, "gateway query"),
-                    }
+            match close_at_gateway(s, &gp).await {
+                Ok((Some(state), how)) => (Ok(state), how),
+                Ok((None, _)) => {
+                    // Not a code it will take money for (e.g. the simulator
+                    // restarted and forgot it).
+                    warn!(payment = id, "gateway knows no open code; not asked again");
+                    let key = id.clone();
+                    s.db.run(move |c| Ok(ledger::close_gateway(c, &key)?)).await?;
+                    continue;
                 }
-                other => (other, "the gateway's answer to the central's cancel"),
+                Err(e) => (Err(e), "the gateway's answer to the central's cancel"),
             }
         };
         // One payment's trouble does not hold up the others.
@@ -454,6 +530,18 @@ async fn poll_once(s: &AppState) -> anyhow::Result<()> {
                 }
             }
             Err(e) => debug!(payment = id, error = %e, "gateway not asked this round"),
+        }
+    }
+
+    // Attempts whose answer was lost hold codes nobody was shown.
+    for id in s.db.run(|c| Ok(ledger::attempts_open(c)?)).await? {
+        let _lock = s.locks.payment(&id).await;
+        let Some(row) = load_any(s, &id).await? else { continue };
+        if row.issued || !row.gateway_open {
+            continue;
+        }
+        if let Err(e) = end_attempt(s, &row).await {
+            debug!(payment = id, error = %e, "earlier attempt not closed this round");
         }
     }
 

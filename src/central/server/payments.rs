@@ -207,11 +207,44 @@ pub(super) async fn create_payment(
         Found::Issue(id, expires_at) => (id, expires_at),
     };
 
-    let qr_request = QrRequest { payment_id: id.clone(), amount, expires_at };
-    let qr = s.gateway.create_qr(&qr_request).await.map_err(|e| {
-        warn!(payment = id, error = %e, "gateway issued no code");
-        gateway_failure(&e)
-    })?;
+    // The payment's lock too: the poller may be closing an earlier attempt.
+    let _payment_lock = s.locks.payment(&id).await;
+    let row = lifecycle::load_any(&s, &id).await?.ok_or_else(|| not_found("payment", &id))?;
+    if row.issued {
+        // The poller found an earlier attempt paid.
+        return Ok((StatusCode::OK, Json(fresh(row))));
+    }
+    if row.gateway_open {
+        // An earlier attempt's answer was lost: DOKU, for one, may have
+        // registered its code, cannot give it again and refuses its
+        // reference a second time. It is cancelled before a new attempt,
+        // so the shopper is only ever shown one payable code.
+        let end = lifecycle::end_attempt(&s, &row).await.map_err(|e| {
+            warn!(payment = id, error = %e, "earlier attempt not closed; no new code");
+            Failure::from(e)
+        })?;
+        if let lifecycle::AttemptEnd::Paid = end {
+            let row = find(&s, &id).await?;
+            return Ok((StatusCode::OK, Json(fresh(row))));
+        }
+    }
+    let key_id = id.clone();
+    let reference = s.db.run(move |c| Ok(ledger::next_attempt(c, &key_id)?)).await?;
+    let qr_request =
+        QrRequest { payment_id: id.clone(), reference: reference.clone(), amount, expires_at };
+    let qr = match s.gateway.create_qr(&qr_request).await {
+        Ok(qr) => qr,
+        Err(e) => {
+            warn!(payment = id, reference, error = %e, "gateway issued no code");
+            if !e.is_retryable() {
+                // A refusal leaves no code behind.
+                let key_id = id.clone();
+                s.db.run(move |c| Ok(ledger::close_gateway(c, &key_id)?)).await?;
+            }
+            return Err(gateway_failure(&e));
+        }
+    };
+    // A code that cannot be shown stays open: the poller cancels it.
     check_issued(&qr, amount)?;
     let key_id = id.clone();
     let row =
@@ -481,7 +514,7 @@ pub(super) async fn simulate(
     };
     let _lock = s.locks.payment(&id).await;
     let row = find(&s, &id).await?;
-    sim.settle(&id, outcome).map_err(|e| match e {
+    sim.settle(&row.reference, outcome).map_err(|e| match e {
         SimError::Unknown(_) => not_found("payment", &id),
         SimError::NotPayable { .. } => {
             Failure(StatusCode::CONFLICT, "payment_final", e.to_string())
@@ -521,16 +554,26 @@ pub(super) async fn notify(
             ));
         }
     };
-    let _lock = s.locks.payment(&n.payment_id).await;
-    match load(&s, &n.payment_id).await? {
-        Some(row) => match s.gateway.query(&gateway_payment(&row)).await {
-            Ok(state) => lifecycle::apply(&s, &n.payment_id, state, "gateway notification").await?,
+    let reference = n.reference.clone();
+    let Some(id) = s.db.run(move |c| Ok(ledger::by_reference(c, &reference)?)).await? else {
+        warn!(gateway = name, "notification for an unknown payment");
+        return Ok(Json(n.reply));
+    };
+    let _lock = s.locks.payment(&id).await;
+    match lifecycle::load_any(&s, &id).await? {
+        Some(row) if row.issued => match s.gateway.query(&gateway_payment(&row)).await {
+            Ok(state) => lifecycle::apply(&s, &id, state, "gateway notification").await?,
             // The poller asks again.
-            Err(e) => {
-                warn!(payment = n.payment_id, error = %e, "gateway query after notification failed")
-            }
+            Err(e) => warn!(payment = id, error = %e, "gateway query after notification failed"),
         },
-        None => warn!(gateway = name, "notification for an unknown payment"),
+        // About an attempt whose answer was lost: closing it says if it
+        // was paid.
+        Some(row) if row.gateway_open => {
+            if let Err(e) = lifecycle::end_attempt(&s, &row).await {
+                warn!(payment = id, error = %e, "earlier attempt not closed after notification");
+            }
+        }
+        _ => {}
     }
     Ok(Json(n.reply))
 }

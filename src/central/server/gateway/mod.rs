@@ -19,8 +19,12 @@ use crate::domain::Rupiah;
 /// What the central asks a gateway for when a device starts a payment.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QrRequest {
-    /// The central's payment id; gateways use it as the partner reference.
+    /// The central's payment id, for logs.
     pub payment_id: String,
+    /// The partner reference of this attempt at issuing the payment's code:
+    /// unique per attempt, so a retry after an attempt whose outcome is
+    /// unknown is never refused as a duplicate. Gateways key the code by it.
+    pub reference: String,
     pub amount: Rupiah,
     /// When the code must stop being payable. Every QR gets one: a code
     /// without one stays payable for the gateway's default (30 days at DOKU).
@@ -41,6 +45,9 @@ pub struct QrIssued {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GatewayPayment {
     pub payment_id: String,
+    /// The partner reference the code was asked for with (see
+    /// [`QrRequest::reference`]).
+    pub reference: String,
     pub gateway_ref: Option<String>,
     pub amount: Rupiah,
     pub created_at: DateTime<Utc>,
@@ -83,8 +90,8 @@ pub struct CustomerCode {
 /// A notification the gateway sent, once its signature checked out.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Notification {
-    /// The central's payment id it is about.
-    pub payment_id: String,
+    /// The partner reference ([`QrRequest::reference`]) it is about.
+    pub reference: String,
     /// The body the gateway expects as the answer.
     pub reply: serde_json::Value,
 }

@@ -33,7 +33,7 @@ pub enum Outcome {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
-    #[error("the simulator issued no code for payment {0}")]
+    #[error("the simulator issued no code under reference {0}")]
     Unknown(String),
     #[error("the simulated code of payment {id} is {state}, no longer payable")]
     NotPayable { id: String, state: &'static str },
@@ -123,12 +123,14 @@ impl Simulator {
 
     /// Ends a payable code the way a shopper or the bank would. The central
     /// only learns of it when it asks (a notification, its poller).
-    pub fn settle(&self, payment_id: &str, outcome: Outcome) -> Result<(), SimError> {
+    /// `reference` is the code's partner reference: the payment id unless
+    /// the central needed more than one attempt to issue it.
+    pub fn settle(&self, reference: &str, outcome: Outcome) -> Result<(), SimError> {
         let mut payments = self.lock();
-        let p = payments.get_mut(payment_id).ok_or_else(|| SimError::Unknown(payment_id.into()))?;
+        let p = payments.get_mut(reference).ok_or_else(|| SimError::Unknown(reference.into()))?;
         let state = p.current(Utc::now());
         if *state != GatewayState::Pending {
-            return Err(SimError::NotPayable { id: payment_id.into(), state: state_name(state) });
+            return Err(SimError::NotPayable { id: reference.into(), state: state_name(state) });
         }
         p.state = match outcome {
             Outcome::Paid => GatewayState::Paid { paid_at: Some(Utc::now()) },
@@ -139,9 +141,9 @@ impl Simulator {
         Ok(())
     }
 
-    /// The sum refunded of a payment so far.
-    pub fn refunded(&self, payment_id: &str) -> Option<Rupiah> {
-        self.lock().get(payment_id).map(|p| p.refunded)
+    /// The sum refunded of a code (by partner reference) so far.
+    pub fn refunded(&self, reference: &str) -> Option<Rupiah> {
+        self.lock().get(reference).map(|p| p.refunded)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, SimPayment>> {
@@ -180,20 +182,20 @@ impl Gateway for Simulator {
     async fn create_qr(&self, req: &QrRequest) -> Result<QrIssued, GatewayError> {
         self.count(|c| &c.create_qr);
         let mut payments = self.lock();
-        // The same payment id gives the same code, as the trait asks.
-        if let Some(p) = payments.get_mut(&req.payment_id) {
+        // The same reference gives the same code, as the trait asks.
+        if let Some(p) = payments.get_mut(&req.reference) {
             if p.state == GatewayState::Pending {
                 p.expires_at = req.expires_at;
             }
             return Ok(QrIssued {
                 qris: p.qris.clone(),
-                gateway_ref: Some(sim_ref(&req.payment_id)),
+                gateway_ref: Some(sim_ref(&req.reference)),
             });
         }
-        let qris = qris::dynamic_payload(&self.0.merchant, req.amount, &req.payment_id)
+        let qris = qris::dynamic_payload(&self.0.merchant, req.amount, &req.reference)
             .map_err(|e| Self::refused("a QR code", "400", e.to_string()))?;
         payments.insert(
-            req.payment_id.clone(),
+            req.reference.clone(),
             SimPayment {
                 qris: qris.clone(),
                 amount: req.amount,
@@ -203,17 +205,17 @@ impl Gateway for Simulator {
                 refund_ids: HashSet::new(),
             },
         );
-        Ok(QrIssued { qris, gateway_ref: Some(sim_ref(&req.payment_id)) })
+        Ok(QrIssued { qris, gateway_ref: Some(sim_ref(&req.reference)) })
     }
 
     async fn query(&self, p: &GatewayPayment) -> Result<GatewayState, GatewayError> {
         self.count(|c| &c.query);
-        self.with("a query", &p.payment_id, |sp| Ok(sp.current(Utc::now()).clone()))
+        self.with("a query", &p.reference, |sp| Ok(sp.current(Utc::now()).clone()))
     }
 
     async fn cancel(&self, p: &GatewayPayment) -> Result<GatewayState, GatewayError> {
         self.count(|c| &c.cancel);
-        self.with("a cancel", &p.payment_id, |sp| {
+        self.with("a cancel", &p.reference, |sp| {
             if *sp.current(Utc::now()) == GatewayState::Pending {
                 sp.state = GatewayState::Cancelled;
             }
@@ -223,7 +225,7 @@ impl Gateway for Simulator {
 
     async fn refund(&self, p: &GatewayPayment, refund: &RefundRequest) -> Result<(), GatewayError> {
         self.count(|c| &c.refund);
-        self.with("a refund", &p.payment_id, |sp| {
+        self.with("a refund", &p.reference, |sp| {
             if sp.refund_ids.contains(&refund.refund_id) {
                 return Ok(());
             }
@@ -250,7 +252,7 @@ impl Gateway for Simulator {
         _code: &CustomerCode,
     ) -> Result<GatewayState, GatewayError> {
         self.count(|c| &c.charge_customer_code);
-        self.with("a customer-presented code", &p.payment_id, |sp| {
+        self.with("a customer-presented code", &p.reference, |sp| {
             if *sp.current(Utc::now()) == GatewayState::Pending {
                 sp.state = GatewayState::Paid { paid_at: Some(Utc::now()) };
             }
@@ -274,12 +276,12 @@ impl Gateway for Simulator {
         let b: Body = serde_json::from_slice(body).map_err(|e| {
             GatewayError::BadNotification(format!("body is not the simulator's: {e}"))
         })?;
-        Ok(Notification { payment_id: b.payment_id, reply: serde_json::json!({"status": "ok"}) })
+        Ok(Notification { reference: b.payment_id, reply: serde_json::json!({"status": "ok"}) })
     }
 }
 
-fn sim_ref(payment_id: &str) -> String {
-    format!("SIM-{payment_id}")
+fn sim_ref(reference: &str) -> String {
+    format!("SIM-{reference}")
 }
 
 #[cfg(test)]
@@ -289,6 +291,7 @@ mod tests {
     fn request(id: &str, amount: i64, ttl_s: i64) -> QrRequest {
         QrRequest {
             payment_id: id.into(),
+            reference: id.into(),
             amount: Rupiah(amount),
             expires_at: Utc::now() + chrono::Duration::seconds(ttl_s),
         }
@@ -297,6 +300,7 @@ mod tests {
     fn gp(id: &str, amount: i64) -> GatewayPayment {
         GatewayPayment {
             payment_id: id.into(),
+            reference: id.into(),
             gateway_ref: None,
             amount: Rupiah(amount),
             created_at: Utc::now(),
@@ -304,7 +308,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn same_payment_id_gives_the_same_code() {
+    async fn same_reference_gives_the_same_code() {
         let sim = Simulator::new(crate::central::server::demo_merchant());
         let a = sim.create_qr(&request("PAY-1", 17_000, 60)).await.unwrap();
         let b = sim.create_qr(&request("PAY-1", 17_000, 60)).await.unwrap();

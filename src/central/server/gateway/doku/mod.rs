@@ -211,7 +211,7 @@ impl Doku {
     /// The fields that name a payment in query, cancel and refund bodies.
     fn original(&self, p: &GatewayPayment) -> serde_json::Map<String, Value> {
         let mut m = serde_json::Map::new();
-        m.insert("originalPartnerReferenceNo".into(), p.payment_id.clone().into());
+        m.insert("originalPartnerReferenceNo".into(), p.reference.clone().into());
         if let Some(r) = &p.gateway_ref {
             m.insert("originalReferenceNo".into(), r.clone().into());
         }
@@ -233,7 +233,7 @@ impl Gateway for Doku {
         // validityPeriod on every code: without it DOKU keeps a code payable
         // for 30 days, long after the kiosk gave up on it.
         let body = json!({
-            "partnerReferenceNo": req.payment_id,
+            "partnerReferenceNo": req.reference,
             "amount": amount,
             "merchantId": self.config.merchant_id,
             "terminalId": self.config.terminal_id,
@@ -246,7 +246,7 @@ impl Gateway for Doku {
             .ok_or_else(|| refused(WHAT, code.clone(), "answer has no qrContent".into()))?;
         check_qr(&qris, req.amount).map_err(|why| refused(WHAT, code, why))?;
         let gateway_ref = wire::text(&answer, "referenceNo").filter(|r| !r.is_empty());
-        info!(payment = %req.payment_id, "doku issued a qris code");
+        info!(payment = %req.payment_id, reference = %req.reference, "doku issued a qris code");
         Ok(QrIssued { qris, gateway_ref })
     }
 
@@ -359,18 +359,18 @@ impl Doku {
         }
 
         let v: Value = serde_json::from_slice(body).map_err(|_| bad("body is not JSON"))?;
-        let payment_id = wire::text(&v, "originalPartnerReferenceNo")
+        let reference = wire::text(&v, "originalPartnerReferenceNo")
             .filter(|id| !id.is_empty())
             .ok_or_else(|| bad("body has no originalPartnerReferenceNo"))?;
         if v.get("amount").is_some() {
             wire::parse_amount(v.get("amount")).map_err(|e| bad(&format!("amount: {e}")))?;
         }
-        debug!(payment = %payment_id, form = ?form, "doku notification accepted");
+        debug!(reference = %reference, form = ?form, "doku notification accepted");
         let reply = json!({
             "responseCode": format!("200{}00", service::NOTIFY),
             "responseMessage": "Successful",
         });
-        Ok(Notification { payment_id, reply })
+        Ok(Notification { reference, reply })
     }
 }
 
