@@ -316,9 +316,11 @@ async fn a_creation_doku_took_but_answered_too_late_is_cancelled_before_the_retr
     t.fake.with(|s| s.stall_next_generate = Some(DOKU_TIMEOUT * 3));
     let err = t.client.create_payment(Rupiah(17_000), "visit-9").await.unwrap_err();
     assert_eq!(refusal(&err), (503, "gateway_unreachable"));
+    // One code at DOKU: still payable ("03"), or already cancelled ("05")
+    // if the central's poller, woken by the new payment, got to it first.
     let at_doku = t.fake.statuses();
-    let [(first, "03")] = at_doku.as_slice() else {
-        panic!("DOKU holds one pending code: {at_doku:?}");
+    let [(first, "03" | "05")] = at_doku.as_slice() else {
+        panic!("DOKU holds one code: {at_doku:?}");
     };
     let first = first.clone();
 
