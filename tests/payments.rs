@@ -587,3 +587,23 @@ async fn codes_a_restarted_simulator_forgot_are_not_asked_about_forever() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refund_near_the_largest_amount_cannot_wrap_past_the_amount_paid() {
+    let dir = tempfile::tempdir().unwrap();
+    let (central, client) = start(config(dir.path())).await;
+    let p = client.create_payment(Rupiah(17_000), "huge-refund").await.unwrap();
+    client.simulate_payment(&p.id, PaymentStatus::Paid).await.unwrap();
+    client.refund_payment(&p.id, Rupiah(5_000), "kemasan rusak", "r1").await.unwrap();
+
+    // 5000 + i64::MAX does not fit in an i64: it is too much, not a crash
+    // and not a negative total that passes the check.
+    let err = client.refund_payment(&p.id, Rupiah(i64::MAX), "semua", "r2").await.unwrap_err();
+    assert_eq!(refused_code(&err), "over_refund");
+    let after = client.payment(&p.id).await.unwrap();
+    assert_eq!(
+        (after.status, after.refunded, after.refunds.len()),
+        (PaymentStatus::Paid, Rupiah(5_000), 1)
+    );
+    assert_eq!(central.simulator().unwrap().refunded(&p.id), Some(Rupiah(5_000)));
+}

@@ -376,7 +376,8 @@ pub(super) async fn refund(
                 ));
             }
             let committed = ledger::refund_committed(&tx, &pid)?;
-            if committed.0 + amount.0 > paid.0 {
+            // Checked: an amount near i64::MAX must not wrap past the check.
+            if committed.0.checked_add(amount.0).is_none_or(|total| total > paid.0) {
                 return Ok(Step::Refused(
                     StatusCode::CONFLICT,
                     "over_refund",
