@@ -607,3 +607,35 @@ async fn a_refund_near_the_largest_amount_cannot_wrap_past_the_amount_paid() {
     );
     assert_eq!(central.simulator().unwrap().refunded(&p.id), Some(Rupiah(5_000)));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_refund_key_cannot_take_the_late_refund_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let gw = TestGateway::new();
+    let (central, client) = start(Config {
+        gateway: GatewayChoice::Custom(gw.clone()),
+        poll_interval: Duration::from_millis(100),
+        late_refund_grace: Duration::from_millis(1500),
+        ..config(dir.path())
+    })
+    .await;
+    let p = client.create_payment(Rupiah(17_000), "late-key").await.unwrap();
+    gw.cancel_down.store(true, Ordering::SeqCst);
+    client.cancel_payment(&p.id).await.unwrap();
+    gw.sim.settle(&p.id, Outcome::Paid).unwrap();
+    notify(&central, &p.id, true).await;
+    until(&client, &p.id, |p| p.status == PaymentStatus::Paid).await;
+
+    // Staff refund part of it in the grace, with the key the central uses
+    // for its own automatic refund: refused, so the automatic one can run.
+    let err = client
+        .refund_payment(&p.id, Rupiah(1_000), "kemasan rusak", "late-payment")
+        .await
+        .unwrap_err();
+    assert_eq!(refused_code(&err), "bad_request");
+    assert!(err.to_string().contains("reserved"), "{err}");
+
+    let end = until(&client, &p.id, |p| p.status == PaymentStatus::Refunded).await;
+    assert_eq!(end.refunded, Rupiah(17_000));
+    assert_eq!(gw.sim.refunded(&p.id), Some(Rupiah(17_000)));
+}

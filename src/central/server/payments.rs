@@ -342,6 +342,14 @@ pub(super) async fn refund(
         return Err(bad_request("a refund needs a reason of 1 to 200 characters"));
     }
     let key = idempotency_key(&headers, None)?;
+    if key == ledger::LATE_REFUND_KEY {
+        // Taken, the central's own refund of a late payment could never be
+        // stored, and that payment would never be refunded.
+        return Err(bad_request(format!(
+            "the Idempotency-Key {key:?} is reserved for the central's automatic refund of a \
+             late payment; use another key"
+        )));
+    }
     let _lock = s.locks.payment(&id).await;
 
     enum Step {
