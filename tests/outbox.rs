@@ -221,3 +221,33 @@ async fn payment_paid_after_the_kiosk_gave_it_up_is_never_recorded_as_a_sale() {
     let again = device.client().payment(&payment.id).await.unwrap();
     assert_eq!(again.refunds.len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_given_up_payment_whose_sale_the_kiosk_records_meanwhile_is_not_also_refunded() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("device");
+    let central = common::start_central(Some(CATALOG), dir.path()).await;
+    let device = open_device(&data, &central);
+    let cart = synced_cart(&device, 1).await;
+
+    // The kiosk gave the code up on screen, the shopper is still there, and
+    // the word that it was paid arrives: the visit records the sale just as
+    // the background settling of given-up payments runs. The goods are
+    // either sold or the money goes back, never both.
+    for round in 0..10 {
+        let payment = device.start_payment(&cart, &format!("visit-both-{round}")).await.unwrap();
+        device.give_up_payment(&payment.id).await.unwrap();
+        let paid =
+            device.client().simulate_payment(&payment.id, PaymentStatus::Paid).await.unwrap();
+        let (kiosk, background) = (device.clone(), device.clone());
+        let (cart2, paid2) = (cart.clone(), paid.clone());
+        let sale = tokio::spawn(async move { kiosk.record_sale(&cart2, &paid2).await });
+        let settle = tokio::spawn(async move { background.reconcile().await });
+        let sold = sale.await.unwrap().is_ok_and(|r| r.transaction_id.is_some());
+        settle.await.unwrap().unwrap();
+
+        let seen = device.client().payment(&payment.id).await.unwrap();
+        let refunded = seen.refunded.0 > 0 || !seen.refunds.is_empty();
+        assert!(sold != refunded, "round {round}: sold {sold}, refunded {refunded}: {seen:?}");
+    }
+}
