@@ -337,7 +337,15 @@ impl Device {
                 }
                 PaymentStatus::Paid => {
                     info!(payment = %payment.id, "paid payment of an interrupted visit recorded");
-                    receipts.push(self.record_sale_settling(&cart, &payment).await?);
+                    match self.record_sale_settling(&cart, &payment).await {
+                        Ok(receipt) => receipts.push(receipt),
+                        // Parked in the outbox for staff; the payments
+                        // after it are settled all the same.
+                        Err(e @ DeviceError::SaleRefused { .. }) => {
+                            warn!(payment = %payment.id, error = %e, "interrupted sale refused")
+                        }
+                        Err(e) => return Err(e),
+                    }
                 }
                 status => {
                     info!(payment = %payment.id, status = status.as_str(), "open payment closed");

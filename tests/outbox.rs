@@ -9,6 +9,7 @@ use swalayan::central::api::PaymentStatus;
 use swalayan::central::client::Client;
 use swalayan::central::server::Running;
 use swalayan::checkout::Device;
+use swalayan::domain::Rupiah;
 use swalayan::domain::cart::Cart;
 
 const CATALOG: &str = "barcode,name,price\n8991101000070,MamyPoko Pants M 34,89000\n";
@@ -250,4 +251,30 @@ async fn a_given_up_payment_whose_sale_the_kiosk_records_meanwhile_is_not_also_r
         let refunded = seen.refunded.0 > 0 || !seen.refunds.is_empty();
         assert!(sold != refunded, "round {round}: sold {sold}, refunded {refunded}: {seen:?}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sale_the_central_refuses_does_not_hold_up_the_other_open_payments() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("device");
+    let central = common::start_central(Some(CATALOG), dir.path()).await;
+    let device = open_device(&data, &central);
+    let cart = synced_cart(&device, 1).await;
+
+    // Two visits interrupted after their shoppers paid; the first payment
+    // is being refunded meanwhile, so the central refuses its sale.
+    let first = device.start_payment(&cart, "visit-refused").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let second = device.start_payment(&cart, "visit-fine").await.unwrap();
+    for p in [&first, &second] {
+        device.client().simulate_payment(&p.id, PaymentStatus::Paid).await.unwrap();
+    }
+    let refund = device.client().refund_payment(&first.id, Rupiah(1_000), "rusak", "staff-1");
+    refund.await.unwrap();
+
+    let receipts = device.reconcile().await.expect("a refused sale is no failure of the rest");
+    assert_eq!(receipts.len(), 1);
+    assert_eq!(receipts[0].payment.id, second.id);
+    assert!(receipts[0].transaction_id.is_some());
+    assert!(device.open_payment_keys().await.unwrap().is_empty());
 }
