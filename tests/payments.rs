@@ -639,3 +639,34 @@ async fn a_client_refund_key_cannot_take_the_late_refund_key() {
     assert_eq!(end.refunded, Rupiah(17_000));
     assert_eq!(gw.sim.refunded(&p.id), Some(Rupiah(17_000)));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_database_from_before_the_payment_history_keeps_its_sales() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("central.db");
+    {
+        // Migration 1 with a paid payment and the sale it settled.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(include_str!("../migrations/central/0001_init.sql")).unwrap();
+        conn.execute_batch(
+            "INSERT INTO payment VALUES ('PAY-OLD', 'k-old', 8000, '000201', 'paid',
+                 '2026-01-02T03:04:05.000Z', '2026-01-02T03:09:05.000Z', 1767323345000,
+                 '2026-01-02T03:05:00.000Z');
+             INSERT INTO sale VALUES ('TRX-OLD', 'sale-PAY-OLD', 'dev-1', 'PAY-OLD', 8000,
+                 '[{\"barcode\":\"8991101000070\",\"name\":\"Susu\",\"qty\":1,
+                    \"unit_price\":8000,\"line_total\":8000}]', '2026-01-02T03:05:01.000Z');
+             PRAGMA user_version = 1; PRAGMA application_id = 1398230083;",
+        )
+        .unwrap();
+    }
+    let (_central, client) = start(config(dir.path())).await;
+    let t = client.transaction("TRX-OLD").await.unwrap();
+    assert_eq!((t.payment_id.as_str(), t.total), ("PAY-OLD", Rupiah(8_000)));
+    let p = client.payment("PAY-OLD").await.unwrap();
+    assert_eq!(p.status, PaymentStatus::Paid);
+    // The payment settles that sale and no other.
+    let mut again = sale(&p);
+    again.idempotency_key = "sale-again".into();
+    let err = client.post_transaction(&again).await.unwrap_err();
+    assert_eq!(refused_code(&err), "payment_used");
+}

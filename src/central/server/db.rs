@@ -52,7 +52,13 @@ impl Db {
         if app != CENTRAL_APPLICATION_ID && (app != 0 || version != 0) {
             anyhow::bail!("{name} is an SQLite database, but not a swalayan central database");
         }
+        // Migrations rebuild tables that others reference (0002 swaps the
+        // payment table under sale), which only works with foreign keys
+        // off; the bundled SQLite turns them on by default. The migration
+        // library checks every reference after each step all the same.
+        conn.pragma_update(None, "foreign_keys", "OFF")?;
         MIGRATIONS.to_latest(&mut conn).with_context(|| format!("cannot migrate {name}"))?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "application_id", CENTRAL_APPLICATION_ID)?;
         Ok(Db(Arc::new(Mutex::new(conn))))
     }
