@@ -278,3 +278,49 @@ async fn a_sale_the_central_refuses_does_not_hold_up_the_other_open_payments() {
     assert!(receipts[0].transaction_id.is_some());
     assert!(device.open_payment_keys().await.unwrap().is_empty());
 }
+
+/// A stand-in for the central behind a hostile network: every request gets
+/// `answer`, then the connection closes.
+async fn hostile_central(answer: &'static str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut conn, _)) = listener.accept().await {
+            let mut buf = [0u8; 4096];
+            let _ = conn.read(&mut buf).await;
+            let _ = conn.write_all(answer.as_bytes()).await;
+        }
+    });
+    url
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_paid_open_payment_survives_a_cut_or_throttled_answer_and_is_sold_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("device");
+    let central = common::start_central(Some(CATALOG), dir.path()).await;
+    let device = open_device(&data, &central);
+    let cart = synced_cart(&device, 1).await;
+    let payment = device.start_payment(&cart, "visit-cut").await.unwrap();
+    device.client().simulate_payment(&payment.id, PaymentStatus::Paid).await.unwrap();
+    drop(device);
+
+    // The device restarts behind a proxy that throttles it, then behind a
+    // network that cuts the answer after its headers: neither says what
+    // became of the payment, so it stays open.
+    for answer in [
+        "HTTP/1.1 429 Too Many Requests\r\ncontent-length: 0\r\n\r\n",
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 500\r\n\r\n{\"id\":",
+    ] {
+        let url = hostile_central(answer).await;
+        let device = Device::open(&data, Client::new(&url).unwrap()).unwrap();
+        assert!(device.reconcile().await.unwrap().is_empty());
+        assert_eq!(device.open_payment_keys().await.unwrap(), ["visit-cut"], "{answer:?}");
+    }
+
+    let device = open_device(&data, &central);
+    let receipts = device.reconcile().await.unwrap();
+    assert_eq!(receipts.len(), 1, "the paid shopper's sale is recorded");
+    assert!(receipts[0].transaction_id.is_some());
+}
