@@ -670,3 +670,29 @@ async fn a_database_from_before_the_payment_history_keeps_its_sales() {
     let err = client.post_transaction(&again).await.unwrap_err();
     assert_eq!(refused_code(&err), "payment_used");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_late_refund_under_way_at_a_restart_is_finished_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let gw = TestGateway::new();
+    let (central, client) = start_with(dir.path(), &gw, Duration::from_millis(100)).await;
+    let p = client.create_payment(Rupiah(17_000), "late-restart").await.unwrap();
+    gw.cancel_down.store(true, Ordering::SeqCst);
+    client.cancel_payment(&p.id).await.unwrap();
+    gw.sim.settle(&p.id, Outcome::Paid).unwrap();
+    // The refund starts but the gateway does not answer; the central stops.
+    gw.refund_down.store(true, Ordering::SeqCst);
+    notify(&central, &p.id, true).await;
+    until(&client, &p.id, |p| !p.refunds.is_empty()).await;
+    central.stop().await;
+
+    // Back on the same database, with the gateway answering again.
+    gw.refund_down.store(false, Ordering::SeqCst);
+    let (_central, client) = start_with(dir.path(), &gw, Duration::from_millis(100)).await;
+    let end = until(&client, &p.id, |p| p.status == PaymentStatus::Refunded).await;
+    assert_eq!((end.refunded, end.refunds.len()), (Rupiah(17_000), 1));
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let later = client.payment(&p.id).await.unwrap();
+    assert_eq!((later.refunded, later.refunds.len()), (Rupiah(17_000), 1));
+    assert_eq!(gw.sim.refunded(&p.id), Some(Rupiah(17_000)), "moved back once");
+}
