@@ -95,6 +95,11 @@ pub struct Device {
     store: Arc<Mutex<Store>>,
     client: Client,
     device_id: String,
+    /// Held while one open payment is settled and while a sale is
+    /// recorded, so that the kiosk recording the sale of a given-up payment
+    /// its shopper stayed for and the background refund of that payment
+    /// never both happen.
+    settling: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Device {
@@ -106,7 +111,12 @@ impl Device {
 
     pub fn with_store(store: Store, client: Client) -> Result<Device> {
         let device_id = store.device_id()?;
-        Ok(Device { store: Arc::new(Mutex::new(store)), client, device_id })
+        Ok(Device {
+            store: Arc::new(Mutex::new(store)),
+            client,
+            device_id,
+            settling: Arc::default(),
+        })
     }
 
     pub fn client(&self) -> &Client {
@@ -249,6 +259,18 @@ impl Device {
         }
         let mut receipts = Vec::new();
         for open in open {
+            let _settling = self.settling.lock().await;
+            // Read again under the lock: the sale may have been recorded
+            // (and the payment closed) since the list was read.
+            let key = open.key.clone();
+            let Some(open) = self
+                .with_store_blocking(move |s| {
+                    Ok(s.open_payments()?.into_iter().find(|p| p.key == key))
+                })
+                .await?
+            else {
+                continue;
+            };
             let key = open.key.clone();
             let cart: Cart = match serde_json::from_value(open.cart) {
                 Ok(c) => c,
@@ -315,7 +337,15 @@ impl Device {
                 }
                 PaymentStatus::Paid => {
                     info!(payment = %payment.id, "paid payment of an interrupted visit recorded");
-                    receipts.push(self.record_sale(&cart, &payment).await?);
+                    match self.record_sale_settling(&cart, &payment).await {
+                        Ok(receipt) => receipts.push(receipt),
+                        // Parked in the outbox for staff; the payments
+                        // after it are settled all the same.
+                        Err(e @ DeviceError::SaleRefused { .. }) => {
+                            warn!(payment = %payment.id, error = %e, "interrupted sale refused")
+                        }
+                        Err(e) => return Err(e),
+                    }
                 }
                 status => {
                     info!(payment = %payment.id, status = status.as_str(), "open payment closed");
@@ -329,6 +359,12 @@ impl Device {
     /// Records the sale of `cart` paid by `payment`: first into the outbox,
     /// which survives a crash, then to the central if it answers.
     pub async fn record_sale(&self, cart: &Cart, payment: &Payment) -> Result<Receipt> {
+        let _settling = self.settling.lock().await;
+        self.record_sale_settling(cart, payment).await
+    }
+
+    /// [`Device::record_sale`], for a caller holding `settling`.
+    async fn record_sale_settling(&self, cart: &Cart, payment: &Payment) -> Result<Receipt> {
         if payment.status != PaymentStatus::Paid {
             return Err(DeviceError::NotPaid {
                 id: payment.id.clone(),

@@ -9,6 +9,7 @@ use swalayan::central::api::PaymentStatus;
 use swalayan::central::client::Client;
 use swalayan::central::server::Running;
 use swalayan::checkout::Device;
+use swalayan::domain::Rupiah;
 use swalayan::domain::cart::Cart;
 
 const CATALOG: &str = "barcode,name,price\n8991101000070,MamyPoko Pants M 34,89000\n";
@@ -220,4 +221,106 @@ async fn payment_paid_after_the_kiosk_gave_it_up_is_never_recorded_as_a_sale() {
     assert!(device.reconcile().await.unwrap().is_empty());
     let again = device.client().payment(&payment.id).await.unwrap();
     assert_eq!(again.refunds.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_given_up_payment_whose_sale_the_kiosk_records_meanwhile_is_not_also_refunded() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("device");
+    let central = common::start_central(Some(CATALOG), dir.path()).await;
+    let device = open_device(&data, &central);
+    let cart = synced_cart(&device, 1).await;
+
+    // The kiosk gave the code up on screen, the shopper is still there, and
+    // the word that it was paid arrives: the visit records the sale just as
+    // the background settling of given-up payments runs. The goods are
+    // either sold or the money goes back, never both.
+    for round in 0..10 {
+        let payment = device.start_payment(&cart, &format!("visit-both-{round}")).await.unwrap();
+        device.give_up_payment(&payment.id).await.unwrap();
+        let paid =
+            device.client().simulate_payment(&payment.id, PaymentStatus::Paid).await.unwrap();
+        let (kiosk, background) = (device.clone(), device.clone());
+        let (cart2, paid2) = (cart.clone(), paid.clone());
+        let sale = tokio::spawn(async move { kiosk.record_sale(&cart2, &paid2).await });
+        let settle = tokio::spawn(async move { background.reconcile().await });
+        let sold = sale.await.unwrap().is_ok_and(|r| r.transaction_id.is_some());
+        settle.await.unwrap().unwrap();
+
+        let seen = device.client().payment(&payment.id).await.unwrap();
+        let refunded = seen.refunded.0 > 0 || !seen.refunds.is_empty();
+        assert!(sold != refunded, "round {round}: sold {sold}, refunded {refunded}: {seen:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sale_the_central_refuses_does_not_hold_up_the_other_open_payments() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("device");
+    let central = common::start_central(Some(CATALOG), dir.path()).await;
+    let device = open_device(&data, &central);
+    let cart = synced_cart(&device, 1).await;
+
+    // Two visits interrupted after their shoppers paid; the first payment
+    // is being refunded meanwhile, so the central refuses its sale.
+    let first = device.start_payment(&cart, "visit-refused").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let second = device.start_payment(&cart, "visit-fine").await.unwrap();
+    for p in [&first, &second] {
+        device.client().simulate_payment(&p.id, PaymentStatus::Paid).await.unwrap();
+    }
+    let refund = device.client().refund_payment(&first.id, Rupiah(1_000), "rusak", "staff-1");
+    refund.await.unwrap();
+
+    let receipts = device.reconcile().await.expect("a refused sale is no failure of the rest");
+    assert_eq!(receipts.len(), 1);
+    assert_eq!(receipts[0].payment.id, second.id);
+    assert!(receipts[0].transaction_id.is_some());
+    assert!(device.open_payment_keys().await.unwrap().is_empty());
+}
+
+/// A stand-in for the central behind a hostile network: every request gets
+/// `answer`, then the connection closes.
+async fn hostile_central(answer: &'static str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut conn, _)) = listener.accept().await {
+            let mut buf = [0u8; 4096];
+            let _ = conn.read(&mut buf).await;
+            let _ = conn.write_all(answer.as_bytes()).await;
+        }
+    });
+    url
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_paid_open_payment_survives_a_cut_or_throttled_answer_and_is_sold_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("device");
+    let central = common::start_central(Some(CATALOG), dir.path()).await;
+    let device = open_device(&data, &central);
+    let cart = synced_cart(&device, 1).await;
+    let payment = device.start_payment(&cart, "visit-cut").await.unwrap();
+    device.client().simulate_payment(&payment.id, PaymentStatus::Paid).await.unwrap();
+    drop(device);
+
+    // The device restarts behind a proxy that throttles it, then behind a
+    // network that cuts the answer after its headers: neither says what
+    // became of the payment, so it stays open.
+    for answer in [
+        "HTTP/1.1 429 Too Many Requests\r\ncontent-length: 0\r\n\r\n",
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 500\r\n\r\n{\"id\":",
+    ] {
+        let url = hostile_central(answer).await;
+        let device = Device::open(&data, Client::new(&url).unwrap()).unwrap();
+        assert!(device.reconcile().await.unwrap().is_empty());
+        assert_eq!(device.open_payment_keys().await.unwrap(), ["visit-cut"], "{answer:?}");
+    }
+
+    let device = open_device(&data, &central);
+    let receipts = device.reconcile().await.unwrap();
+    assert_eq!(receipts.len(), 1, "the paid shopper's sale is recorded");
+    assert!(receipts[0].transaction_id.is_some());
 }

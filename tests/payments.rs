@@ -601,3 +601,112 @@ async fn codes_a_restarted_simulator_forgot_are_not_asked_about_forever() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refund_near_the_largest_amount_cannot_wrap_past_the_amount_paid() {
+    let dir = tempfile::tempdir().unwrap();
+    let (central, client) = start(config(dir.path())).await;
+    let p = client.create_payment(Rupiah(17_000), "huge-refund").await.unwrap();
+    client.simulate_payment(&p.id, PaymentStatus::Paid).await.unwrap();
+    client.refund_payment(&p.id, Rupiah(5_000), "kemasan rusak", "r1").await.unwrap();
+
+    // 5000 + i64::MAX does not fit in an i64: it is too much, not a crash
+    // and not a negative total that passes the check.
+    let err = client.refund_payment(&p.id, Rupiah(i64::MAX), "semua", "r2").await.unwrap_err();
+    assert_eq!(refused_code(&err), "over_refund");
+    let after = client.payment(&p.id).await.unwrap();
+    assert_eq!(
+        (after.status, after.refunded, after.refunds.len()),
+        (PaymentStatus::Paid, Rupiah(5_000), 1)
+    );
+    assert_eq!(central.simulator().unwrap().refunded(&p.id), Some(Rupiah(5_000)));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_refund_key_cannot_take_the_late_refund_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let gw = TestGateway::new();
+    let (central, client) = start(Config {
+        gateway: GatewayChoice::Custom(gw.clone()),
+        poll_interval: Duration::from_millis(100),
+        late_refund_grace: Duration::from_millis(1500),
+        ..config(dir.path())
+    })
+    .await;
+    let p = client.create_payment(Rupiah(17_000), "late-key").await.unwrap();
+    gw.cancel_down.store(true, Ordering::SeqCst);
+    client.cancel_payment(&p.id).await.unwrap();
+    gw.sim.settle(&p.id, Outcome::Paid).unwrap();
+    notify(&central, &p.id, true).await;
+    until(&client, &p.id, |p| p.status == PaymentStatus::Paid).await;
+
+    // Staff refund part of it in the grace, with the key the central uses
+    // for its own automatic refund: refused, so the automatic one can run.
+    let err = client
+        .refund_payment(&p.id, Rupiah(1_000), "kemasan rusak", "late-payment")
+        .await
+        .unwrap_err();
+    assert_eq!(refused_code(&err), "bad_request");
+    assert!(err.to_string().contains("reserved"), "{err}");
+
+    let end = until(&client, &p.id, |p| p.status == PaymentStatus::Refunded).await;
+    assert_eq!(end.refunded, Rupiah(17_000));
+    assert_eq!(gw.sim.refunded(&p.id), Some(Rupiah(17_000)));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_database_from_before_the_payment_history_keeps_its_sales() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("central.db");
+    {
+        // Migration 1 with a paid payment and the sale it settled.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(include_str!("../migrations/central/0001_init.sql")).unwrap();
+        conn.execute_batch(
+            "INSERT INTO payment VALUES ('PAY-OLD', 'k-old', 8000, '000201', 'paid',
+                 '2026-01-02T03:04:05.000Z', '2026-01-02T03:09:05.000Z', 1767323345000,
+                 '2026-01-02T03:05:00.000Z');
+             INSERT INTO sale VALUES ('TRX-OLD', 'sale-PAY-OLD', 'dev-1', 'PAY-OLD', 8000,
+                 '[{\"barcode\":\"8991101000070\",\"name\":\"Susu\",\"qty\":1,
+                    \"unit_price\":8000,\"line_total\":8000}]', '2026-01-02T03:05:01.000Z');
+             PRAGMA user_version = 1; PRAGMA application_id = 1398230083;",
+        )
+        .unwrap();
+    }
+    let (_central, client) = start(config(dir.path())).await;
+    let t = client.transaction("TRX-OLD").await.unwrap();
+    assert_eq!((t.payment_id.as_str(), t.total), ("PAY-OLD", Rupiah(8_000)));
+    let p = client.payment("PAY-OLD").await.unwrap();
+    assert_eq!(p.status, PaymentStatus::Paid);
+    // The payment settles that sale and no other.
+    let mut again = sale(&p);
+    again.idempotency_key = "sale-again".into();
+    let err = client.post_transaction(&again).await.unwrap_err();
+    assert_eq!(refused_code(&err), "payment_used");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_late_refund_under_way_at_a_restart_is_finished_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let gw = TestGateway::new();
+    let (central, client) = start_with(dir.path(), &gw, Duration::from_millis(100)).await;
+    let p = client.create_payment(Rupiah(17_000), "late-restart").await.unwrap();
+    gw.cancel_down.store(true, Ordering::SeqCst);
+    client.cancel_payment(&p.id).await.unwrap();
+    gw.sim.settle(&p.id, Outcome::Paid).unwrap();
+    // The refund starts but the gateway does not answer; the central stops.
+    gw.refund_down.store(true, Ordering::SeqCst);
+    notify(&central, &p.id, true).await;
+    until(&client, &p.id, |p| !p.refunds.is_empty()).await;
+    central.stop().await;
+
+    // Back on the same database, with the gateway answering again.
+    gw.refund_down.store(false, Ordering::SeqCst);
+    let (_central, client) = start_with(dir.path(), &gw, Duration::from_millis(100)).await;
+    let end = until(&client, &p.id, |p| p.status == PaymentStatus::Refunded).await;
+    assert_eq!((end.refunded, end.refunds.len()), (Rupiah(17_000), 1));
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let later = client.payment(&p.id).await.unwrap();
+    assert_eq!((later.refunded, later.refunds.len()), (Rupiah(17_000), 1));
+    assert_eq!(gw.sim.refunded(&p.id), Some(Rupiah(17_000)), "moved back once");
+}

@@ -32,9 +32,16 @@ impl ClientError {
     /// True if and only if the call may succeed when tried again later.
     pub fn is_retryable(&self) -> bool {
         match self {
-            ClientError::Unreachable { .. } => true,
-            ClientError::Refused { status, .. } => status.is_server_error(),
-            _ => false,
+            // An answer cut off or garbled on the way says nothing of what
+            // the central did, like no answer at all.
+            ClientError::Unreachable { .. } | ClientError::BadAnswer { .. } => true,
+            // A proxy or the central asking to come back later.
+            ClientError::Refused { status, .. } => {
+                status.is_server_error()
+                    || *status == StatusCode::REQUEST_TIMEOUT
+                    || *status == StatusCode::TOO_MANY_REQUESTS
+            }
+            ClientError::BadUrl { .. } => false,
         }
     }
 }

@@ -37,12 +37,29 @@ impl Db {
         conn.pragma_update(None, "journal_mode", "WAL")
             .and_then(|_| conn.pragma_update(None, "synchronous", "FULL"))
             .with_context(|| format!("{name} is damaged or not a database"))?;
+        // A page damaged past the header opens fine and fails some request
+        // later; the payments in it matter too much to find out that way.
+        let check: String = conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))
+            .with_context(|| format!("{name} is damaged or not a database"))?;
+        if check != "ok" {
+            anyhow::bail!(
+                "{name} is damaged ({check}); restore it from a backup or repair it with \
+                 sqlite3's .recover before serving payments from it"
+            );
+        }
         let app: i64 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if app != CENTRAL_APPLICATION_ID && (app != 0 || version != 0) {
             anyhow::bail!("{name} is an SQLite database, but not a swalayan central database");
         }
+        // Migrations rebuild tables that others reference (0002 swaps the
+        // payment table under sale), which only works with foreign keys
+        // off; the bundled SQLite turns them on by default. The migration
+        // library checks every reference after each step all the same.
+        conn.pragma_update(None, "foreign_keys", "OFF")?;
         MIGRATIONS.to_latest(&mut conn).with_context(|| format!("cannot migrate {name}"))?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "application_id", CENTRAL_APPLICATION_ID)?;
         Ok(Db(Arc::new(Mutex::new(conn))))
     }
@@ -168,4 +185,39 @@ pub fn insert_sale(conn: &Connection, tx: &Transaction) -> anyhow::Result<()> {
         ],
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_damaged_past_its_first_pages_is_refused_at_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("central.db");
+        {
+            let db = Db::open(Some(&path)).unwrap();
+            let conn = db.0.lock().unwrap();
+            // Enough rows to fill many pages, then everything on disk.
+            conn.execute_batch("BEGIN").unwrap();
+            for i in 0..2000 {
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES (?1, ?1)",
+                    [format!("filler-{i:05}-{}", "x".repeat(60))],
+                )
+                .unwrap();
+            }
+            conn.execute_batch("COMMIT; PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
+        }
+        // Scribble over the middle of the file, as a bad disk would.
+        let mut bytes = std::fs::read(&path).unwrap();
+        assert!(bytes.len() > 64 * 1024, "{} bytes", bytes.len());
+        let mid = bytes.len() / 2;
+        bytes[mid..mid + 2048].fill(0xA5);
+        std::fs::write(&path, bytes).unwrap();
+
+        let err = Db::open(Some(&path)).err().expect("a damaged database is refused");
+        let text = format!("{err:#}");
+        assert!(text.contains("central.db is damaged"), "{text}");
+    }
 }

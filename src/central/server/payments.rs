@@ -376,6 +376,14 @@ pub(super) async fn refund(
         return Err(bad_request("a refund needs a reason of 1 to 200 characters"));
     }
     let key = idempotency_key(&headers, None)?;
+    if key == ledger::LATE_REFUND_KEY {
+        // Taken, the central's own refund of a late payment could never be
+        // stored, and that payment would never be refunded.
+        return Err(bad_request(format!(
+            "the Idempotency-Key {key:?} is reserved for the central's automatic refund of a \
+             late payment; use another key"
+        )));
+    }
     let _lock = s.locks.payment(&id).await;
 
     enum Step {
@@ -410,7 +418,8 @@ pub(super) async fn refund(
                 ));
             }
             let committed = ledger::refund_committed(&tx, &pid)?;
-            if committed.0 + amount.0 > paid.0 {
+            // Checked: an amount near i64::MAX must not wrap past the check.
+            if committed.0.checked_add(amount.0).is_none_or(|total| total > paid.0) {
                 return Ok(Step::Refused(
                     StatusCode::CONFLICT,
                     "over_refund",

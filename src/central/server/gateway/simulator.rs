@@ -233,7 +233,8 @@ impl Gateway for Simulator {
                 let state = state_name(&sp.state);
                 return Err(Self::refused("a refund", "409", format!("the payment is {state}")));
             }
-            if sp.refunded.0 + refund.amount.0 > sp.amount.0 {
+            let total = sp.refunded.0.checked_add(refund.amount.0);
+            if total.is_none_or(|t| t > sp.amount.0) {
                 return Err(Self::refused(
                     "a refund",
                     "409",
