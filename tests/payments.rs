@@ -96,6 +96,15 @@ async fn notify(central: &Running, payment_id: &str, signed: bool) -> reqwest::R
     req.send().await.unwrap()
 }
 
+/// Makes a late payment: the device cancels, the cancel never reaches the
+/// gateway, and the shopper pays the code all the same.
+async fn pay_after_a_lost_cancel(client: &Client, gw: &TestGateway, id: &str) {
+    gw.cancel_down.store(true, Ordering::SeqCst);
+    let cancelled = client.cancel_payment(id).await.unwrap();
+    assert_eq!(cancelled.status, PaymentStatus::Cancelled);
+    gw.sim.settle(id, Outcome::Paid).unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_same_key_gives_the_same_payment_and_asks_the_gateway_once() {
     let dir = tempfile::tempdir().unwrap();
@@ -193,11 +202,7 @@ async fn a_payment_after_the_device_cancelled_is_refunded_automatically() {
     let (central, client) = start_with(dir.path(), &gw, Duration::from_secs(3600)).await;
     let p = client.create_payment(Rupiah(17_000), "late-cancel").await.unwrap();
 
-    // The cancel does not reach the gateway, and the shopper pays.
-    gw.cancel_down.store(true, Ordering::SeqCst);
-    let cancelled = client.cancel_payment(&p.id).await.unwrap();
-    assert_eq!(cancelled.status, PaymentStatus::Cancelled);
-    gw.sim.settle(&p.id, Outcome::Paid).unwrap();
+    pay_after_a_lost_cancel(&client, &gw, &p.id).await;
     assert_eq!(notify(&central, &p.id, true).await.status(), 200);
 
     let end = until(&client, &p.id, |p| p.status == PaymentStatus::Refunded).await;
@@ -276,9 +281,7 @@ async fn a_late_payment_whose_sale_is_recorded_within_the_grace_stays_a_sale() {
     })
     .await;
     let p = client.create_payment(Rupiah(9_000), "late-sale").await.unwrap();
-    gw.cancel_down.store(true, Ordering::SeqCst);
-    client.cancel_payment(&p.id).await.unwrap();
-    gw.sim.settle(&p.id, Outcome::Paid).unwrap();
+    pay_after_a_lost_cancel(&client, &gw, &p.id).await;
     notify(&central, &p.id, true).await;
 
     let paid = until(&client, &p.id, |p| p.status == PaymentStatus::Paid).await;
@@ -634,9 +637,7 @@ async fn a_client_refund_key_cannot_take_the_late_refund_key() {
     })
     .await;
     let p = client.create_payment(Rupiah(17_000), "late-key").await.unwrap();
-    gw.cancel_down.store(true, Ordering::SeqCst);
-    client.cancel_payment(&p.id).await.unwrap();
-    gw.sim.settle(&p.id, Outcome::Paid).unwrap();
+    pay_after_a_lost_cancel(&client, &gw, &p.id).await;
     notify(&central, &p.id, true).await;
     until(&client, &p.id, |p| p.status == PaymentStatus::Paid).await;
 
@@ -691,9 +692,7 @@ async fn a_late_refund_under_way_at_a_restart_is_finished_once() {
     let gw = TestGateway::new();
     let (central, client) = start_with(dir.path(), &gw, Duration::from_millis(100)).await;
     let p = client.create_payment(Rupiah(17_000), "late-restart").await.unwrap();
-    gw.cancel_down.store(true, Ordering::SeqCst);
-    client.cancel_payment(&p.id).await.unwrap();
-    gw.sim.settle(&p.id, Outcome::Paid).unwrap();
+    pay_after_a_lost_cancel(&client, &gw, &p.id).await;
     // The refund starts but the gateway does not answer; the central stops.
     gw.refund_down.store(true, Ordering::SeqCst);
     notify(&central, &p.id, true).await;
