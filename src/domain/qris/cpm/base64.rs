@@ -1,7 +1,18 @@
 //! Base64 (RFC 4648, standard alphabet), strict: the wallet's payload is
-//! read exactly as written or refused.
+//! read exactly as written or refused. The `base64` crate does the work;
+//! this module pins down what is accepted and says where a text went wrong.
 
-const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+use base64::Engine;
+use base64::alphabet::STANDARD;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+
+/// Padding may be left out (some wallets do); unused bits must be zero.
+const STRICT: GeneralPurpose = GeneralPurpose::new(
+    &STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(false),
+);
 
 /// Why a text is not base64, and at which character.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,70 +28,47 @@ pub struct Decoded {
     pub unpadded: bool,
 }
 
-fn value(c: u8) -> Option<u8> {
-    match c {
-        b'A'..=b'Z' => Some(c - b'A'),
-        b'a'..=b'z' => Some(c - b'a' + 26),
-        b'0'..=b'9' => Some(c - b'0' + 52),
-        b'+' => Some(62),
-        b'/' => Some(63),
-        _ => None,
-    }
-}
-
 /// Decodes `text`; padding may be left out, but unused bits must be zero
 /// and nothing else (spaces, line breaks, the URL alphabet) is allowed.
 pub fn decode(text: &str) -> Result<Decoded, Base64Error> {
-    let input = text.as_bytes();
-    let pad = input.iter().rev().take_while(|&&c| c == b'=').count();
-    let body = &input[..input.len() - pad];
-    let err = |offset, why| Err(Base64Error { offset, why });
-    if let Some(i) = body.iter().position(|&c| value(c).is_none()) {
-        return err(text[..i].chars().count(), "a character outside the base64 alphabet");
-    }
+    use base64::DecodeError as E;
+
+    // The crate counts bytes; a shopper's screen and our errors count
+    // characters. An invalid byte always starts a character.
+    let chars = |byte: usize| text[..byte.min(text.len())].chars().count();
+    let body = text.trim_end_matches('=');
+    // The crate takes any amount of padding in this mode; RFC 4648 allows
+    // it only to fill the last group of four.
+    let pad = text.len() - body.len();
     if pad > 2 {
-        return err(body.len(), "more than two padding characters");
+        return Err(Base64Error {
+            offset: chars(body.len()),
+            why: "more than two padding characters",
+        });
     }
-    if pad > 0 && !input.len().is_multiple_of(4) {
-        return err(body.len(), "padding that does not end a group of four");
+    if pad > 0 && !text.len().is_multiple_of(4) {
+        let why = "padding that does not end a group of four";
+        return Err(Base64Error { offset: chars(body.len()), why });
     }
-    if body.len() % 4 == 1 {
-        return err(body.len() - 1, "a lone character ends the text");
-    }
-    let mut bytes = Vec::with_capacity(body.len() * 3 / 4);
-    let mut acc: u32 = 0;
-    let mut bits = 0;
-    for &c in body {
-        let v = value(c).unwrap_or(0);
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            bytes.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
+    let (offset, why) = match STRICT.decode(text) {
+        Ok(bytes) => {
+            let unpadded = body.len() == text.len() && !body.len().is_multiple_of(4);
+            return Ok(Decoded { bytes, unpadded });
         }
-    }
-    if acc != 0 {
-        return err(body.len() - 1, "unused bits at the end are not zero");
-    }
-    Ok(Decoded { bytes, unpadded: pad == 0 && !body.len().is_multiple_of(4) })
+        Err(E::InvalidByte(at, b'=')) => (chars(at), "padding that does not end the text"),
+        Err(E::InvalidByte(at, _)) => (chars(at), "a character outside the base64 alphabet"),
+        Err(E::InvalidLength(_)) => {
+            (chars(body.len().saturating_sub(1)), "a lone character ends the text")
+        }
+        Err(E::InvalidLastSymbol(at, _)) => (chars(at), "unused bits at the end are not zero"),
+        Err(E::InvalidPadding) => (chars(body.len()), "padding that does not end a group of four"),
+    };
+    Err(Base64Error { offset, why })
 }
 
 /// Encodes `bytes` with padding.
 pub fn encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 #[cfg(test)]
@@ -108,6 +96,9 @@ mod tests {
     #[test]
     fn base64_refuses_what_is_not_canonical() {
         assert_eq!(decode("Zm9v YmFy").unwrap_err().offset, 4);
+        // Offsets count characters: "é" is two bytes but one character.
+        assert_eq!(decode("éZm9vYmFy").unwrap_err().offset, 0);
+        assert_eq!(decode("Zm9vé").unwrap_err().offset, 4);
         assert!(decode("Zm9=").is_err(), "unused bits set");
         assert!(decode("Zg=").is_err(), "padding out of place");
         assert!(decode("Z===").is_err());
