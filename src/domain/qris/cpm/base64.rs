@@ -34,8 +34,8 @@ pub fn decode(text: &str) -> Result<Decoded, Base64Error> {
     use base64::DecodeError as E;
 
     // The crate counts bytes; a shopper's screen and our errors count
-    // characters. An invalid byte always starts a character.
-    let chars = |byte: usize| text[..byte.min(text.len())].chars().count();
+    // characters.
+    let chars = |byte: usize| text.char_indices().take_while(|&(i, _)| i < byte).count();
     let body = text.trim_end_matches('=');
     // The crate takes any amount of padding in this mode; RFC 4648 allows
     // it only to fill the last group of four.
@@ -49,6 +49,14 @@ pub fn decode(text: &str) -> Result<Decoded, Base64Error> {
     if pad > 0 && !text.len().is_multiple_of(4) {
         let why = "padding that does not end a group of four";
         return Err(Base64Error { offset: chars(body.len()), why });
+    }
+    // A stray character is the first thing to name, wherever it is.
+    let alien = |c: &u8| !(c.is_ascii_alphanumeric() || *c == b'+' || *c == b'/');
+    if let Some(at) = body.as_bytes().iter().position(alien) {
+        return Err(Base64Error {
+            offset: chars(at),
+            why: "a character outside the base64 alphabet",
+        });
     }
     let (offset, why) = match STRICT.decode(text) {
         Ok(bytes) => {
@@ -99,6 +107,13 @@ mod tests {
         // Offsets count characters: "é" is two bytes but one character.
         assert_eq!(decode("éZm9vYmFy").unwrap_err().offset, 0);
         assert_eq!(decode("Zm9vé").unwrap_err().offset, 4);
+    }
+
+    #[test]
+    fn a_character_of_two_bytes_in_a_short_text_is_named_not_sliced() {
+        // Found by the cpm fuzz target: five bytes, the last two one "ą".
+        let e = decode("hQVą").unwrap_err();
+        assert_eq!((e.offset, e.why), (3, "a character outside the base64 alphabet"));
         assert!(decode("Zm9=").is_err(), "unused bits set");
         assert!(decode("Zg=").is_err(), "padding out of place");
         assert!(decode("Z===").is_err());
