@@ -51,18 +51,21 @@ enum QrisCommand {
     Dynamic {
         /// The payload, or `-` to read it from standard input.
         payload: String,
-        /// The amount in whole rupiah (tag 54).
-        #[arg(long, value_name = "RUPIAH")]
+        /// The amount in whole rupiah (tag 54), 1 to 10000000 (the most one
+        /// QRIS payment may be).
+        #[arg(long, value_name = "RUPIAH",
+              value_parser = clap::value_parser!(i64).range(1..=QRIS_MAX))]
         amount: i64,
         /// A fixed convenience fee in rupiah (tags 55 = 02 and 56).
-        #[arg(long, value_name = "RUPIAH", conflicts_with = "fee_percent")]
+        #[arg(long, value_name = "RUPIAH", conflicts_with = "fee_percent",
+              value_parser = clap::value_parser!(i64).range(1..))]
         fee_fixed: Option<i64>,
         /// A percentage convenience fee, 0.01 to 99.99 (tags 55 = 03 and
         /// 57).
         #[arg(long, value_name = "P")]
         fee_percent: Option<swalayan::domain::qris::Percent>,
-        /// The bill number (tag 62, sub 01), at most 25 characters.
-        #[arg(long, value_name = "REFERENCE")]
+        /// The bill number (tag 62, sub 01), 1 to 25 characters.
+        #[arg(long, value_name = "REFERENCE", value_parser = bill_number)]
         bill: Option<String>,
     },
 }
@@ -148,6 +151,17 @@ struct CheckoutArgs {
     /// directory).
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
+}
+
+/// The most one QRIS payment may be, in rupiah.
+const QRIS_MAX: i64 = swalayan::domain::Rupiah::QRIS_MAX.0;
+
+/// A bill number as tag 62 sub 01 holds it: 1 to 25 characters.
+fn bill_number(s: &str) -> Result<String, String> {
+    match s.chars().count() {
+        1..=25 => Ok(s.to_owned()),
+        n => Err(format!("{n} characters; a bill number is 1 to 25")),
+    }
 }
 
 fn main() -> ExitCode {

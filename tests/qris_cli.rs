@@ -150,6 +150,13 @@ fn dynamic_refuses_a_customer_presented_code() {
 }
 
 #[test]
+fn the_largest_qris_amount_is_accepted() {
+    let out = swalayan(&["qris", "dynamic", &vector("V14"), "--amount", "10000000"], None);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8(out.stdout).unwrap().contains("540810000000"));
+}
+
+#[test]
 fn usage_errors_exit_2() {
     let v14 = vector("V14");
     let both = ["qris", "dynamic", &v14, "--amount", "1", "--fee-fixed", "1", "--fee-percent", "2"];
@@ -158,6 +165,11 @@ fn usage_errors_exit_2() {
         &["qris", "dynamic", &v14],
         &["qris", "dynamic", &v14, "--amount", "abc"],
         &["qris", "dynamic", &v14, "--amount", "1", "--fee-percent", "150"],
+        // Options the codec would otherwise blame on a tag of the result.
+        &["qris", "dynamic", &v14, "--amount", "0"],
+        &["qris", "dynamic", &v14, "--amount", "10000001"],
+        &["qris", "dynamic", &v14, "--amount", "1", "--fee-fixed", "0"],
+        &["qris", "dynamic", &v14, "--amount", "1", "--bill", "12345678901234567890123456"],
         &["qris", "parse"],
     ] {
         assert_eq!(swalayan(args, None).status.code(), Some(2), "{args:?}");

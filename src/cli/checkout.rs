@@ -65,7 +65,7 @@ async fn wait_settled(device: &Device, payment: &Payment) -> anyhow::Result<Paym
                 )));
             }
             Err(e) => {
-                warn!(payment = %payment.id, error = %e, "payment status unavailable; asking again");
+                warn!(payment = %payment.id, error = %e, "payment status unavailable; retrying");
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
         }
@@ -137,7 +137,7 @@ pub async fn run(opts: CheckoutOptions) -> anyhow::Result<Receipt> {
         receipt = device.record_sale(&cart, &payment).await?;
     }
     if receipt.transaction_id.is_none() {
-        warn!(payment = %payment.id, "central unreachable; the sale is kept in the outbox and sent on the next run");
+        warn!(payment = %payment.id, "central unreachable; the sale waits in the outbox");
     }
     Ok(receipt)
 }
