@@ -12,6 +12,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
+use common::until;
 use fake_doku::{CLIENT_ID, CLIENT_SECRET, FakeDoku, MERCHANT_ID, TERMINAL_ID, fixture};
 use swalayan::central::api::{Payment, PaymentStatus, RefundStatus};
 use swalayan::central::client::{Client, ClientError};
@@ -31,17 +32,7 @@ const LATE_REASON: &str =
 const DOKU_TIMEOUT: Duration = Duration::from_secs(1);
 
 fn doku_config(fake: &FakeDoku) -> DokuConfig {
-    DokuConfig {
-        base_url: fake.url.clone(),
-        client_id: CLIENT_ID.into(),
-        client_secret: CLIENT_SECRET.into(),
-        private_key: fixture("merchant_private.pem"),
-        public_key: fixture("doku_public.pem"),
-        merchant_id: MERCHANT_ID.into(),
-        terminal_id: TERMINAL_ID.into(),
-        channel_id: "H2H".into(),
-        timeout: DOKU_TIMEOUT,
-    }
+    fake.gateway_config(DOKU_TIMEOUT)
 }
 
 struct Setup {
@@ -74,19 +65,6 @@ async fn start_central(fake: &FakeDoku, dir: &Path, poll: Duration) -> Running {
 
 /// Long enough that the poller only runs when a test makes it.
 const NO_POLL: Duration = Duration::from_secs(3600);
-
-/// Reads the payment until `done` holds, for up to ten seconds.
-async fn until(client: &Client, id: &str, done: impl Fn(&Payment) -> bool) -> Payment {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let p = client.payment(id).await.unwrap();
-        if done(&p) {
-            return p;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "gave up waiting; payment is {p:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 /// Waits until `done` holds of the fake DOKU, for up to ten seconds.
 async fn until_fake(fake: &FakeDoku, what: &str, done: impl Fn(&FakeDoku) -> bool) {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use fake_doku::{CLIENT_ID, CLIENT_SECRET, FakeDoku, MERCHANT_ID, TERMINAL_ID, fixture};
+use fake_doku::{FakeDoku, MERCHANT_ID, TERMINAL_ID, fixture};
 use swalayan::central::server::gateway::doku::{Doku, DokuConfig, DokuConfigError};
 use swalayan::central::server::gateway::{
     CustomerCode, Gateway, GatewayError, GatewayPayment, GatewayState, QrRequest, RefundRequest,
@@ -18,17 +18,7 @@ use swalayan::domain::qris;
 const NOTIFY_PATH: &str = "/v1/payments/notify/doku";
 
 fn config(fake: &FakeDoku) -> DokuConfig {
-    DokuConfig {
-        base_url: fake.url.clone(),
-        client_id: CLIENT_ID.into(),
-        client_secret: CLIENT_SECRET.into(),
-        private_key: fixture("merchant_private.pem"),
-        public_key: fixture("doku_public.pem"),
-        merchant_id: MERCHANT_ID.into(),
-        terminal_id: TERMINAL_ID.into(),
-        channel_id: "H2H".into(),
-        timeout: Duration::from_secs(5),
-    }
+    fake.gateway_config(Duration::from_secs(5))
 }
 
 async fn setup() -> (FakeDoku, Doku) {

@@ -9,6 +9,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use common::gateway::TestGateway;
+use common::until;
 use swalayan::central::api::{NewTransaction, Payment, PaymentStatus, RefundStatus, SaleLine};
 use swalayan::central::client::{Client, ClientError};
 use swalayan::central::server::gateway::simulator::Outcome;
@@ -39,19 +40,6 @@ async fn start(config: Config) -> (Running, Client) {
 async fn start_with(dir: &Path, gw: &Arc<TestGateway>, poll: Duration) -> (Running, Client) {
     start(Config { gateway: GatewayChoice::Custom(gw.clone()), poll_interval: poll, ..config(dir) })
         .await
-}
-
-/// Reads the payment until `done` holds, for up to ten seconds.
-async fn until(client: &Client, id: &str, done: impl Fn(&Payment) -> bool) -> Payment {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let p = client.payment(id).await.unwrap();
-        if done(&p) {
-            return p;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "gave up waiting; payment is {p:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 fn statuses(p: &Payment) -> Vec<PaymentStatus> {

@@ -7,6 +7,8 @@ pub mod gateway;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use swalayan::central::api::Payment;
+use swalayan::central::client::Client;
 use swalayan::central::server::{self, Config, Running};
 
 /// The shared sample photos, beside the repository.
@@ -33,4 +35,17 @@ pub async fn start_central_with(catalog: Option<&str>, dir: &Path, ttl: Duration
         ..Default::default()
     };
     server::start(config, "127.0.0.1:0".parse().unwrap()).await.expect("central starts")
+}
+
+/// Reads the payment until `done` holds, for up to ten seconds.
+pub async fn until(client: &Client, id: &str, done: impl Fn(&Payment) -> bool) -> Payment {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let p = client.payment(id).await.unwrap();
+        if done(&p) {
+            return p;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "gave up waiting; payment is {p:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

@@ -29,6 +29,7 @@ use ring::rand::SystemRandom;
 use ring::signature::{self, RsaKeyPair};
 use ring::{digest, hmac};
 use serde_json::{Value, json};
+use swalayan::central::server::gateway::doku::DokuConfig;
 
 pub const CLIENT_ID: &str = "BRN-0201-1700000000001";
 pub const CLIENT_SECRET: &str = "SK-fake-doku-client-secret";
@@ -111,6 +112,22 @@ struct App {
 }
 
 impl FakeDoku {
+    /// The gateway's settings for talking to this fake, with the test
+    /// keys and a time limit of `timeout` per request.
+    pub fn gateway_config(&self, timeout: Duration) -> DokuConfig {
+        DokuConfig {
+            base_url: self.url.clone(),
+            client_id: CLIENT_ID.into(),
+            client_secret: CLIENT_SECRET.into(),
+            private_key: fixture("merchant_private.pem"),
+            public_key: fixture("doku_public.pem"),
+            merchant_id: MERCHANT_ID.into(),
+            terminal_id: TERMINAL_ID.into(),
+            channel_id: "H2H".into(),
+            timeout,
+        }
+    }
+
     pub async fn start() -> FakeDoku {
         let state = Arc::new(Mutex::new(FakeState { token_lifetime: 900, ..Default::default() }));
         let merchant_public_key = pem_der(&fixture("merchant_public_pkcs1.pem"), "RSA PUBLIC KEY");
