@@ -6,9 +6,11 @@
 #[allow(dead_code, unused_imports)]
 #[path = "../../src/domain/mod.rs"]
 mod domain;
+mod crc;
 
 use domain::Rupiah;
 use domain::qris::{self, Fee, Percent, Sale, Tip};
+use crc::with_fresh_crc;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -50,14 +52,3 @@ fuzz_target!(|data: &[u8]| {
     };
     assert_eq!(kept(&p), kept(&before));
 });
-
-fn with_fresh_crc(text: &str) -> Option<String> {
-    let chars: Vec<char> = text.chars().collect();
-    let n = chars.len();
-    if n < 8 || chars[n - 8..n - 4].iter().collect::<String>() != "6304" {
-        return None;
-    }
-    let body: String = chars[..n - 4].iter().collect();
-    let crc = qris::crc_hex(body.as_bytes());
-    Some(body + &crc)
-}

@@ -6,8 +6,10 @@
 #[allow(dead_code, unused_imports)]
 #[path = "../../src/domain/mod.rs"]
 mod domain;
+mod crc;
 
 use domain::qris;
+use crc::with_fresh_crc;
 use libfuzzer_sys::fuzz_target;
 
 fn check(text: &str) {
@@ -38,16 +40,3 @@ fuzz_target!(|data: &[u8]| {
         check(&fixed);
     }
 });
-
-/// `text` with its last four characters replaced by the CRC of the rest,
-/// when it ends in `6304` and four characters.
-fn with_fresh_crc(text: &str) -> Option<String> {
-    let chars: Vec<char> = text.chars().collect();
-    let n = chars.len();
-    if n < 8 || chars[n - 8..n - 4].iter().collect::<String>() != "6304" {
-        return None;
-    }
-    let body: String = chars[..n - 4].iter().collect();
-    let crc = qris::crc_hex(body.as_bytes());
-    Some(body + &crc)
-}
