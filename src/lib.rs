@@ -8,3 +8,4 @@ pub mod domain;
 pub mod kiosk;
 pub mod scan;
 pub mod store;
+pub mod tokens;

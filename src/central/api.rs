@@ -234,6 +234,15 @@ pub struct Transaction {
     pub created_at: String,
 }
 
+/// `GET /v1/keys`: what a device needs to check the central's codes
+/// offline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Keys {
+    /// The Ed25519 public key of member and cart codes, unpadded base64url
+    /// (see [`crate::tokens`]).
+    pub tokens: String,
+}
+
 /// The body of every error answer.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ApiError {

@@ -101,6 +101,13 @@ impl Client {
     }
 
     /// One page of catalog changes after `since` (`None` for everything).
+    /// The public key of the central's member and cart codes (check it
+    /// with [`crate::tokens::Verifier::from_base64`]).
+    pub async fn keys(&self) -> Result<crate::central::api::Keys> {
+        send(self.http.get(self.url("/v1/keys")), "key fetch").await
+    }
+
+    /// One page of catalog changes after `since` (`None` for everything).
     pub async fn catalog_page(&self, since: Option<&str>, limit: u32) -> Result<CatalogPage> {
         let mut query = vec![("limit", limit.to_string())];
         if let Some(s) = since {

@@ -81,6 +81,28 @@ impl Db {
     }
 }
 
+/// The central's token signing key, made at the first start and kept in the
+/// database, so member codes and cart codes stay valid across restarts.
+pub fn signer(conn: &Connection) -> anyhow::Result<crate::tokens::Signer> {
+    use crate::tokens::Signer;
+    let stored: Option<String> = conn
+        .query_row("SELECT value FROM meta WHERE key = 'signing_key'", [], |r| r.get(0))
+        .optional()?;
+    if let Some(hex) = stored {
+        let der = (0..hex.len())
+            .step_by(2)
+            .map(|i| hex.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
+            .collect::<Option<Vec<u8>>>();
+        return der
+            .and_then(|der| Signer::from_pkcs8(&der).ok())
+            .ok_or_else(|| anyhow::anyhow!("the stored token signing key is damaged"));
+    }
+    let signer = Signer::generate();
+    let hex: String = signer.pkcs8().iter().map(|b| format!("{b:02x}")).collect();
+    conn.execute("INSERT INTO meta (key, value) VALUES ('signing_key', ?1)", [hex])?;
+    Ok(signer)
+}
+
 /// The catalog's epoch and its highest sequence number.
 pub fn catalog_head(conn: &Connection) -> rusqlite::Result<(String, i64)> {
     let epoch =

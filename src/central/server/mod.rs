@@ -116,6 +116,8 @@ pub(crate) struct AppState {
     poke_poller: Notify,
     /// One operation at a time per payment and per creation key.
     locks: lifecycle::Locks,
+    /// Signs member codes and cart hand-off codes.
+    signer: Arc<crate::tokens::Signer>,
 }
 
 /// A central serving in the background; dropping it stops it.
@@ -210,6 +212,8 @@ pub async fn start(config: Config, addr: SocketAddr) -> anyhow::Result<Running> 
         "catalog imported"
     );
 
+    let signer = Arc::new(db.run(|conn| db::signer(conn)).await?);
+
     let listener =
         TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     let addr = listener.local_addr()?;
@@ -221,6 +225,7 @@ pub async fn start(config: Config, addr: SocketAddr) -> anyhow::Result<Running> 
         payments_changed: Notify::new(),
         poke_poller: Notify::new(),
         locks: lifecycle::Locks::default(),
+        signer,
     });
     let poller = tokio::spawn(lifecycle::poll(state.clone()));
     let app = routes::router(state);

@@ -25,6 +25,7 @@ pub(super) fn router(state: Arc<AppState>) -> Router {
         .route("/v1/health", get(health))
         .route("/v1/openapi.json", get(openapi))
         .route("/v1/catalog", get(catalog))
+        .route("/v1/keys", get(keys))
         .route("/v1/payments", post(payments::create_payment))
         .route("/v1/payments/{id}", get(payments::get_payment))
         .route("/v1/payments/{id}/events", get(payments::payment_events))
@@ -75,6 +76,11 @@ async fn no_route(uri: axum::http::Uri) -> Failure {
 
 pub(super) fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, Failure> {
     body.map(|Json(v)| v).map_err(|e| bad_request(e.body_text()))
+}
+
+/// The public key that checks the central's member and cart codes.
+async fn keys(State(state): Shared) -> Json<crate::central::api::Keys> {
+    Json(crate::central::api::Keys { tokens: state.signer.verifier().to_base64() })
 }
 
 async fn health() -> Json<serde_json::Value> {
