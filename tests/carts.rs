@@ -80,7 +80,15 @@ fn sale_of(cart: &CartView, payment: &Payment, key: &str) -> NewTransaction {
 #[tokio::test]
 async fn a_web_cart_is_priced_from_the_catalog_and_opens_by_its_code() {
     let dir = tempfile::tempdir().unwrap();
-    let (_central, client) = start(dir.path(), CATALOG, DAY).await;
+    let (central, client) = start(dir.path(), CATALOG, DAY).await;
+    let doc: serde_json::Value = reqwest::get(format!("{}/v1/openapi.json", central.url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["paths"]["/v1/carts"]["post"].is_object());
+    assert!(doc["paths"]["/v1/carts/open"]["post"].is_object());
     let made = client.create_cart(&two_mamypoko_one_merries()).await.unwrap();
     assert!(made.id.starts_with("CRT-"), "{}", made.id);
     assert!(made.code.starts_with("SWC1."), "{}", made.code);
