@@ -251,7 +251,7 @@ pub(super) async fn create(
 ) -> Result<(StatusCode, Json<CartView>), Failure> {
     let req = json_body(body)?;
     let lines = checked_lines(&req)?;
-    let created = Utc::now().with_timezone(&Utc);
+    let created = Utc::now();
     let ttl = s.config.cart_ttl.as_secs() as i64;
     let expires_s = created.timestamp() + ttl;
     let expires = DateTime::from_timestamp(expires_s, 0).unwrap_or(created);
