@@ -2,6 +2,10 @@
 //! `swalayan checkout`: catalog sync, lookup, payment and recording the sale
 //! through the outbox.
 
+mod handoff;
+
+pub use handoff::OpenedCart;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -9,7 +13,9 @@ use std::time::Duration;
 use serde::Serialize;
 use tracing::{debug, info, warn};
 
-use crate::central::api::{NewTransaction, Payment, PaymentStatus, SaleLine, Transaction};
+use crate::central::api::{
+    NewPayment, NewTransaction, Payment, PaymentStatus, SaleLine, Transaction,
+};
 use crate::central::client::{Client, ClientError};
 use crate::domain::cart::Cart;
 use crate::domain::{Product, Rupiah};
@@ -46,6 +52,11 @@ pub enum DeviceError {
     /// staff, and the payment stays with the gateway.
     #[error("the central refused the sale paid by {payment}: {why}")]
     SaleRefused { payment: String, why: String },
+    /// The central will not hand over or store this cart: `code` is its
+    /// reason (`cart_closed`, `cart_expired`, `forged_code`, `bad_code`,
+    /// `unknown_product`, `not_found`).
+    #[error("this cart cannot be continued: {message}")]
+    CartRefused { code: String, message: String },
     #[error("the device database is busy in a task that failed: {0}")]
     Task(#[from] tokio::task::JoinError),
 }
@@ -195,7 +206,12 @@ impl Device {
         let key = idempotency_key.to_owned();
         let body = serde_json::to_value(cart).expect("a cart always serialises");
         self.with_store_blocking(move |s| s.open_payment(&key, &body)).await?;
-        let payment = match self.client.create_payment(cart.total(), idempotency_key).await {
+        let body = NewPayment {
+            amount: cart.total(),
+            cart: cart.central_id().map(str::to_owned),
+            ..Default::default()
+        };
+        let payment = match self.client.create_payment_with(&body, idempotency_key).await {
             Ok(p) => p,
             Err(e) => {
                 if !e.is_retryable() {
@@ -389,6 +405,7 @@ impl Device {
             payment_id: payment.id.clone(),
             lines: lines.clone(),
             total: cart.total(),
+            cart: cart.central_id().map(str::to_owned),
         };
         let key = sale.idempotency_key.clone();
         let body = serde_json::to_value(&sale).expect("a sale always serialises");

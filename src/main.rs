@@ -127,6 +127,10 @@ struct CentralArgs {
     /// expired) waits for a sale before it is refunded automatically.
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     late_refund_grace: u64,
+    /// Seconds a cart handed from one channel to another (web, app, kiosk)
+    /// stays open, and its hand-off code valid.
+    #[arg(long, value_name = "SECONDS", default_value_t = 24 * 3600)]
+    cart_ttl: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -199,6 +203,7 @@ fn main() -> ExitCode {
                 },
                 poll_interval: Duration::from_secs(a.gateway_poll),
                 late_refund_grace: Duration::from_secs(a.late_refund_grace),
+                cart_ttl: Duration::from_secs(a.cart_ttl),
                 ..Default::default()
             },
             a.listen,

@@ -98,6 +98,10 @@ pub struct NewPayment {
     /// given too, the two must be equal.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
+    /// The id of the central's cart this pays (one opened from a hand-off
+    /// code); a cart that is closed or expired cannot be paid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cart: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -221,6 +225,10 @@ pub struct NewTransaction {
     pub payment_id: String,
     pub lines: Vec<SaleLine>,
     pub total: Rupiah,
+    /// The id of the central's cart this sale settles; recording the sale
+    /// closes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cart: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -241,6 +249,88 @@ pub struct Keys {
     /// The Ed25519 public key of member and cart codes, unpadded base64url
     /// (see [`crate::tokens`]).
     pub tokens: String,
+}
+
+/// The channel a cart was filled on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    Web,
+    App,
+    Kiosk,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Web => "web",
+            Channel::App => "app",
+            Channel::Kiosk => "kiosk",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Channel> {
+        match s {
+            "web" => Some(Channel::Web),
+            "app" => Some(Channel::App),
+            "kiosk" => Some(Channel::Kiosk),
+            _ => None,
+        }
+    }
+}
+
+/// One line of a cart to hand off: a product and how many.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewCartLine {
+    pub barcode: String,
+    pub qty: u32,
+}
+
+/// `POST /v1/carts`: a cart filled on one channel, to finish on another.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewCart {
+    pub lines: Vec<NewCartLine>,
+    /// The loyalty member the cart belongs to, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
+    pub channel: Channel,
+}
+
+/// Whether a cart can still be opened and paid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CartStatus {
+    Open,
+    /// A sale settled it.
+    Closed,
+}
+
+/// A cart on the central, with the prices its channel showed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CartView {
+    pub id: String,
+    /// The hand-off code (a [`crate::tokens::Kind::Cart`] token) to show as
+    /// a QR; it expires with the cart.
+    pub code: String,
+    pub channel: Channel,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
+    pub status: CartStatus,
+    /// Priced from the central's catalog when the cart was made.
+    pub lines: Vec<SaleLine>,
+    pub total: Rupiah,
+    /// The promotions the channel applied, by id; empty until the channels
+    /// price carts with the promotions engine.
+    #[serde(default)]
+    pub promotions: Vec<String>,
+    pub created_at: String,
+    pub expires_at: String,
+}
+
+/// `POST /v1/carts/open`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenCart {
+    pub code: String,
 }
 
 /// The body of every error answer.

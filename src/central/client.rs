@@ -7,8 +7,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::api::{
-    ApiError, CatalogPage, CustomerCodeCharge, IDEMPOTENCY_KEY, NewPayment, NewRefund,
-    NewTransaction, Payment, PaymentStatus, Simulate, Transaction,
+    ApiError, CartView, CatalogPage, CustomerCodeCharge, IDEMPOTENCY_KEY, NewCart, NewPayment,
+    NewRefund, NewTransaction, OpenCart, Payment, PaymentStatus, Simulate, Transaction,
 };
 use crate::domain::Rupiah;
 
@@ -134,6 +134,31 @@ impl Client {
             NewPayment { amount, reference: reference.map(str::to_owned), ..Default::default() };
         let req = self.http.post(self.url("/v1/payments")).header(IDEMPOTENCY_KEY, idempotency_key);
         send(req.json(&body).timeout(PAYMENT_CALL), "payment creation").await
+    }
+
+    /// Creates a payment from a whole request body (a cart to close, and
+    /// what later fields carry); the key makes a retry safe as in
+    /// [`Client::create_payment`].
+    pub async fn create_payment_with(
+        &self,
+        body: &NewPayment,
+        idempotency_key: &str,
+    ) -> Result<Payment> {
+        let req = self.http.post(self.url("/v1/payments")).header(IDEMPOTENCY_KEY, idempotency_key);
+        send(req.json(body).timeout(PAYMENT_CALL), "payment creation").await
+    }
+
+    /// Stores a cart to finish on another channel; the answer carries its
+    /// hand-off code.
+    pub async fn create_cart(&self, cart: &NewCart) -> Result<CartView> {
+        self.post("/v1/carts", cart, "cart hand-off").await
+    }
+
+    /// The cart behind a hand-off code. A closed cart is refused with the
+    /// code `cart_closed`, an expired one `cart_expired`, a forged one
+    /// `forged_code` and a damaged one `bad_code`.
+    pub async fn open_cart(&self, code: &str) -> Result<CartView> {
+        self.post("/v1/carts/open", &OpenCart { code: code.to_owned() }, "cart opening").await
     }
 
     pub async fn payment(&self, id: &str) -> Result<Payment> {

@@ -1,6 +1,7 @@
 //! The reference central API: catalog, payments through a gateway (the
 //! simulator or DOKU), and sales, over JSON under `/v1/`.
 
+mod carts;
 pub mod catalog;
 mod db;
 pub mod gateway;
@@ -29,6 +30,9 @@ pub const DEMO_CATALOG: &str = include_str!("../../../assets/catalog.csv");
 /// The longest a QRIS code may stay payable: one day.
 pub const MAX_PAYMENT_TTL: Duration = Duration::from_secs(24 * 3600);
 
+/// The longest a cart may stay open for its hand-off: thirty days.
+pub const MAX_CART_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
+
 /// How a central is set up.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -49,6 +53,9 @@ pub struct Config {
     /// How long a payment paid after it ended (cancelled on the device,
     /// expired) waits for a sale before it is refunded automatically.
     pub late_refund_grace: Duration,
+    /// How long a cart handed from one channel to another stays open (and
+    /// its hand-off code valid), in whole seconds.
+    pub cart_ttl: Duration,
 }
 
 impl Default for Config {
@@ -61,6 +68,7 @@ impl Default for Config {
             gateway: GatewayChoice::Simulator,
             poll_interval: Duration::from_secs(5),
             late_refund_grace: Duration::from_secs(60),
+            cart_ttl: Duration::from_secs(24 * 3600),
         }
     }
 }
@@ -177,6 +185,13 @@ pub async fn start(config: Config, addr: SocketAddr) -> anyhow::Result<Running> 
             "payment time-to-live of {} s is outside 1 s to {} s",
             config.payment_ttl.as_secs_f64(),
             MAX_PAYMENT_TTL.as_secs()
+        );
+    }
+    if config.cart_ttl.as_secs() == 0 || config.cart_ttl > MAX_CART_TTL {
+        anyhow::bail!(
+            "cart time-to-live of {} s is outside 1 s to {} s",
+            config.cart_ttl.as_secs_f64(),
+            MAX_CART_TTL.as_secs()
         );
     }
     if config.poll_interval.is_zero() {

@@ -144,13 +144,14 @@ pub(super) async fn create_payment(
     enum Found {
         Issued(Box<PaymentRow>),
         Conflict(Rupiah),
+        Refused(Failure),
         Issue(String, chrono::DateTime<chrono::Utc>),
     }
     let ttl = chrono::Duration::from_std(s.config.payment_ttl).unwrap_or(chrono::Duration::MAX);
     let created = chrono::Utc::now();
     let expires = created + ttl;
     let gateway = s.gateway.name();
-    let (amount, reference) = (req.amount, req.reference.clone());
+    let (amount, reference, cart) = (req.amount, req.reference.clone(), req.cart.clone());
     let found =
         s.db.run(move |c| {
             let fmt = |t: chrono::DateTime<chrono::Utc>| {
@@ -171,6 +172,11 @@ pub(super) async fn create_payment(
                     Found::Issue(id, expires)
                 }
                 None => {
+                    if let Some(cart) = &cart
+                        && let Err(refusal) = super::carts::check_payable(&tx, cart)?
+                    {
+                        return Ok(Found::Refused(refusal));
+                    }
                     let id = new_id("PAY");
                     ledger::insert(
                         &tx,
@@ -204,6 +210,7 @@ pub(super) async fn create_payment(
                 ),
             ));
         }
+        Found::Refused(refusal) => return Err(refusal),
         Found::Issue(id, expires_at) => (id, expires_at),
     };
 

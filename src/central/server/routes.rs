@@ -12,7 +12,7 @@ use serde::Deserialize;
 use tracing::{debug, info, warn};
 
 use super::lifecycle::{new_id, now_ms};
-use super::{AppState, db, ledger, payments};
+use super::{AppState, carts, db, ledger, payments};
 use crate::central::api::{
     ApiError, CatalogPage, MAX_PAGE, NewTransaction, Payment, PaymentStatus, Transaction,
 };
@@ -34,6 +34,8 @@ pub(super) fn router(state: Arc<AppState>) -> Router {
         .route("/v1/payments/{id}/refund", post(payments::refund))
         .route("/v1/payments/{id}/customer-code", post(payments::customer_code))
         .route("/v1/gateway/{name}/notify", post(payments::notify))
+        .route("/v1/carts", post(carts::create))
+        .route("/v1/carts/open", post(carts::open))
         .route("/v1/transactions", post(record_sale))
         .route("/v1/transactions/{id}", get(get_sale))
         .route("/receipt/{id}", get(receipt))
@@ -178,6 +180,7 @@ async fn record_sale(
                 if existing.payment_id != req.payment_id
                     || existing.total != req.total
                     || existing.lines != req.lines
+                    || carts::of_sale(&tx, &existing.id)? != req.cart
                 {
                     return Ok(Outcome::Refused(
                         StatusCode::CONFLICT,
@@ -217,6 +220,7 @@ async fn record_sale(
                     format!("payment {} already settles sale {}", req.payment_id, other.id),
                 ));
             }
+            let cart = req.cart.clone();
             let sale = Transaction {
                 id: new_id("TRX"),
                 idempotency_key: req.idempotency_key,
@@ -227,6 +231,12 @@ async fn record_sale(
                 created_at: crate::store::now(),
             };
             db::insert_sale(&tx, &sale)?;
+            // The cart closes with the sale, or neither is written.
+            if let Some(cart) = &cart
+                && let Err(Failure(code, kind, why)) = carts::close_for_sale(&tx, cart, &sale.id)?
+            {
+                return Ok(Outcome::Refused(code, kind, why));
+            }
             if row.refund_due_ms.is_some() {
                 // A late payment whose refund had not started: the sale wins.
                 ledger::set_refund_due(&tx, &sale.payment_id, None)?;
