@@ -389,6 +389,8 @@ impl Device {
             payment_id: payment.id.clone(),
             lines: lines.clone(),
             total: cart.total(),
+            // TODO(lead, joining L): the identified member of the visit.
+            member: None,
         };
         let key = sale.idempotency_key.clone();
         let body = serde_json::to_value(&sale).expect("a sale always serialises");

@@ -14,6 +14,8 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../../migrations/central/0001_init.sql")),
         M::up(include_str!("../../../migrations/central/0002_payment_lifecycle.sql")),
         M::up(include_str!("../../../migrations/central/0003_payment_attempts.sql")),
+        // 0004 (loyalty) and 0005 (carts) come here when their parts merge.
+        M::up(include_str!("../../../migrations/central/0006_stock.sql")),
     ])
 });
 
