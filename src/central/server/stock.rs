@@ -480,3 +480,96 @@ pub(super) async fn get_stock(
         Err(what) => Err(not_found(what, &barcode)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reason_stores(text: &str) -> String {
+        parse_stores(text, "stores.csv").unwrap_err().to_string()
+    }
+
+    fn reason_stock(text: &str) -> String {
+        parse_stock(text, "stock.csv").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn the_demo_files_read() {
+        let stores = parse_stores(DEMO_STORES, "demo").unwrap();
+        assert_eq!(stores[0].id, "KMG");
+        assert!(parse_stock(DEMO_STOCK, "demo").unwrap().len() > 1_000);
+    }
+
+    #[test]
+    fn bad_store_rows_name_their_line() {
+        let head = "store_id,name,city,latitude,longitude\n";
+        assert_eq!(
+            reason_stores(&format!("{head}A,Toko,Jakarta,-6.2,106.8\nA,Lagi,Depok,-6.3,106.8\n")),
+            "stores.csv: line 3: store A already on line 2"
+        );
+        assert_eq!(
+            reason_stores(&format!("{head}A,Toko,Jakarta,-96.2,106.8\n")),
+            "stores.csv: line 2: latitude \"-96.2\" is not a number of degrees from -90 to 90"
+        );
+        assert_eq!(
+            reason_stores(&format!("{head}A,Toko,Jakarta,-6.2,timur\n")),
+            "stores.csv: line 2: longitude \"timur\" is not a number of degrees from -180 to 180"
+        );
+        assert_eq!(
+            reason_stores(&format!("{head}A,Toko,,-6.2,106.8\n")),
+            "stores.csv: line 2: missing city"
+        );
+        assert!(
+            reason_stores("id,name\n").contains("must name store_id,name,city,latitude,longitude")
+        );
+        assert_eq!(reason_stores(head), "stores.csv: the file holds no rows");
+    }
+
+    #[test]
+    fn bad_stock_rows_name_their_line() {
+        let head = "store_id,barcode,qty\n";
+        assert_eq!(
+            reason_stock(&format!("{head}A,8991101000071,1\n")),
+            "stock.csv: line 2: barcode \"8991101000071\" is not a GTIN with a valid check digit"
+        );
+        assert_eq!(
+            reason_stock(&format!("{head}A,8991101000070,-1\n")),
+            "stock.csv: line 2: qty \"-1\" is not a whole number from 0 up"
+        );
+        assert_eq!(
+            reason_stock(&format!("{head}A,8991101000070,1\r\nA,8991101000070,2\r\n")),
+            "stock.csv: line 3: store A and barcode 8991101000070 already on line 2"
+        );
+    }
+
+    #[test]
+    fn stock_naming_an_unknown_store_or_product_is_refused_whole() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for sql in [
+            include_str!("../../../migrations/central/0001_init.sql"),
+            include_str!("../../../migrations/central/0002_payment_lifecycle.sql"),
+            include_str!("../../../migrations/central/0003_payment_attempts.sql"),
+            include_str!("../../../migrations/central/0006_stock.sql"),
+        ] {
+            conn.execute_batch(sql).unwrap();
+        }
+        let stores = "store_id,name,city,latitude,longitude\nA,Toko,Jakarta,-6.2,106.8\n";
+        import_stores(&mut conn, &parse_stores(stores, "s").unwrap()).unwrap();
+        conn.execute(
+            "INSERT INTO product (barcode, name, price, seq) VALUES ('8991101000070', 'x', 1, 1)",
+            [],
+        )
+        .unwrap();
+        let text = "store_id,barcode,qty\nA,8991101000070,3\nB,8991101000070,1\n";
+        let err = import_stock(&mut conn, &parse_stock(text, "k").unwrap(), "k", false);
+        assert_eq!(err.unwrap_err().to_string(), "k: line 3: store B is not in the stores");
+        let text = "store_id,barcode,qty\nA,8991101000070,3\nA,8991101000179,1\n";
+        let rows = parse_stock(text, "k").unwrap();
+        let err = import_stock(&mut conn, &rows, "k", false).unwrap_err();
+        assert_eq!(err.to_string(), "k: line 3: barcode 8991101000179 is not in the catalog");
+        let none: i64 = conn.query_row("SELECT count(*) FROM stock", [], |r| r.get(0)).unwrap();
+        assert_eq!(none, 0, "nothing of a refused file is kept");
+        let report = import_stock(&mut conn, &rows, "k", true).unwrap();
+        assert_eq!((report.rows, report.skipped), (1, 1));
+    }
+}
