@@ -31,7 +31,7 @@ type Shared = State<Arc<AppState>>;
 
 /// Checks the member id of a request; `Err` is the answer to give.
 fn member(conn: &Connection, id: &str) -> Result<Result<(), Failure>, anyhow::Error> {
-    if id.is_empty() || id.len() > 64 || id.chars().any(|c| c.is_control() || c == ',') {
+    if id.is_empty() || id.len() > 64 || id.chars().any(char::is_control) {
         return Ok(Err(bad_request(format!("{id:?} is not a member id"))));
     }
     // TODO(lead, after merging L): answer 404 `unknown_member` for an id

@@ -39,7 +39,7 @@ pub enum StockFileError {
     #[error("{source_name}: line {line}: {reason}")]
     Row { source_name: String, line: u64, reason: String },
     #[error("{source_name}: the header must name {expected} (found: {found})")]
-    Header { source_name: String, expected: &'static str, found: String },
+    Header { source_name: String, expected: String, found: String },
     #[error("{source_name}: the file holds no rows")]
     Empty { source_name: String },
     #[error("stock database write failed")]
@@ -87,11 +87,7 @@ fn read_csv<T>(
     let Some(index) = index else {
         return Err(StockFileError::Header {
             source_name: source_name.to_owned(),
-            expected: if columns.len() == 5 {
-                "store_id,name,city,latitude,longitude"
-            } else {
-                "store_id,barcode,qty"
-            },
+            expected: columns.join(","),
             found: headers.iter().collect::<Vec<_>>().join(","),
         });
     };
