@@ -106,10 +106,9 @@ pub(super) async fn subscribe(
                 return Ok(Err(not_found("product", &barcode)));
             }
             let tx = conn.transaction()?;
-            if let Some(existing) = find_subscription(&tx, &member_id, &barcode, &store)? {
-                if existing.status == SubscriptionStatus::Waiting {
-                    return Ok(Ok((StatusCode::OK, existing)));
-                }
+            let existing = find_subscription(&tx, &member_id, &barcode, &store)?;
+            if let Some(waiting) = existing.filter(|e| e.status == SubscriptionStatus::Waiting) {
+                return Ok(Ok((StatusCode::OK, waiting)));
             }
             let qty = stock::qty(&tx, &store, &barcode)?;
             if qty > 0 {
