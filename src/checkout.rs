@@ -91,6 +91,22 @@ pub struct ReceiptPayment {
     pub id: String,
 }
 
+/// How many stores near this one the item page shows the stock of.
+pub const STOCK_NEAREST: u32 = 3;
+
+/// A product's stock as the item page shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StockView {
+    pub stock: crate::central::api::Stock,
+    /// True if and only if the central answered just now; otherwise this
+    /// is the last answer the device kept.
+    pub fresh: bool,
+    /// When the device received the answer (RFC 3339, UTC).
+    pub fetched_at: String,
+    /// How old the answer is by the device's clock: zero when fresh.
+    pub age: Duration,
+}
+
 /// The default place of the device's data: the user's data directory.
 pub fn default_data_dir() -> PathBuf {
     directories::ProjectDirs::from("id", "swalayan", "swalayan")
@@ -190,6 +206,41 @@ impl Device {
     pub async fn lookup(&self, key: &str) -> Result<Option<Product>> {
         let key = key.to_owned();
         self.with_store_blocking(move |s| s.product(&key)).await
+    }
+
+    /// A product's stock here and at the nearest stores: the central's
+    /// answer when it gives one (kept for later), else the last answer kept
+    /// with its age. Fails when the central does not answer and nothing is
+    /// kept, or when it says the product is unknown.
+    pub async fn stock(&self, barcode: &str) -> Result<StockView> {
+        let key = barcode.to_owned();
+        match self.client.stock(barcode, None, STOCK_NEAREST).await {
+            Ok(stock) => {
+                let fetched_at = crate::store::now();
+                let (kept, at) = (stock.clone(), fetched_at.clone());
+                self.with_store_blocking(move |s| s.cache_stock(&kept, &at)).await?;
+                Ok(StockView { stock, fresh: true, fetched_at, age: Duration::ZERO })
+            }
+            Err(e) if e.is_retryable() => {
+                let Some((stock, fetched_at)) =
+                    self.with_store_blocking(move |s| s.cached_stock(&key)).await?
+                else {
+                    return Err(e.into());
+                };
+                let age = chrono::DateTime::parse_from_rfc3339(&fetched_at)
+                    .ok()
+                    .and_then(|t| (chrono::Utc::now() - t.to_utc()).to_std().ok())
+                    .unwrap_or(Duration::ZERO);
+                debug!(barcode, age_s = age.as_secs(), error = %e, "stock from the cache");
+                Ok(StockView { stock, fresh: false, fetched_at, age })
+            }
+            Err(e) => {
+                if let ClientError::Refused { status: reqwest::StatusCode::NOT_FOUND, .. } = &e {
+                    self.with_store_blocking(move |s| s.forget_stock(&key)).await?;
+                }
+                Err(e.into())
+            }
+        }
     }
 
     /// Creates the QRIS payment of `cart`. The same `idempotency_key`
@@ -406,6 +457,8 @@ impl Device {
             lines: lines.clone(),
             total: cart.total(),
             cart: cart.central_id().map(str::to_owned),
+            // TODO(lead, joining L): the identified member of the visit.
+            member: None,
         };
         let key = sale.idempotency_key.clone();
         let body = serde_json::to_value(&sale).expect("a sale always serialises");

@@ -131,6 +131,17 @@ struct CentralArgs {
     /// stays open, and its hand-off code valid.
     #[arg(long, value_name = "SECONDS", default_value_t = 24 * 3600)]
     cart_ttl: u64,
+    /// The stores CSV (store_id,name,city,latitude,longitude); the demo
+    /// stores at the first start if omitted.
+    #[arg(long, value_name = "FILE")]
+    stores: Option<PathBuf>,
+    /// The stock CSV (store_id,barcode,qty), setting the counts it lists;
+    /// the demo stock with the demo stores if omitted.
+    #[arg(long, value_name = "FILE")]
+    stock: Option<PathBuf>,
+    /// The store this central's kiosks stand in (default: the first store).
+    #[arg(long, value_name = "ID")]
+    store: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -204,6 +215,9 @@ fn main() -> ExitCode {
                 poll_interval: Duration::from_secs(a.gateway_poll),
                 late_refund_grace: Duration::from_secs(a.late_refund_grace),
                 cart_ttl: Duration::from_secs(a.cart_ttl),
+                stores: a.stores,
+                stock: a.stock,
+                store: a.store,
                 ..Default::default()
             },
             a.listen,

@@ -27,6 +27,7 @@ fn sale(key: &str, payment: &str, qty: u32, price: i64) -> NewTransaction {
         }],
         total: Rupiah(price * i64::from(qty)),
         cart: None,
+        member: None,
     }
 }
 

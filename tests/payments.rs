@@ -71,6 +71,7 @@ fn sale(payment: &Payment) -> NewTransaction {
         }],
         total: payment.amount,
         cart: None,
+        member: None,
     }
 }
 

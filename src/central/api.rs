@@ -229,6 +229,10 @@ pub struct NewTransaction {
     /// closes it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cart: Option<String>,
+    /// The member who bought, if one identified: the sale joins their
+    /// purchase history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -331,6 +335,96 @@ pub struct CartView {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenCart {
     pub code: String,
+}
+
+// Stock, back-in-stock subscriptions and recommendations.
+
+/// One store's count of a product in [`Stock`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreStock {
+    pub id: String,
+    pub name: String,
+    pub city: String,
+    /// How many the store has; 0 when it has none or keeps no count.
+    pub qty: u32,
+    /// How far it is from the store asked about, in whole metres (great
+    /// circle); absent for that store itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distance_m: Option<u64>,
+}
+
+/// `GET /v1/stock/{barcode}?store=ID&nearest=N`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stock {
+    pub barcode: String,
+    pub name: String,
+    /// The store asked about (by default the central's own).
+    pub store: StoreStock,
+    /// The other stores, nearest first, at most N of them, in stock or not.
+    pub nearest: Vec<StoreStock>,
+    /// When the central answered (RFC 3339, UTC).
+    pub as_of: String,
+}
+
+/// `POST /v1/members/{id}/subscriptions`: "tell me when it is back".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewSubscription {
+    pub barcode: String,
+    /// The store to watch; the central's own store when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<String>,
+}
+
+/// Where a back-in-stock subscription is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SubscriptionStatus {
+    /// The product is still out of stock at the store.
+    Waiting,
+    /// A stock import brought it back; the member is to be told.
+    Notified,
+}
+
+/// One back-in-stock subscription.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subscription {
+    pub member_id: String,
+    pub barcode: String,
+    pub name: String,
+    pub store: String,
+    pub status: SubscriptionStatus,
+    pub created_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notified_at: Option<String>,
+}
+
+/// `GET /v1/members/{id}/subscriptions`, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subscriptions {
+    pub subscriptions: Vec<Subscription>,
+}
+
+/// One recommended product, with the figures of its score (see the
+/// README's rule).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recommendation {
+    pub barcode: String,
+    pub name: String,
+    pub price: Rupiah,
+    /// `bought + together`.
+    pub score: u32,
+    /// How many of the member's own sales hold it.
+    pub bought: u32,
+    /// How often it was bought together with what the member bought or
+    /// has in the cart.
+    pub together: u32,
+}
+
+/// `GET /v1/members/{id}/recommendations?limit=N&cart=BARCODE,BARCODE`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recommendations {
+    pub member_id: String,
+    pub recommendations: Vec<Recommendation>,
 }
 
 /// The body of every error answer.

@@ -254,6 +254,62 @@ impl Client {
         send(self.http.get(self.url(&format!("/v1/transactions/{id}"))), "transaction lookup").await
     }
 
+    // Stock, back-in-stock subscriptions and recommendations.
+
+    /// A product's stock at `store` (the central's own when `None`) and at
+    /// the `nearest` other stores.
+    pub async fn stock(
+        &self,
+        barcode: &str,
+        store: Option<&str>,
+        nearest: u32,
+    ) -> Result<crate::central::api::Stock> {
+        let mut query = vec![("nearest", nearest.to_string())];
+        if let Some(s) = store {
+            query.push(("store", s.to_owned()));
+        }
+        let req = self.http.get(self.url(&format!("/v1/stock/{barcode}"))).query(&query);
+        send(req.timeout(Duration::from_secs(5)), "stock lookup").await
+    }
+
+    /// "Tell me when it is back": subscribes a member to a product out of
+    /// stock at `store` (the central's own when `None`). Asking again is
+    /// safe: it answers the same subscription.
+    pub async fn subscribe(
+        &self,
+        member_id: &str,
+        barcode: &str,
+        store: Option<&str>,
+    ) -> Result<crate::central::api::Subscription> {
+        let body = crate::central::api::NewSubscription {
+            barcode: barcode.to_owned(),
+            store: store.map(str::to_owned),
+        };
+        self.post(&format!("/v1/members/{member_id}/subscriptions"), &body, "subscription").await
+    }
+
+    /// A member's back-in-stock subscriptions, newest first.
+    pub async fn subscriptions(
+        &self,
+        member_id: &str,
+    ) -> Result<crate::central::api::Subscriptions> {
+        let url = self.url(&format!("/v1/members/{member_id}/subscriptions"));
+        send(self.http.get(url), "subscription list").await
+    }
+
+    /// Up to `limit` recommendations for a member with `cart` (barcodes)
+    /// in the cart.
+    pub async fn recommendations(
+        &self,
+        member_id: &str,
+        cart: &[String],
+        limit: u32,
+    ) -> Result<crate::central::api::Recommendations> {
+        let query = [("limit", limit.to_string()), ("cart", cart.join(","))];
+        let url = self.url(&format!("/v1/members/{member_id}/recommendations"));
+        send(self.http.get(url).query(&query), "recommendations").await
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -1,11 +1,13 @@
 //! Pure retail rules: no I/O, no clock, no randomness that is not passed in.
 
 pub mod cart;
+pub mod geo;
 pub mod gtin;
 pub mod handoff;
 pub mod money;
 pub mod product;
 pub mod qris;
+pub mod recommend;
 pub mod visit;
 
 pub use money::Rupiah;

@@ -4,6 +4,7 @@
 //! from the UI thread.
 
 mod outbox;
+mod stock_cache;
 
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
@@ -20,6 +21,8 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
         M::up(include_str!("../../migrations/device/0001_init.sql")),
         M::up(include_str!("../../migrations/device/0002_given_up.sql")),
+        // 0003 (promotions) comes here when its part merges.
+        M::up(include_str!("../../migrations/device/0004_stock_cache.sql")),
     ])
 });
 

@@ -15,6 +15,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../../migrations/central/0002_payment_lifecycle.sql")),
         M::up(include_str!("../../../migrations/central/0003_payment_attempts.sql")),
         M::up(include_str!("../../../migrations/central/0005_carts.sql")),
+        M::up(include_str!("../../../migrations/central/0006_stock.sql")),
     ])
 });
 

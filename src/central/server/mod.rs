@@ -8,7 +8,9 @@ pub mod gateway;
 mod ledger;
 mod lifecycle;
 mod payments;
+mod personal;
 mod routes;
+pub mod stock;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -56,6 +58,15 @@ pub struct Config {
     /// How long a cart handed from one channel to another stays open (and
     /// its hand-off code valid), in whole seconds.
     pub cart_ttl: Duration,
+    /// The stores CSV to import at start; `None` imports the demo stores
+    /// at the first start only.
+    pub stores: Option<PathBuf>,
+    /// The stock CSV to import at start; `None` imports the demo stock
+    /// with the demo stores.
+    pub stock: Option<PathBuf>,
+    /// The store this central's kiosks stand in, whose stock their sales
+    /// lower; `None` is the first store. Set to the store's id at start.
+    pub store: Option<String>,
 }
 
 impl Default for Config {
@@ -69,6 +80,9 @@ impl Default for Config {
             poll_interval: Duration::from_secs(5),
             late_refund_grace: Duration::from_secs(60),
             cart_ttl: Duration::from_secs(24 * 3600),
+            stores: None,
+            stock: None,
+            store: None,
         }
     }
 }
@@ -228,6 +242,13 @@ pub async fn start(config: Config, addr: SocketAddr) -> anyhow::Result<Running> 
     );
 
     let signer = Arc::new(db.run(|conn| db::signer(conn)).await?);
+
+    let mut config = config;
+    let home =
+        stock::setup(&db, config.stores.as_ref(), config.stock.as_ref(), config.store.as_deref())
+            .await?;
+    info!(store = home, "kiosks' store");
+    config.store = Some(home);
 
     let listener =
         TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use tracing::{debug, info, warn};
 
 use super::lifecycle::{new_id, now_ms};
-use super::{AppState, carts, db, ledger, payments};
+use super::{AppState, carts, db, ledger, payments, personal, stock};
 use crate::central::api::{
     ApiError, CatalogPage, MAX_PAGE, NewTransaction, Payment, PaymentStatus, Transaction,
 };
@@ -39,6 +39,12 @@ pub(super) fn router(state: Arc<AppState>) -> Router {
         .route("/v1/transactions", post(record_sale))
         .route("/v1/transactions/{id}", get(get_sale))
         .route("/receipt/{id}", get(receipt))
+        .route("/v1/stock/{barcode}", get(stock::get_stock))
+        .route(
+            "/v1/members/{id}/subscriptions",
+            post(personal::subscribe).get(personal::subscriptions),
+        )
+        .route("/v1/members/{id}/recommendations", get(personal::recommendations))
         .fallback(no_route)
         .with_state(state)
 }
@@ -168,6 +174,8 @@ async fn record_sale(
     body: Result<Json<NewTransaction>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Transaction>), Failure> {
     let req = json_body(body)?;
+    // The sale's items leave the shelves of this central's store.
+    let store = s.config.store.clone().unwrap_or_default();
     enum Outcome {
         Recorded(Transaction),
         Replayed(Transaction),
@@ -221,6 +229,7 @@ async fn record_sale(
                 ));
             }
             let cart = req.cart.clone();
+            let member = req.member.clone();
             let sale = Transaction {
                 id: new_id("TRX"),
                 idempotency_key: req.idempotency_key,
@@ -237,6 +246,7 @@ async fn record_sale(
             {
                 return Ok(Outcome::Refused(code, kind, why));
             }
+            stock::on_sale(&tx, &sale, member.as_deref(), &store)?;
             if row.refund_due_ms.is_some() {
                 // A late payment whose refund had not started: the sale wins.
                 ledger::set_refund_due(&tx, &sale.payment_id, None)?;
