@@ -389,6 +389,7 @@ impl Device {
             payment_id: payment.id.clone(),
             lines: lines.clone(),
             total: cart.total(),
+            ..Default::default()
         };
         let key = sale.idempotency_key.clone();
         let body = serde_json::to_value(&sale).expect("a sale always serialises");

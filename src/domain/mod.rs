@@ -2,6 +2,7 @@
 
 pub mod cart;
 pub mod gtin;
+pub mod loyalty;
 pub mod money;
 pub mod product;
 pub mod qris;

@@ -6,7 +6,9 @@ mod db;
 pub mod gateway;
 mod ledger;
 mod lifecycle;
+pub mod members;
 mod payments;
+mod points;
 mod routes;
 
 use std::net::SocketAddr;
@@ -49,6 +51,13 @@ pub struct Config {
     /// How long a payment paid after it ended (cancelled on the device,
     /// expired) waits for a sale before it is refunded automatically.
     pub late_refund_grace: Duration,
+    /// The members CSV to import at start; `None` imports the demo members.
+    pub members: Option<PathBuf>,
+    /// How long a member code (the app's QR) stays valid.
+    pub member_code_ttl: Duration,
+    /// The single-use voucher codes a payment may hold; any other code is
+    /// refused at payment creation.
+    pub voucher_codes: Vec<String>,
 }
 
 impl Default for Config {
@@ -61,6 +70,9 @@ impl Default for Config {
             gateway: GatewayChoice::Simulator,
             poll_interval: Duration::from_secs(5),
             late_refund_grace: Duration::from_secs(60),
+            members: None,
+            member_code_ttl: Duration::from_secs(300),
+            voucher_codes: Vec::new(),
         }
     }
 }
@@ -101,6 +113,24 @@ pub fn demo_merchant() -> Merchant {
         city: "JAKARTA SELATAN".into(),
         postal_code: "12730".into(),
     }
+}
+
+/// Imports the members file at `path`, or the demo members.
+async fn import_members(db: &db::Db, path: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let (text, source) = match path {
+        Some(path) => (
+            tokio::fs::read_to_string(path)
+                .await
+                .with_context(|| format!("cannot read the members file {}", path.display()))?,
+            path.display().to_string(),
+        ),
+        None => (members::DEMO_MEMBERS.to_owned(), "demo members".to_owned()),
+    };
+    let rows = members::parse(&text, &source)?;
+    let name = source.clone();
+    let report = db.run(move |conn| Ok(members::import(conn, &rows, &name)?)).await?;
+    info!(source, members = report.total, added = report.added, "members imported");
+    Ok(())
 }
 
 /// State shared by every request.
@@ -211,6 +241,11 @@ pub async fn start(config: Config, addr: SocketAddr) -> anyhow::Result<Running> 
         removed = report.removed,
         "catalog imported"
     );
+
+    import_members(&db, config.members.as_deref()).await?;
+    if config.member_code_ttl.is_zero() {
+        anyhow::bail!("the member code time-to-live must be above zero");
+    }
 
     let signer = Arc::new(db.run(|conn| db::signer(conn)).await?);
 

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use tracing::{debug, info, warn};
 
 use super::lifecycle::{new_id, now_ms};
-use super::{AppState, db, ledger, payments};
+use super::{AppState, db, ledger, members, payments, points};
 use crate::central::api::{
     ApiError, CatalogPage, MAX_PAGE, NewTransaction, Payment, PaymentStatus, Transaction,
 };
@@ -34,6 +34,9 @@ pub(super) fn router(state: Arc<AppState>) -> Router {
         .route("/v1/payments/{id}/refund", post(payments::refund))
         .route("/v1/payments/{id}/customer-code", post(payments::customer_code))
         .route("/v1/gateway/{name}/notify", post(payments::notify))
+        .route("/v1/members/identify", post(members::identify))
+        .route("/v1/members/{id}", get(members::account))
+        .route("/v1/members/{id}/code", post(members::code))
         .route("/v1/transactions", post(record_sale))
         .route("/v1/transactions/{id}", get(get_sale))
         .route("/receipt/{id}", get(receipt))
@@ -152,8 +155,13 @@ fn check_sale(req: &NewTransaction, payment: &Payment) -> Result<(), String> {
     if Rupiah(sum) != req.total {
         return Err(format!("lines add up to {sum}, total says {}", req.total.0));
     }
-    if payment.amount != req.total {
-        return Err(format!("payment {} is for {}, sale is {}", payment.id, payment.amount.0, sum));
+    // Points pay part of the total; the QRIS payment the rest.
+    let points = i64::try_from(req.points_redeemed).map_err(|_| "points overflow")?;
+    if payment.amount.0.checked_add(points) != Some(req.total.0) {
+        return Err(format!(
+            "payment {} is for {} and {} points are redeemed, sale is {}",
+            payment.id, payment.amount.0, points, sum
+        ));
     }
     if payment.status != PaymentStatus::Paid {
         return Err(format!("payment {} is {}, not paid", payment.id, payment.status.as_str()));
@@ -178,6 +186,9 @@ async fn record_sale(
                 if existing.payment_id != req.payment_id
                     || existing.total != req.total
                     || existing.lines != req.lines
+                    || existing.member != req.member
+                    || existing.points_redeemed != req.points_redeemed
+                    || existing.vouchers != req.vouchers
                 {
                     return Ok(Outcome::Refused(
                         StatusCode::CONFLICT,
@@ -217,14 +228,23 @@ async fn record_sale(
                     format!("payment {} already settles sale {}", req.payment_id, other.id),
                 ));
             }
+            let sale_id = new_id("TRX");
+            let settled = match points::settle_sale(&tx, &req, row.payment.amount, &sale_id)? {
+                Ok(settled) => settled,
+                Err((code, kind, why)) => return Ok(Outcome::Refused(code, kind, why)),
+            };
             let sale = Transaction {
-                id: new_id("TRX"),
+                id: sale_id,
                 idempotency_key: req.idempotency_key,
                 device_id: req.device_id,
                 payment_id: req.payment_id,
                 lines: req.lines,
                 total: req.total,
                 created_at: crate::store::now(),
+                member: req.member,
+                points_redeemed: req.points_redeemed,
+                points_earned: settled.points_earned,
+                vouchers: req.vouchers,
             };
             db::insert_sale(&tx, &sale)?;
             if row.refund_due_ms.is_some() {
