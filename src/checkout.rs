@@ -15,6 +15,10 @@ use crate::domain::cart::Cart;
 use crate::domain::{Product, Rupiah};
 use crate::store::{Store, StoreError};
 
+mod member;
+
+pub use member::{Checked, IdentifiedMember, IdentifyError};
+
 /// How many catalog changes one sync request asks for.
 const SYNC_PAGE: u32 = 500;
 
@@ -165,6 +169,11 @@ impl Device {
             }
         }
         report.products = self.with_store_blocking(|s| s.product_count()).await?;
+        // The key that checks member codes offline; a failure here leaves
+        // the cached one, and the catalog is synced all the same.
+        if let Err(e) = self.refresh_token_key().await {
+            warn!(error = %e, "central's token key not fetched");
+        }
         // A sync runs every half minute; only one that changed something is
         // worth a line at info.
         if report.changes > 0 {

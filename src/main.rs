@@ -127,6 +127,14 @@ struct CentralArgs {
     /// expired) waits for a sale before it is refunded automatically.
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     late_refund_grace: u64,
+    /// The loyalty members CSV (member_id,name,phone,tier,points,birthday);
+    /// the demo members if omitted.
+    #[arg(long, value_name = "FILE")]
+    members: Option<PathBuf>,
+    /// Seconds a member code (the QR in the member's app) stays valid.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    member_code_ttl: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -199,6 +207,8 @@ fn main() -> ExitCode {
                 },
                 poll_interval: Duration::from_secs(a.gateway_poll),
                 late_refund_grace: Duration::from_secs(a.late_refund_grace),
+                members: a.members,
+                member_code_ttl: Duration::from_secs(a.member_code_ttl),
                 ..Default::default()
             },
             a.listen,
