@@ -340,3 +340,20 @@ async fn a_late_payment_takes_its_points_again_for_its_sale_only_if_they_are_sti
     let account = client.member_account("L3").await.unwrap();
     assert_eq!((account.balance, account.reserved), (50_000, 30_000));
 }
+
+#[tokio::test]
+async fn every_member_route_is_in_the_served_openapi_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let (central, _client) = start(config(dir.path())).await;
+    let url = format!("{}/v1/openapi.json", central.url());
+    let doc: serde_json::Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+    for (path, method) in [
+        ("/v1/members/identify", "post"),
+        ("/v1/members/{id}", "get"),
+        ("/v1/members/{id}/code", "post"),
+    ] {
+        assert!(doc["paths"][path][method].is_object(), "{method} {path} undocumented");
+    }
+    let payment = &doc["components"]["schemas"]["NewPayment"]["properties"];
+    assert!(payment["points"].is_object() && payment["vouchers"].is_object());
+}

@@ -272,10 +272,10 @@ pub fn hold(
         return Ok(None);
     }
     release_stale(conn, now_ms)?;
-    if let Some((_, state)) = reservation(conn, payment_id)? {
-        if state != "released" {
-            return Ok(None);
-        }
+    if let Some((_, state)) = reservation(conn, payment_id)?
+        && state != "released"
+    {
+        return Ok(None);
     }
     if let Some(why) = check_free(conn, payment_id, claim)? {
         return Ok(Some(why));
@@ -356,10 +356,10 @@ pub fn settle_sale(
         None => None,
     };
     if let Some((_, state)) = &found {
-        if state == "released" {
-            if let Some(why) = check_free(conn, &req.payment_id, &asked)? {
-                return Ok(Err(why));
-            }
+        if state == "released"
+            && let Some(why) = check_free(conn, &req.payment_id, &asked)?
+        {
+            return Ok(Err(why));
         }
         if !earn_only {
             put(conn, &req.payment_id, &asked, "committed")?;
