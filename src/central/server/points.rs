@@ -195,14 +195,15 @@ pub fn release(conn: &Connection, payment_id: &str) -> rusqlite::Result<()> {
 /// again, if they are still free ([`hold`]).
 fn release_stale(conn: &Connection, now_ms: i64) -> rusqlite::Result<()> {
     let stale = "SELECT id FROM payment WHERE qris IS NULL AND expires_ms <= ?1";
-    conn.execute(
-        &format!("UPDATE reservation SET state = 'released' WHERE state = 'held' AND payment_id IN ({stale})"),
-        [now_ms],
-    )?;
-    conn.execute(
-        &format!("UPDATE voucher_hold SET state = 'released' WHERE state = 'held' AND payment_id IN ({stale})"),
-        [now_ms],
-    )?;
+    for table in ["reservation", "voucher_hold"] {
+        conn.execute(
+            &format!(
+                "UPDATE {table} SET state = 'released'
+                 WHERE state = 'held' AND payment_id IN ({stale})"
+            ),
+            [now_ms],
+        )?;
+    }
     Ok(())
 }
 
