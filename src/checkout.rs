@@ -21,6 +21,10 @@ use crate::domain::cart::Cart;
 use crate::domain::{Product, Rupiah};
 use crate::store::{Store, StoreError};
 
+mod member;
+
+pub use member::{Checked, IdentifiedMember, IdentifyError};
+
 /// How many catalog changes one sync request asks for.
 const SYNC_PAGE: u32 = 500;
 
@@ -192,6 +196,11 @@ impl Device {
             }
         }
         report.products = self.with_store_blocking(|s| s.product_count()).await?;
+        // The key that checks member codes offline; a failure here leaves
+        // the cached one, and the catalog is synced all the same.
+        if let Err(e) = self.refresh_token_key().await {
+            warn!(error = %e, "central's token key not fetched");
+        }
         // A sync runs every half minute; only one that changed something is
         // worth a line at info.
         if report.changes > 0 {
@@ -458,7 +467,7 @@ impl Device {
             total: cart.total(),
             cart: cart.central_id().map(str::to_owned),
             // TODO(lead, joining L): the identified member of the visit.
-            member: None,
+            ..Default::default()
         };
         let key = sale.idempotency_key.clone();
         let body = serde_json::to_value(&sale).expect("a sale always serialises");

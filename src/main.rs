@@ -142,6 +142,14 @@ struct CentralArgs {
     /// The store this central's kiosks stand in (default: the first store).
     #[arg(long, value_name = "ID")]
     store: Option<String>,
+    /// The loyalty members CSV (member_id,name,phone,tier,points,birthday);
+    /// the demo members if omitted.
+    #[arg(long, value_name = "FILE")]
+    members: Option<PathBuf>,
+    /// Seconds a member code (the QR in the member's app) stays valid.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    member_code_ttl: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -218,6 +226,8 @@ fn main() -> ExitCode {
                 stores: a.stores,
                 stock: a.stock,
                 store: a.store,
+                members: a.members,
+                member_code_ttl: Duration::from_secs(a.member_code_ttl),
                 ..Default::default()
             },
             a.listen,

@@ -74,7 +74,7 @@ fn sale_of(cart: &CartView, payment: &Payment, key: &str) -> NewTransaction {
         lines: cart.lines.clone(),
         total: cart.total,
         cart: Some(cart.id.clone()),
-        member: None,
+        ..Default::default()
     }
 }
 

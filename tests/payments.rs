@@ -70,8 +70,7 @@ fn sale(payment: &Payment) -> NewTransaction {
             line_total: payment.amount,
         }],
         total: payment.amount,
-        cart: None,
-        member: None,
+        ..Default::default()
     }
 }
 

@@ -101,7 +101,7 @@ async fn sell(client: &Client, key: &str, member: Option<&str>, items: &[(&str, 
         lines,
         total,
         member: member.map(str::to_owned),
-        cart: None,
+        ..Default::default()
     };
     client.post_transaction(&sale).await.unwrap();
     // Replayed, as an outbox does: the stock must not go down twice.

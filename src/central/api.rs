@@ -102,6 +102,20 @@ pub struct NewPayment {
     /// code); a cart that is closed or expired cannot be paid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cart: Option<String>,
+    /// The loyalty member paying, whose points are redeemed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
+    /// Points redeemed in this sale: `amount` is the total minus these. The
+    /// central holds them for this payment until it ends.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub points: u64,
+    /// Single-use voucher codes given in this sale, held likewise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vouchers: Vec<String>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -218,21 +232,34 @@ pub struct SaleLine {
 }
 
 /// `POST /v1/transactions`: a completed sale.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewTransaction {
     pub idempotency_key: String,
     pub device_id: String,
     pub payment_id: String,
     pub lines: Vec<SaleLine>,
+    /// What the sale costs before points: the payment's amount plus
+    /// `points_redeemed`.
     pub total: Rupiah,
     /// The id of the central's cart this sale settles; recording the sale
     /// closes it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cart: Option<String>,
-    /// The member who bought, if one identified: the sale joins their
+    /// The loyalty member, who earns points on it; the sale joins their
     /// purchase history.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member: Option<String>,
+    /// The points that paid part of `total`; they must be the ones the
+    /// payment reserved.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub points_redeemed: u64,
+    /// The voucher codes used; they must be the ones the payment reserved.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vouchers: Vec<String>,
+    /// The points the device expects the member to earn. The central
+    /// credits its own figure, by the same rule, and answers with it.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub points_earned: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -244,6 +271,16 @@ pub struct Transaction {
     pub lines: Vec<SaleLine>,
     pub total: Rupiah,
     pub created_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
+    #[serde(default)]
+    pub points_redeemed: u64,
+    /// The points the central credited for this sale (once, however often
+    /// the sale is replayed).
+    #[serde(default)]
+    pub points_earned: u64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vouchers: Vec<String>,
 }
 
 /// `GET /v1/keys`: what a device needs to check the central's codes
@@ -425,6 +462,73 @@ pub struct Recommendation {
 pub struct Recommendations {
     pub member_id: String,
     pub recommendations: Vec<Recommendation>,
+}
+
+/// `POST /v1/members/{id}/code`: what the member's app shows as a QR.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberCode {
+    /// A signed `SWM1.` token (see [`crate::tokens`]).
+    pub code: String,
+    pub expires_at: String,
+}
+
+/// What a member code carries: the member and their tier, so a device can
+/// apply member prices offline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberClaims {
+    /// The member id.
+    pub m: String,
+    /// The tier: `silver`, `gold`, `platinum`.
+    pub t: String,
+}
+
+/// `POST /v1/members/identify`: exactly one of the two.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentifyMember {
+    /// A member code scanned from the app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// A phone number as typed, in any usual form (`0812-...`, `+62 ...`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+}
+
+/// A member as a kiosk shows them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub id: String,
+    pub name: String,
+    /// `silver`, `gold` or `platinum`.
+    pub tier: String,
+    /// Points free to spend: the balance minus what open payments hold.
+    pub points: u64,
+    /// `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birthday: Option<String>,
+}
+
+/// `GET /v1/members/{id}`: a member's account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberAccount {
+    pub member: Member,
+    /// The sum of the ledger.
+    pub balance: u64,
+    /// Points held by payments still open.
+    pub reserved: u64,
+    /// Every change of the balance, oldest first.
+    pub ledger: Vec<PointEntry>,
+}
+
+/// One line of a member's points ledger.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PointEntry {
+    pub at: String,
+    /// Points added (earned, opening balance) or taken (redeemed, below 0).
+    pub delta: i64,
+    /// `opening`, `earn` or `redeem`.
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sale_id: Option<String>,
 }
 
 /// The body of every error answer.

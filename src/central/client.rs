@@ -7,8 +7,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::api::{
-    ApiError, CartView, CatalogPage, CustomerCodeCharge, IDEMPOTENCY_KEY, NewCart, NewPayment,
-    NewRefund, NewTransaction, OpenCart, Payment, PaymentStatus, Simulate, Transaction,
+    ApiError, CartView, CatalogPage, CustomerCodeCharge, IDEMPOTENCY_KEY, IdentifyMember, Member,
+    MemberAccount, MemberCode, NewCart, NewPayment, NewRefund, NewTransaction, OpenCart, Payment,
+    PaymentStatus, Simulate, Transaction,
 };
 use crate::domain::Rupiah;
 
@@ -136,9 +137,9 @@ impl Client {
         send(req.json(&body).timeout(PAYMENT_CALL), "payment creation").await
     }
 
-    /// Creates a payment from a whole request body (a cart to close, and
-    /// what later fields carry); the key makes a retry safe as in
-    /// [`Client::create_payment`].
+    /// Creates a payment described whole by `body` (with the member, the
+    /// points and the vouchers it holds); retrying with the same key and
+    /// body is safe.
     pub async fn create_payment_with(
         &self,
         body: &NewPayment,
@@ -159,6 +160,24 @@ impl Client {
     /// `forged_code` and a damaged one `bad_code`.
     pub async fn open_cart(&self, code: &str) -> Result<CartView> {
         self.post("/v1/carts/open", &OpenCart { code: code.to_owned() }, "cart opening").await
+    }
+
+    /// A fresh member code for member `id` (what the member's app shows).
+    pub async fn member_code(&self, id: &str) -> Result<MemberCode> {
+        let path = format!("/v1/members/{id}/code");
+        self.post(&path, &serde_json::json!({}), "member code").await
+    }
+
+    /// Identifies a member by a scanned code or a typed phone number (sent
+    /// in the body, never in the URL).
+    pub async fn identify_member(&self, by: &IdentifyMember) -> Result<Member> {
+        let req = self.http.post(self.url("/v1/members/identify")).json(by);
+        send(req.timeout(Duration::from_secs(5)), "member identification").await
+    }
+
+    /// A member's balance, held points and ledger.
+    pub async fn member_account(&self, id: &str) -> Result<MemberAccount> {
+        send(self.http.get(self.url(&format!("/v1/members/{id}"))), "member account").await
     }
 
     pub async fn payment(&self, id: &str) -> Result<Payment> {

@@ -4,6 +4,7 @@ pub mod cart;
 pub mod geo;
 pub mod gtin;
 pub mod handoff;
+pub mod loyalty;
 pub mod money;
 pub mod product;
 pub mod qris;

@@ -205,6 +205,11 @@ impl Store {
         Ok(id)
     }
 
+    /// Sets a key/value fact about the device.
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        set_setting(&self.conn, key, value)
+    }
+
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
         self.conn
             .query_row("SELECT value FROM setting WHERE key = ?1", [key], |r| r.get(0))

@@ -7,8 +7,10 @@ mod db;
 pub mod gateway;
 mod ledger;
 mod lifecycle;
+pub mod members;
 mod payments;
 mod personal;
+mod points;
 mod routes;
 pub mod stock;
 
@@ -67,6 +69,13 @@ pub struct Config {
     /// The store this central's kiosks stand in, whose stock their sales
     /// lower; `None` is the first store. Set to the store's id at start.
     pub store: Option<String>,
+    /// The members CSV to import at start; `None` imports the demo members.
+    pub members: Option<PathBuf>,
+    /// How long a member code (the app's QR) stays valid.
+    pub member_code_ttl: Duration,
+    /// The single-use voucher codes a payment may hold; any other code is
+    /// refused at payment creation.
+    pub voucher_codes: Vec<String>,
 }
 
 impl Default for Config {
@@ -83,6 +92,9 @@ impl Default for Config {
             stores: None,
             stock: None,
             store: None,
+            members: None,
+            member_code_ttl: Duration::from_secs(300),
+            voucher_codes: Vec::new(),
         }
     }
 }
@@ -123,6 +135,24 @@ pub fn demo_merchant() -> Merchant {
         city: "JAKARTA SELATAN".into(),
         postal_code: "12730".into(),
     }
+}
+
+/// Imports the members file at `path`, or the demo members.
+async fn import_members(db: &db::Db, path: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let (text, source) = match path {
+        Some(path) => (
+            tokio::fs::read_to_string(path)
+                .await
+                .with_context(|| format!("cannot read the members file {}", path.display()))?,
+            path.display().to_string(),
+        ),
+        None => (members::DEMO_MEMBERS.to_owned(), "demo members".to_owned()),
+    };
+    let rows = members::parse(&text, &source)?;
+    let name = source.clone();
+    let report = db.run(move |conn| Ok(members::import(conn, &rows, &name)?)).await?;
+    info!(source, members = report.total, added = report.added, "members imported");
+    Ok(())
 }
 
 /// State shared by every request.
@@ -240,6 +270,11 @@ pub async fn start(config: Config, addr: SocketAddr) -> anyhow::Result<Running> 
         removed = report.removed,
         "catalog imported"
     );
+
+    import_members(&db, config.members.as_deref()).await?;
+    if config.member_code_ttl.is_zero() {
+        anyhow::bail!("the member code time-to-live must be above zero");
+    }
 
     let signer = Arc::new(db.run(|conn| db::signer(conn)).await?);
 

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use tracing::{debug, info, warn};
 
 use super::lifecycle::{new_id, now_ms};
-use super::{AppState, carts, db, ledger, payments, personal, stock};
+use super::{AppState, carts, db, ledger, members, payments, personal, points, stock};
 use crate::central::api::{
     ApiError, CatalogPage, MAX_PAGE, NewTransaction, Payment, PaymentStatus, Transaction,
 };
@@ -36,6 +36,9 @@ pub(super) fn router(state: Arc<AppState>) -> Router {
         .route("/v1/gateway/{name}/notify", post(payments::notify))
         .route("/v1/carts", post(carts::create))
         .route("/v1/carts/open", post(carts::open))
+        .route("/v1/members/identify", post(members::identify))
+        .route("/v1/members/{id}", get(members::account))
+        .route("/v1/members/{id}/code", post(members::code))
         .route("/v1/transactions", post(record_sale))
         .route("/v1/transactions/{id}", get(get_sale))
         .route("/receipt/{id}", get(receipt))
@@ -160,8 +163,13 @@ fn check_sale(req: &NewTransaction, payment: &Payment) -> Result<(), String> {
     if Rupiah(sum) != req.total {
         return Err(format!("lines add up to {sum}, total says {}", req.total.0));
     }
-    if payment.amount != req.total {
-        return Err(format!("payment {} is for {}, sale is {}", payment.id, payment.amount.0, sum));
+    // Points pay part of the total; the QRIS payment the rest.
+    let points = i64::try_from(req.points_redeemed).map_err(|_| "points overflow")?;
+    if payment.amount.0.checked_add(points) != Some(req.total.0) {
+        return Err(format!(
+            "payment {} is for {} and {} points are redeemed, sale is {}",
+            payment.id, payment.amount.0, points, sum
+        ));
     }
     if payment.status != PaymentStatus::Paid {
         return Err(format!("payment {} is {}, not paid", payment.id, payment.status.as_str()));
@@ -189,6 +197,9 @@ async fn record_sale(
                     || existing.total != req.total
                     || existing.lines != req.lines
                     || carts::of_sale(&tx, &existing.id)? != req.cart
+                    || existing.member != req.member
+                    || existing.points_redeemed != req.points_redeemed
+                    || existing.vouchers != req.vouchers
                 {
                     return Ok(Outcome::Refused(
                         StatusCode::CONFLICT,
@@ -230,14 +241,23 @@ async fn record_sale(
             }
             let cart = req.cart.clone();
             let member = req.member.clone();
+            let sale_id = new_id("TRX");
+            let settled = match points::settle_sale(&tx, &req, row.payment.amount, &sale_id)? {
+                Ok(settled) => settled,
+                Err((code, kind, why)) => return Ok(Outcome::Refused(code, kind, why)),
+            };
             let sale = Transaction {
-                id: new_id("TRX"),
+                id: sale_id,
                 idempotency_key: req.idempotency_key,
                 device_id: req.device_id,
                 payment_id: req.payment_id,
                 lines: req.lines,
                 total: req.total,
                 created_at: crate::store::now(),
+                member: req.member,
+                points_redeemed: req.points_redeemed,
+                points_earned: settled.points_earned,
+                vouchers: req.vouchers,
             };
             db::insert_sale(&tx, &sale)?;
             // The cart closes with the sale, or neither is written.
