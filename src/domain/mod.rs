@@ -3,6 +3,7 @@
 pub mod cart;
 pub mod gtin;
 pub mod money;
+pub mod pricing;
 pub mod product;
 pub mod qris;
 pub mod visit;
