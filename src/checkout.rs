@@ -15,6 +15,8 @@ use crate::domain::cart::Cart;
 use crate::domain::{Product, Rupiah};
 use crate::store::{Store, StoreError};
 
+mod pricing;
+
 /// How many catalog changes one sync request asks for.
 const SYNC_PAGE: u32 = 500;
 
@@ -46,6 +48,8 @@ pub enum DeviceError {
     /// staff, and the payment stays with the gateway.
     #[error("the central refused the sale paid by {payment}: {why}")]
     SaleRefused { payment: String, why: String },
+    #[error(transparent)]
+    Lines(#[from] crate::domain::pricing::LineError),
     #[error("the device database is busy in a task that failed: {0}")]
     Task(#[from] tokio::task::JoinError),
 }
@@ -58,6 +62,8 @@ pub struct SyncReport {
     pub pages: u32,
     pub changes: usize,
     pub products: u64,
+    /// True if and only if the promotion set changed.
+    pub promotions_changed: bool,
 }
 
 /// A sale as the shopper's receipt shows it.
@@ -142,7 +148,8 @@ impl Device {
         Ok(out)
     }
 
-    /// Pulls every catalog change since the last sync into the cache.
+    /// Pulls every catalog change since the last sync into the cache, then
+    /// the promotion set if it changed.
     pub async fn sync_catalog(&self) -> Result<SyncReport> {
         let mut report = SyncReport::default();
         let mut cursor = self.with_store_blocking(|s| s.catalog_cursor()).await?;
@@ -165,6 +172,7 @@ impl Device {
             }
         }
         report.products = self.with_store_blocking(|s| s.product_count()).await?;
+        report.promotions_changed = self.sync_promotions().await?;
         // A sync runs every half minute; only one that changed something is
         // worth a line at info.
         if report.changes > 0 {

@@ -4,6 +4,7 @@
 //! from the UI thread.
 
 mod outbox;
+mod promotions;
 
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
@@ -20,6 +21,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
         M::up(include_str!("../../migrations/device/0001_init.sql")),
         M::up(include_str!("../../migrations/device/0002_given_up.sql")),
+        M::up(include_str!("../../migrations/device/0003_promotions.sql")),
     ])
 });
 

@@ -7,6 +7,7 @@ pub mod gateway;
 mod ledger;
 mod lifecycle;
 mod payments;
+pub mod pricing;
 mod routes;
 
 use std::net::SocketAddr;
@@ -49,6 +50,8 @@ pub struct Config {
     /// How long a payment paid after it ended (cancelled on the device,
     /// expired) waits for a sale before it is refunded automatically.
     pub late_refund_grace: Duration,
+    /// The promotions file (TOML) to serve; `None` serves the demo set.
+    pub promotions: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -61,6 +64,7 @@ impl Default for Config {
             gateway: GatewayChoice::Simulator,
             poll_interval: Duration::from_secs(5),
             late_refund_grace: Duration::from_secs(60),
+            promotions: None,
         }
     }
 }
@@ -118,6 +122,8 @@ pub(crate) struct AppState {
     locks: lifecycle::Locks,
     /// Signs member codes and cart hand-off codes.
     signer: Arc<crate::tokens::Signer>,
+    /// The promotion set devices sync and `/v1/price` uses.
+    promotions: pricing::Loaded,
 }
 
 /// A central serving in the background; dropping it stops it.
@@ -214,6 +220,19 @@ pub async fn start(config: Config, addr: SocketAddr) -> anyhow::Result<Running> 
 
     let signer = Arc::new(db.run(|conn| db::signer(conn)).await?);
 
+    let (text, source) = match &config.promotions {
+        Some(path) => (
+            tokio::fs::read_to_string(path)
+                .await
+                .with_context(|| format!("cannot read the promotions {}", path.display()))?,
+            path.display().to_string(),
+        ),
+        None => (pricing::DEMO_PROMOTIONS.to_owned(), "demo promotions".to_owned()),
+    };
+    let set = crate::domain::pricing::Promotions::from_toml(&text, &source)?;
+    let promotions = pricing::Loaded { version: set.version(), set: Arc::new(set) };
+    info!(source, count = promotions.set.len(), version = %promotions.version, "promotions loaded");
+
     let listener =
         TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     let addr = listener.local_addr()?;
@@ -226,6 +245,7 @@ pub async fn start(config: Config, addr: SocketAddr) -> anyhow::Result<Running> 
         poke_poller: Notify::new(),
         locks: lifecycle::Locks::default(),
         signer,
+        promotions,
     });
     let poller = tokio::spawn(lifecycle::poll(state.clone()));
     let app = routes::router(state);

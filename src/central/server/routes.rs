@@ -12,7 +12,7 @@ use serde::Deserialize;
 use tracing::{debug, info, warn};
 
 use super::lifecycle::{new_id, now_ms};
-use super::{AppState, db, ledger, payments};
+use super::{AppState, db, ledger, payments, pricing};
 use crate::central::api::{
     ApiError, CatalogPage, MAX_PAGE, NewTransaction, Payment, PaymentStatus, Transaction,
 };
@@ -36,6 +36,8 @@ pub(super) fn router(state: Arc<AppState>) -> Router {
         .route("/v1/gateway/{name}/notify", post(payments::notify))
         .route("/v1/transactions", post(record_sale))
         .route("/v1/transactions/{id}", get(get_sale))
+        .route("/v1/promotions", get(pricing::promotions))
+        .route("/v1/price", post(pricing::price))
         .route("/receipt/{id}", get(receipt))
         .fallback(no_route)
         .with_state(state)

@@ -32,7 +32,7 @@ mod model;
 use chrono::{FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::Rupiah;
+use crate::domain::{Product, Rupiah, cart};
 
 pub use engine::price;
 pub use file::PromotionFileError;
@@ -170,6 +170,54 @@ pub enum VoucherStatus {
     Unknown,
     /// Its promotion did not apply; the code stays unused.
     NotApplicable,
+}
+
+/// One line asked for by barcode, as a cart file or `POST /v1/price` has it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineRequest {
+    pub barcode: String,
+    pub qty: u32,
+}
+
+/// Why requested lines cannot be priced.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LineError {
+    #[error("line {line}: barcode {barcode} is not in the catalog")]
+    Unknown { line: usize, barcode: String },
+    #[error("line {line}: quantity {qty} of {barcode} is not 1 to {}", cart::MAX_QTY)]
+    Qty { line: usize, barcode: String, qty: u32 },
+}
+
+/// Cart lines for requested ones, from the catalog `lookup` (the central's
+/// database or the device cache): names, prices and categories as the
+/// catalog has them.
+pub fn cart_lines(
+    requested: &[LineRequest],
+    mut lookup: impl FnMut(&str) -> Option<Product>,
+) -> Result<Vec<cart::Line>, LineError> {
+    requested
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            if !(1..=cart::MAX_QTY).contains(&r.qty) {
+                return Err(LineError::Qty { line: i + 1, barcode: r.barcode.clone(), qty: r.qty });
+            }
+            let p = lookup(&r.barcode)
+                .ok_or_else(|| LineError::Unknown { line: i + 1, barcode: r.barcode.clone() })?;
+            Ok(cart::Line {
+                barcode: p.barcode,
+                name: p.name,
+                unit_price: p.price,
+                qty: r.qty,
+                category: p.category,
+            })
+        })
+        .collect()
+}
+
+/// A cart's lines as requested lines (to send to `POST /v1/price`).
+pub fn requested(lines: &[cart::Line]) -> Vec<LineRequest> {
+    lines.iter().map(|l| LineRequest { barcode: l.barcode.clone(), qty: l.qty }).collect()
 }
 
 #[cfg(test)]
