@@ -189,7 +189,10 @@ fn bill_number(s: &str) -> Result<String, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Kiosk(KioskArgs::default_args()));
-    let quiet = matches!(command, Command::Decode { .. } | Command::Checkout(_) | Command::Price(_) | Command::Qris(_));
+    let quiet = matches!(
+        command,
+        Command::Decode { .. } | Command::Checkout(_) | Command::Price(_) | Command::Qris(_)
+    );
     cli::init_logging(if quiet { "warn" } else { "info" });
 
     let result = match command {

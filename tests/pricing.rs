@@ -96,11 +96,7 @@ async fn central_prices_a_cart_and_refuses_unknown_items() {
     assert_eq!(answer.priced.total, Rupiah(96_450));
     assert_eq!(answer.at, "2026-03-10T10:00:00+07:00");
     let err = client.price(&request(&[("8991767001016", 1)])).await.unwrap_err();
-    assert_eq!(
-        err.refusal(),
-        Some("line 1: barcode 8991767001016 is not in the catalog"),
-        "{err}"
-    );
+    assert_eq!(err.refusal(), Some("line 1: barcode 8991767001016 is not in the catalog"), "{err}");
 }
 
 #[tokio::test]
@@ -182,15 +178,13 @@ fn cart_strategy(
             (if promoted { PROMOTED[j].to_owned() } else { barcodes[i].clone() }, qty)
         },
     );
-    let member = proptest::option::of((0..3usize, proptest::option::of(1..=28u32))).prop_map(
-        |m| {
-            m.map(|(tier, day)| MemberFacts {
-                id: "M-PROP".into(),
-                tier: TIERS[tier].into(),
-                birthday: day.and_then(|d| NaiveDate::from_ymd_opt(1990, 3, d)),
-            })
-        },
-    );
+    let member = proptest::option::of((0..3usize, proptest::option::of(1..=28u32))).prop_map(|m| {
+        m.map(|(tier, day)| MemberFacts {
+            id: "M-PROP".into(),
+            tier: TIERS[tier].into(),
+            birthday: day.and_then(|d| NaiveDate::from_ymd_opt(1990, 3, d)),
+        })
+    });
     let vouchers = proptest::sample::subsequence(
         vec!["SWL-25RB-0001".to_owned(), "swl-25rb-0002".into(), "UNKNOWN-1".into()],
         0..=2,
@@ -201,9 +195,8 @@ fn cart_strategy(
         Just("2024-06-01T08:00:00Z"),
     ]
     .prop_map(at);
-    (proptest::collection::vec(line, 1..12), member, vouchers, when).prop_map(
-        |(lines, member, vouchers, when)| (lines, Shopper { member, vouchers }, when),
-    )
+    (proptest::collection::vec(line, 1..12), member, vouchers, when)
+        .prop_map(|(lines, member, vouchers, when)| (lines, Shopper { member, vouchers }, when))
 }
 
 #[test]
@@ -272,8 +265,8 @@ fn hundred_thousand_random_carts_agree_device_and_central() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let central = rt.block_on(common::start_central(None, dir.path()));
-    let device = Device::open(&dir.path().join("device"), Client::new(&central.url()).unwrap())
-        .unwrap();
+    let device =
+        Device::open(&dir.path().join("device"), Client::new(&central.url()).unwrap()).unwrap();
     rt.block_on(device.sync_catalog()).unwrap();
     rt.block_on(central.stop());
 
@@ -311,8 +304,7 @@ fn hundred_thousand_random_carts_agree_device_and_central() {
                     tier: TIERS[next(3)].into(),
                     birthday: NaiveDate::from_ymd_opt(1990, 3, 1 + next(28) as u32),
                 });
-                let vouchers =
-                    if next(4) == 0 { vec!["SWL-25RB-0003".to_owned()] } else { vec![] };
+                let vouchers = if next(4) == 0 { vec!["SWL-25RB-0003".to_owned()] } else { vec![] };
                 let shopper = Shopper { member, vouchers };
                 let when = times[next(2)];
                 let mut failed = None;
@@ -336,5 +328,10 @@ fn hundred_thousand_random_carts_agree_device_and_central() {
         }))
         .unwrap();
     assert_eq!(carts, 100_000);
-    assert!(differing.is_empty(), "{} of {carts} carts differ, first {:?}", differing.len(), differing.first());
+    assert!(
+        differing.is_empty(),
+        "{} of {carts} carts differ, first {:?}",
+        differing.len(),
+        differing.first()
+    );
 }

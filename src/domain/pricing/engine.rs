@@ -54,8 +54,8 @@ pub fn price(
     let mut stopped_by: Option<&str> = None;
 
     for p in promotions.ranked() {
-        let has_code = p.codes.is_empty()
-            || given.iter().any(|(_, q)| q.is_some_and(|q| std::ptr::eq(q, p)));
+        let has_code =
+            p.codes.is_empty() || given.iter().any(|(_, q)| q.is_some_and(|q| std::ptr::eq(q, p)));
         if !has_code {
             continue;
         }
@@ -102,7 +102,13 @@ pub fn price(
         .iter()
         .map(|(code, promotion)| voucher_outcome(code, *promotion, &given, &notes))
         .collect();
-    Priced { lines: priced, subtotal: Rupiah(subtotal), discounts, total: Rupiah(running), vouchers }
+    Priced {
+        lines: priced,
+        subtotal: Rupiah(subtotal),
+        discounts,
+        total: Rupiah(running),
+        vouchers,
+    }
 }
 
 /// What happened to a promotion, for the voucher outcomes.
@@ -152,7 +158,11 @@ fn voucher_outcome(
     VoucherOutcome {
         code: code.to_owned(),
         promotion: Some(p.id.clone()),
-        status: if reason.is_none() { VoucherStatus::Applied } else { VoucherStatus::NotApplicable },
+        status: if reason.is_none() {
+            VoucherStatus::Applied
+        } else {
+            VoucherStatus::NotApplicable
+        },
         reason,
     }
 }
@@ -352,7 +362,8 @@ fn bundle(items: &[String], price: Rupiah, lines: &[Line], free: &[u32], uses: &
     let sets = need
         .iter()
         .map(|(b, n)| {
-            let have: u32 = (0..lines.len()).filter(|&i| lines[i].barcode == *b).map(|i| free[i]).sum();
+            let have: u32 =
+                (0..lines.len()).filter(|&i| lines[i].barcode == *b).map(|i| free[i]).sum();
             have / n
         })
         .min()
@@ -388,7 +399,13 @@ fn bundle(items: &[String], price: Rupiah, lines: &[Line], free: &[u32], uses: &
 }
 
 /// What a cart promotion takes off the running total.
-fn cart_discount(effect: &Effect, lines: &[Line], free: &mut [u32], running: i64, spend: i64) -> i64 {
+fn cart_discount(
+    effect: &Effect,
+    lines: &[Line],
+    free: &mut [u32],
+    running: i64,
+    spend: i64,
+) -> i64 {
     match effect {
         Effect::PercentOff { percent, target: Target::Cart } => percent_of(running, *percent),
         Effect::AmountOff { amount, target: Target::Cart } => amount.0.min(running),

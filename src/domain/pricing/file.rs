@@ -123,14 +123,15 @@ impl Promotions {
                      member_price, spend_threshold"
                 ))
             })?;
-            if let Some(k) =
-                table.keys().find(|k| !COMMON.contains(&k.as_str()) && !allowed.contains(&k.as_str()))
+            if let Some(k) = table
+                .keys()
+                .find(|k| !COMMON.contains(&k.as_str()) && !allowed.contains(&k.as_str()))
             {
                 return Err(fail(format!("field `{k}` does not belong to kind {kind}")));
             }
-            let raw: Raw = value.try_into().map_err(|e: toml::de::Error| {
-                fail(e.message().trim_end().replace('\n', " "))
-            })?;
+            let raw: Raw = value
+                .try_into()
+                .map_err(|e: toml::de::Error| fail(e.message().trim_end().replace('\n', " ")))?;
             let promotion = convert(raw).map_err(fail)?;
             promotion.check().map_err(fail)?;
             list.push(promotion);
@@ -195,7 +196,9 @@ fn convert(raw: Raw) -> Result<Promotion, String> {
             percent: raw.percent.ok_or("kind percent_off needs `percent`")?,
             target: target()?,
         },
-        "amount_off" => Effect::AmountOff { amount: need(raw.amount, "amount")?, target: target()? },
+        "amount_off" => {
+            Effect::AmountOff { amount: need(raw.amount, "amount")?, target: target()? }
+        }
         "buy_get" => Effect::BuyGet {
             buy: raw.buy.ok_or("kind buy_get needs `buy`")?,
             get: raw.get.ok_or("kind buy_get needs `get`")?,

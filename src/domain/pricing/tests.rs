@@ -161,7 +161,10 @@ fn vouchers_apply_once_and_say_why_not() {
             ("NOPE-1234", VoucherStatus::Unknown),
         ]
     );
-    assert_eq!(p.vouchers[1].reason.as_deref(), Some("VOUCHER-25RB already takes code SWL-25RB-0001"));
+    assert_eq!(
+        p.vouchers[1].reason.as_deref(),
+        Some("VOUCHER-25RB already takes code SWL-25RB-0001")
+    );
     // Worth more than the cart: the total stops at zero.
     let p = price(&cart[..0], &demo(), &shopper, march());
     assert_eq!(p.total, Rupiah(0));
@@ -258,11 +261,15 @@ fn file_error(text: &str) -> String {
 fn bad_files_name_the_promotion_the_line_and_the_reason() {
     let good = "[[promotion]]\nid = \"OK\"\nname = \"ok\"\nkind = \"amount_off\"\namount = 1\n\
                 cart = true\n\n";
-    let pct = format!("{good}[[promotion]]\nid = \"BAD\"\nname = \"b\"\nkind = \"percent_off\"\n\
-                       percent = 120\ncart = true\n");
+    let pct = format!(
+        "{good}[[promotion]]\nid = \"BAD\"\nname = \"b\"\nkind = \"percent_off\"\n\
+                       percent = 120\ncart = true\n"
+    );
     assert_eq!(file_error(&pct), "p.toml: line 9: promotion BAD: percent 120 is not 1 to 100");
-    let field = format!("{good}[[promotion]]\nid = \"BAD\"\nname = \"b\"\nkind = \"bundle\"\n\
-                         items = [\"8991767001015\", \"8991767000612\"]\nprice = 5\npercent = 3\n");
+    let field = format!(
+        "{good}[[promotion]]\nid = \"BAD\"\nname = \"b\"\nkind = \"bundle\"\n\
+                         items = [\"8991767001015\", \"8991767000612\"]\nprice = 5\npercent = 3\n"
+    );
     assert_eq!(
         file_error(&field),
         "p.toml: line 9: promotion BAD: field `percent` does not belong to kind bundle"
@@ -301,11 +308,14 @@ fn json_sync_keeps_the_set_and_its_version() {
     assert_eq!(back, promos);
     assert_eq!(back.version(), promos.version());
     assert_eq!(promos.version().len(), 16);
-    let changed = Promotions::from_toml(&DEMO.replace("percent = 10", "percent = 11"), "d").unwrap();
+    let changed =
+        Promotions::from_toml(&DEMO.replace("percent = 10", "percent = 11"), "d").unwrap();
     assert_ne!(changed.version(), promos.version());
     // A set changed on the way is checked like a file.
     let bad = json.replace("\"percent\":10", "\"percent\":0");
-    assert!(serde_json::from_str::<Promotions>(&bad).unwrap_err().to_string().contains("MINYAK-10"));
+    assert!(
+        serde_json::from_str::<Promotions>(&bad).unwrap_err().to_string().contains("MINYAK-10")
+    );
 }
 
 #[test]
