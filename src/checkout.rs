@@ -24,6 +24,7 @@ use crate::store::{Store, StoreError};
 mod member;
 
 pub use member::{Checked, IdentifiedMember, IdentifyError};
+mod pricing;
 
 /// How many catalog changes one sync request asks for.
 const SYNC_PAGE: u32 = 500;
@@ -61,6 +62,8 @@ pub enum DeviceError {
     /// `unknown_product`, `not_found`).
     #[error("this cart cannot be continued: {message}")]
     CartRefused { code: String, message: String },
+    #[error(transparent)]
+    Lines(#[from] crate::domain::pricing::LineError),
     #[error("the device database is busy in a task that failed: {0}")]
     Task(#[from] tokio::task::JoinError),
 }
@@ -73,6 +76,8 @@ pub struct SyncReport {
     pub pages: u32,
     pub changes: usize,
     pub products: u64,
+    /// True if and only if the promotion set changed.
+    pub promotions_changed: bool,
 }
 
 /// A sale as the shopper's receipt shows it.
@@ -173,7 +178,8 @@ impl Device {
         Ok(out)
     }
 
-    /// Pulls every catalog change since the last sync into the cache.
+    /// Pulls every catalog change since the last sync into the cache, then
+    /// the promotion set if it changed.
     pub async fn sync_catalog(&self) -> Result<SyncReport> {
         let mut report = SyncReport::default();
         let mut cursor = self.with_store_blocking(|s| s.catalog_cursor()).await?;
@@ -201,6 +207,7 @@ impl Device {
         if let Err(e) = self.refresh_token_key().await {
             warn!(error = %e, "central's token key not fetched");
         }
+        report.promotions_changed = self.sync_promotions().await?;
         // A sync runs every half minute; only one that changed something is
         // worth a line at info.
         if report.changes > 0 {

@@ -538,3 +538,40 @@ pub struct ApiError {
     /// A stable machine-readable reason, e.g. `not_found`.
     pub code: String,
 }
+
+// Promotions and pricing (issue 4, part P).
+
+/// `GET /v1/promotions?known=VERSION`: the central's promotion set.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromotionSet {
+    /// [`crate::domain::pricing::Promotions::version`] of the set.
+    pub version: String,
+    /// The set; `None` when the device already holds this version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promotions: Option<crate::domain::pricing::Promotions>,
+}
+
+/// `POST /v1/price`, and the cart file of `swalayan price`: lines by
+/// barcode, the shopper, and the time to price at.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceRequest {
+    pub lines: Vec<crate::domain::pricing::LineRequest>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<crate::domain::pricing::MemberFacts>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vouchers: Vec<String>,
+    /// RFC 3339; the central's clock when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+}
+
+/// The answer of `POST /v1/price`: the cart priced, and with what.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceAnswer {
+    #[serde(flatten)]
+    pub priced: crate::domain::pricing::Priced,
+    /// The time it was priced at, RFC 3339 in Jakarta time.
+    pub at: String,
+    /// The version of the promotion set used.
+    pub promotions_version: String,
+}

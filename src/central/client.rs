@@ -329,6 +329,27 @@ impl Client {
         send(self.http.get(url).query(&query), "recommendations").await
     }
 
+    /// The central's promotion set; `known` is the version the device
+    /// holds, answered with the version alone when unchanged.
+    pub async fn promotions(
+        &self,
+        known: Option<&str>,
+    ) -> Result<crate::central::api::PromotionSet> {
+        let mut req = self.http.get(self.url("/v1/promotions"));
+        if let Some(v) = known {
+            req = req.query(&[("known", v)]);
+        }
+        send(req, "promotions sync").await
+    }
+
+    /// The central's pricing of a cart, to compare with the device's.
+    pub async fn price(
+        &self,
+        request: &crate::central::api::PriceRequest,
+    ) -> Result<crate::central::api::PriceAnswer> {
+        self.post("/v1/price", request, "pricing").await
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

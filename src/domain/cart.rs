@@ -16,6 +16,10 @@ pub struct Line {
     pub name: String,
     pub unit_price: Rupiah,
     pub qty: u32,
+    /// The product's category, copied when the line is added, so that
+    /// category promotions apply to a cart on its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
 }
 
 impl Line {
@@ -72,6 +76,7 @@ impl Cart {
                     name: product.name.clone(),
                     unit_price: product.price,
                     qty: 1,
+                    category: product.category.clone(),
                 });
                 Ok(())
             }

@@ -6,6 +6,7 @@ pub mod gtin;
 pub mod handoff;
 pub mod loyalty;
 pub mod money;
+pub mod pricing;
 pub mod product;
 pub mod qris;
 pub mod recommend;

@@ -4,6 +4,7 @@
 //! from the UI thread.
 
 mod outbox;
+mod promotions;
 mod stock_cache;
 
 use std::path::{Path, PathBuf};
@@ -21,7 +22,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
         M::up(include_str!("../../migrations/device/0001_init.sql")),
         M::up(include_str!("../../migrations/device/0002_given_up.sql")),
-        // 0003 (promotions) comes here when its part merges.
+        M::up(include_str!("../../migrations/device/0003_promotions.sql")),
         M::up(include_str!("../../migrations/device/0004_stock_cache.sql")),
     ])
 });

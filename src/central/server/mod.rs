@@ -11,6 +11,7 @@ pub mod members;
 mod payments;
 mod personal;
 mod points;
+pub mod pricing;
 mod routes;
 pub mod stock;
 
@@ -73,9 +74,11 @@ pub struct Config {
     pub members: Option<PathBuf>,
     /// How long a member code (the app's QR) stays valid.
     pub member_code_ttl: Duration,
-    /// The single-use voucher codes a payment may hold; any other code is
-    /// refused at payment creation.
+    /// Single-use voucher codes a payment may hold beside those of the
+    /// promotions file; any other code is refused at payment creation.
     pub voucher_codes: Vec<String>,
+    /// The promotions file (TOML) to serve; `None` serves the demo set.
+    pub promotions: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -95,6 +98,7 @@ impl Default for Config {
             members: None,
             member_code_ttl: Duration::from_secs(300),
             voucher_codes: Vec::new(),
+            promotions: None,
         }
     }
 }
@@ -170,6 +174,8 @@ pub(crate) struct AppState {
     locks: lifecycle::Locks,
     /// Signs member codes and cart hand-off codes.
     signer: Arc<crate::tokens::Signer>,
+    /// The promotion set devices sync and `/v1/price` uses.
+    promotions: pricing::Loaded,
 }
 
 /// A central serving in the background; dropping it stops it.
@@ -284,6 +290,18 @@ pub async fn start(config: Config, addr: SocketAddr) -> anyhow::Result<Running> 
             .await?;
     info!(store = home, "kiosks' store");
     config.store = Some(home);
+    let (text, source) = match &config.promotions {
+        Some(path) => (
+            tokio::fs::read_to_string(path)
+                .await
+                .with_context(|| format!("cannot read the promotions {}", path.display()))?,
+            path.display().to_string(),
+        ),
+        None => (pricing::DEMO_PROMOTIONS.to_owned(), "demo promotions".to_owned()),
+    };
+    let set = crate::domain::pricing::Promotions::from_toml(&text, &source)?;
+    let promotions = pricing::Loaded { version: set.version(), set: Arc::new(set) };
+    info!(source, count = promotions.set.len(), version = %promotions.version, "promotions loaded");
 
     let listener =
         TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
@@ -297,6 +315,7 @@ pub async fn start(config: Config, addr: SocketAddr) -> anyhow::Result<Running> 
         poke_poller: Notify::new(),
         locks: lifecycle::Locks::default(),
         signer,
+        promotions,
     });
     let poller = tokio::spawn(lifecycle::poll(state.clone()));
     let app = routes::router(state);

@@ -303,7 +303,13 @@ fn loyalty_claim(s: &AppState, req: &NewPayment) -> Result<points::Claim, Failur
         if !seen.insert(code) {
             return Err(bad_request(format!("voucher {code} is given twice")));
         }
-        if !s.config.voucher_codes.contains(code) {
+        let code_n = crate::domain::pricing::normalise_code(code);
+        let known = s.promotions.set.voucher(code).is_some()
+            || s.config
+                .voucher_codes
+                .iter()
+                .any(|c| crate::domain::pricing::normalise_code(c) == code_n);
+        if !known {
             return Err(Failure(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "unknown_voucher",

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use tracing::{debug, info, warn};
 
 use super::lifecycle::{new_id, now_ms};
-use super::{AppState, carts, db, ledger, members, payments, personal, points, stock};
+use super::{AppState, carts, db, ledger, members, payments, personal, points, pricing, stock};
 use crate::central::api::{
     ApiError, CatalogPage, MAX_PAGE, NewTransaction, Payment, PaymentStatus, Transaction,
 };
@@ -41,6 +41,8 @@ pub(super) fn router(state: Arc<AppState>) -> Router {
         .route("/v1/members/{id}/code", post(members::code))
         .route("/v1/transactions", post(record_sale))
         .route("/v1/transactions/{id}", get(get_sale))
+        .route("/v1/promotions", get(pricing::promotions))
+        .route("/v1/price", post(pricing::price))
         .route("/receipt/{id}", get(receipt))
         .route("/v1/stock/{barcode}", get(stock::get_stock))
         .route(
