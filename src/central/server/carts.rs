@@ -244,6 +244,38 @@ fn priced(
     Ok(Ok((out, total)))
 }
 
+/// The ids of the promotions the engine applies to `lines` for `member` at
+/// `at`, in the order the receipt lists them.
+fn applied_promotions(
+    conn: &Connection,
+    lines: &[SaleLine],
+    promotions: &crate::domain::pricing::Promotions,
+    member: Option<crate::domain::pricing::MemberFacts>,
+    at: DateTime<Utc>,
+) -> anyhow::Result<Vec<String>> {
+    use crate::domain::pricing;
+    let mut cart = Vec::with_capacity(lines.len());
+    for l in lines {
+        let category: Option<String> = conn
+            .query_row("SELECT category FROM product WHERE barcode = ?1", [&l.barcode], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .flatten();
+        cart.push(crate::domain::cart::Line {
+            barcode: l.barcode.clone(),
+            name: l.name.clone(),
+            unit_price: l.unit_price,
+            qty: l.qty,
+            category,
+        });
+    }
+    let shopper = pricing::Shopper { member, vouchers: Vec::new() };
+    let at = at.with_timezone(&pricing::jakarta());
+    let priced = pricing::price(&cart, promotions, &shopper, at);
+    Ok(priced.discounts.into_iter().map(|d| d.promotion).collect())
+}
+
 /// `POST /v1/carts`.
 pub(super) async fn create(
     State(s): Shared,
@@ -270,15 +302,30 @@ pub(super) async fn create(
         created_at: rfc3339(created),
         expires_at: rfc3339(expires),
     };
-    // TODO: check `member` against the members table once loyalty (0004)
-    // is merged; until then any well-formed id is kept as given.
+    let promotions = s.promotions.set.clone();
     let view =
         s.db.run(move |conn| {
+            let facts = match &view.member {
+                Some(id) => match super::points::member(conn, id)? {
+                    Some(m) => Some(super::points::member_facts(&m)),
+                    None => {
+                        return Ok(Err(Failure(
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                            "unknown_member",
+                            format!("no member {id}"),
+                        )));
+                    }
+                },
+                None => None,
+            };
             let (lines, total) = match priced(conn, &lines)? {
                 Ok(p) => p,
                 Err(refusal) => return Ok(Err(refusal)),
             };
-            let view = CartView { lines, total, ..view };
+            // The promotions this channel's price would carry now, so that
+            // the kiosk that continues the cart can say which ended.
+            let applied = applied_promotions(conn, &lines, &promotions, facts, created)?;
+            let view = CartView { lines, total, promotions: applied, ..view };
             conn.execute(
                 "INSERT INTO cart (id, channel, member_id, lines, total, status, created_at,
                                    expires_at, expires_s)

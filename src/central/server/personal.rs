@@ -34,11 +34,13 @@ fn member(conn: &Connection, id: &str) -> Result<Result<(), Failure>, anyhow::Er
     if id.is_empty() || id.len() > 64 || id.chars().any(char::is_control) {
         return Ok(Err(bad_request(format!("{id:?} is not a member id"))));
     }
-    // TODO(lead, after merging L): answer 404 `unknown_member` for an id
-    // with no row in L's member table, e.g.
-    // `SELECT 1 FROM member WHERE id = ?1`. Until then any member id is
-    // taken, so this part works without L's migration 0004.
-    let _ = conn;
+    if super::points::member(conn, id)?.is_none() {
+        return Ok(Err(Failure(
+            StatusCode::NOT_FOUND,
+            "unknown_member",
+            format!("no member {id}"),
+        )));
+    }
     Ok(Ok(()))
 }
 

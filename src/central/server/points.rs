@@ -69,6 +69,18 @@ pub fn member(conn: &Connection, id: &str) -> rusqlite::Result<Option<MemberRow>
         .optional()
 }
 
+/// What the pricing engine knows of a member: tier and birthday.
+pub fn member_facts(m: &MemberRow) -> crate::domain::pricing::MemberFacts {
+    crate::domain::pricing::MemberFacts {
+        id: m.id.clone(),
+        tier: m.tier.as_str().to_owned(),
+        birthday: m
+            .birthday
+            .as_deref()
+            .and_then(|b| chrono::NaiveDate::parse_from_str(b, "%Y-%m-%d").ok()),
+    }
+}
+
 /// The member with this normalised phone number.
 pub fn member_by_phone(conn: &Connection, phone: &str) -> rusqlite::Result<Option<MemberRow>> {
     conn.query_row(
