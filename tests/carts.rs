@@ -112,6 +112,9 @@ async fn a_web_cart_is_priced_from_the_catalog_and_opens_by_its_code() {
     };
     assert_eq!(made.lines, [mamypoko, merries]);
     assert_eq!(made.total, Rupiah(277_000));
+    // 277.000 passes the demo file's Rp 200.000 spend threshold; nothing
+    // else in it applies to two nappy packs.
+    assert_eq!(made.promotions, ["BELANJA-200RB"]);
     // The default time-to-live is a day.
     let created = chrono::DateTime::parse_from_rfc3339(&made.created_at).unwrap();
     let expires = chrono::DateTime::parse_from_rfc3339(&made.expires_at).unwrap();
@@ -319,4 +322,36 @@ async fn a_kiosk_continues_a_web_cart_at_its_prices_and_paying_it_closes_it() {
         device.hand_off(&swalayan::domain::cart::Cart::new(), None).await,
         Err(DeviceError::EmptyCart)
     ));
+}
+
+#[tokio::test]
+async fn a_threshold_the_channel_met_ends_when_an_item_is_out_of_stock_here() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let (_central, client) = start(dir.path(), CATALOG, DAY).await;
+    let device = Device::open(data.path(), client.clone()).unwrap();
+    device.sync_catalog().await.unwrap();
+    // 2 x 99.000 + 79.000 = 277.000 on the web: past the demo file's
+    // Rp 200.000 threshold.
+    let web = client
+        .create_cart(&web_cart(&[("8991101000179", 2), ("8991101000285", 1)]))
+        .await
+        .unwrap();
+    assert_eq!(web.total, Rupiah(277_000));
+    assert_eq!(web.promotions, ["BELANJA-200RB"]);
+    // Without the Sweety the kiosk's cart is 198.000: the threshold is lost.
+    let stock = |b: String| async move { (b == "8991101000285").then_some(0) };
+    let opened = device.open_cart_with_stock(&web.code, stock).await.unwrap();
+    assert_eq!(opened.cart.total(), Rupiah(198_000));
+    assert_eq!(
+        opened.changes,
+        [
+            Change::OutOfStock {
+                barcode: "8991101000285".into(),
+                name: "Sweety Silver Pants M 30".into(),
+                qty: 1,
+            },
+            Change::PromotionEnded { promotion: "BELANJA-200RB".into() },
+        ]
+    );
 }

@@ -9,6 +9,8 @@ CREATE TABLE cart (
     -- JSON array of {barcode, name, qty, unit_price, line_total}.
     lines      TEXT NOT NULL,
     total      INTEGER NOT NULL,
+    -- JSON array of the ids of the promotions the channel's price carried.
+    promotions TEXT NOT NULL DEFAULT '[]',
     status     TEXT NOT NULL CHECK (status IN ('open', 'closed')),
     created_at TEXT NOT NULL,
     expires_at TEXT NOT NULL,

@@ -74,6 +74,7 @@ impl Device {
             on_hand.get(b).copied()
         });
         done.cart.set_central_id(Some(central.id.clone()));
+        done.changes.extend(self.promotions_ended(&done.cart, &central).await?);
         info!(
             cart = central.id,
             channel = central.channel.as_str(),
@@ -82,6 +83,31 @@ impl Device {
             "cart continued here"
         );
         Ok(OpenedCart { cart: done.cart, changes: done.changes, central })
+    }
+
+    /// The promotions the channel's price carried that this kiosk's price
+    /// of `cart` does not. Priced for an anonymous shopper: promotions for
+    /// members or with codes are left out, since they come back once the
+    /// member identifies or gives the code here.
+    async fn promotions_ended(&self, cart: &Cart, central: &CartView) -> Result<Vec<Change>> {
+        use crate::domain::pricing::{self, Audience, Shopper};
+        if central.promotions.is_empty() {
+            return Ok(Vec::new());
+        }
+        let promotions = self.promotions().await?;
+        let at = chrono::Utc::now().with_timezone(&pricing::jakarta());
+        let priced = pricing::price(cart.lines(), &promotions, &Shopper::default(), at);
+        let here: Vec<String> = priced.discounts.into_iter().map(|d| d.promotion).collect();
+        let conditional = |id: &str| {
+            promotions.get(id).is_some_and(|p| {
+                !matches!(p.audience, Audience::Everyone)
+                    || p.birthday_within_days.is_some()
+                    || !p.codes.is_empty()
+            })
+        };
+        let channel: Vec<String> =
+            central.promotions.iter().filter(|id| !conditional(id)).cloned().collect();
+        Ok(handoff::promotions_ended(&channel, &here))
     }
 
     /// Hands `cart` to the shopper's phone: stores it on the central as a

@@ -57,7 +57,7 @@ fn load(conn: &Connection, id: &str) -> anyhow::Result<Option<Row>> {
     let row = conn
         .query_row(
             "SELECT id, channel, member_id, lines, total, status, created_at, expires_at,
-                    expires_s, sale_id
+                    expires_s, sale_id, promotions
              FROM cart WHERE id = ?1",
             [id],
             |r| {
@@ -72,11 +72,24 @@ fn load(conn: &Connection, id: &str) -> anyhow::Result<Option<Row>> {
                     r.get::<_, String>(7)?,
                     r.get::<_, i64>(8)?,
                     r.get::<_, Option<String>>(9)?,
+                    r.get::<_, String>(10)?,
                 ))
             },
         )
         .optional()?;
-    let Some((id, channel, member, lines, total, status, created_at, expires_at, exp, sale)) = row
+    let Some((
+        id,
+        channel,
+        member,
+        lines,
+        total,
+        status,
+        created_at,
+        expires_at,
+        exp,
+        sale,
+        promos,
+    )) = row
     else {
         return Ok(None);
     };
@@ -91,7 +104,7 @@ fn load(conn: &Connection, id: &str) -> anyhow::Result<Option<Row>> {
         status,
         lines: serde_json::from_str(&lines)?,
         total: Rupiah(total),
-        promotions: Vec::new(),
+        promotions: serde_json::from_str(&promos)?,
         created_at,
         expires_at,
     };
@@ -328,8 +341,8 @@ pub(super) async fn create(
             let view = CartView { lines, total, promotions: applied, ..view };
             conn.execute(
                 "INSERT INTO cart (id, channel, member_id, lines, total, status, created_at,
-                                   expires_at, expires_s)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'open', ?6, ?7, ?8)",
+                                   expires_at, expires_s, promotions)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'open', ?6, ?7, ?8, ?9)",
                 params![
                     view.id,
                     view.channel.as_str(),
@@ -338,7 +351,8 @@ pub(super) async fn create(
                     view.total.0,
                     view.created_at,
                     view.expires_at,
-                    expires_s
+                    expires_s,
+                    serde_json::to_string(&view.promotions)?
                 ],
             )?;
             Ok(Ok(view))
