@@ -563,8 +563,12 @@ impl Visit {
             return (State::Paying { cart, attempt, stage }, vec![]);
         }
         let checkout = self.checkout();
-        let effect =
-            Effect::CreatePayment { attempt: attempt.clone(), cart: cart.clone(), amount, checkout };
+        let effect = Effect::CreatePayment {
+            attempt: attempt.clone(),
+            cart: cart.clone(),
+            amount,
+            checkout,
+        };
         let stage = PayStage::Creating { tries: 1, failing_since: None };
         (State::Paying { cart, attempt, stage }, vec![effect])
     }
@@ -594,7 +598,9 @@ impl Visit {
                     notice
                 }
             },
-            E::KeypadDigit { digit } if digit.is_ascii_digit() && typed.len() < max_typed(keypad) => {
+            E::KeypadDigit { digit }
+                if digit.is_ascii_digit() && typed.len() < max_typed(keypad) =>
+            {
                 typed.push(digit);
                 notice
             }
@@ -716,11 +722,11 @@ fn name_of(cart: &Cart, barcode: &str) -> String {
 
 mod omni;
 mod paying;
-use omni::{MAX_PHONE, MIN_PHONE, Profile, Scan, classify};
 pub use omni::{
     Alert, Bill, Checkout, KeypadMode, Member, NearbyStock, NotIdentified, NotOpened, Panel,
     Pricer, Recommendation, Shopper, Stock, Totals, redeemable,
 };
+use omni::{MAX_PHONE, MIN_PHONE, Profile, Scan, classify};
 pub use paying::payment_of;
 
 #[cfg(test)]

@@ -9,8 +9,8 @@ use tokio::sync::mpsc;
 use tracing::{Instrument, debug, info, info_span, warn};
 
 use super::camera::{Reading, ReadingMode};
-use super::view::{Qr, View};
 use super::omni::{self, Identify, OmniService, ReplyTo};
+use super::view::{Qr, View};
 use super::{DEFAULT_LANGUAGE, KioskOptions, camera, paying, qr, select_language, ui};
 use crate::central::api::{self, PaymentStatus};
 use crate::checkout::Device;
@@ -39,7 +39,10 @@ pub(super) enum Report {
     Online(bool),
     /// An omnichannel answer for visit number `visit`: dropped once that
     /// visit has ended, so one shopper's member never reaches the next.
-    Omni { visit: u64, event: Event },
+    Omni {
+        visit: u64,
+        event: Event,
+    },
 }
 
 /// How often the kiosk checks the central, settles given-up payments,

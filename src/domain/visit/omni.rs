@@ -531,7 +531,8 @@ impl Visit {
                     return none;
                 }
                 *alert = Alert::Asking;
-                let effect = Effect::Subscribe { member: member.id.clone(), barcode: barcode.clone() };
+                let effect =
+                    Effect::Subscribe { member: member.id.clone(), barcode: barcode.clone() };
                 Some((None, vec![effect]))
             }
             E::Subscribed { barcode: b } => {
