@@ -1,7 +1,8 @@
 //! The visit state machine, step by step, with hand-picked instants.
 
 use super::*;
-use crate::domain::cart::MAX_QTY;
+use crate::domain::Product;
+use crate::domain::cart::{Line, MAX_QTY};
 
 const IDLE: Duration = Duration::from_secs(60);
 /// The key prefix of the visits under test: attempts are `k-1`, `k-2`...
