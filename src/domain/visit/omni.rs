@@ -75,7 +75,10 @@ impl Totals {
 /// (promotions have validity windows); the visit calls it whenever the
 /// cart or the shopper changes while scanning, never while paying.
 #[derive(Clone)]
-pub struct Pricer(Arc<dyn Fn(&Cart, &Shopper) -> Totals + Send + Sync>);
+pub struct Pricer(Arc<PriceFn>);
+
+/// The function a [`Pricer`] calls.
+pub type PriceFn = dyn Fn(&Cart, &Shopper) -> Totals + Send + Sync;
 
 impl Pricer {
     pub fn new(f: impl Fn(&Cart, &Shopper) -> Totals + Send + Sync + 'static) -> Pricer {

@@ -269,8 +269,9 @@ fn the_qris_limit_is_checked_on_the_amount_to_pay() {
     v.step(Event::ToggleRedeem, t0);
     // 10.000.002 - 10 points = 9.999.992, under the Rp 10.000.000 limit.
     let effects = v.step(Event::Pay, t0);
+    let asked = |amount: &Rupiah| *amount == Rupiah(9_999_992);
     assert!(
-        matches!(&effects[..], [Effect::CreatePayment { amount, .. }] if *amount == Rupiah(9_999_992)),
+        matches!(&effects[..], [Effect::CreatePayment { amount, .. }] if asked(amount)),
         "{effects:?}"
     );
 }
