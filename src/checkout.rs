@@ -2,6 +2,10 @@
 //! `swalayan checkout`: catalog sync, lookup, payment and recording the sale
 //! through the outbox.
 
+mod handoff;
+
+pub use handoff::OpenedCart;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -9,11 +13,18 @@ use std::time::Duration;
 use serde::Serialize;
 use tracing::{debug, info, warn};
 
-use crate::central::api::{NewTransaction, Payment, PaymentStatus, SaleLine, Transaction};
+use crate::central::api::{
+    NewPayment, NewTransaction, Payment, PaymentStatus, SaleLine, Transaction,
+};
 use crate::central::client::{Client, ClientError};
 use crate::domain::cart::Cart;
 use crate::domain::{Product, Rupiah};
 use crate::store::{Store, StoreError};
+
+mod member;
+
+pub use member::{Checked, IdentifiedMember, IdentifyError};
+mod pricing;
 
 /// How many catalog changes one sync request asks for.
 const SYNC_PAGE: u32 = 500;
@@ -46,6 +57,13 @@ pub enum DeviceError {
     /// staff, and the payment stays with the gateway.
     #[error("the central refused the sale paid by {payment}: {why}")]
     SaleRefused { payment: String, why: String },
+    /// The central will not hand over or store this cart: `code` is its
+    /// reason (`cart_closed`, `cart_expired`, `forged_code`, `bad_code`,
+    /// `unknown_product`, `not_found`).
+    #[error("this cart cannot be continued: {message}")]
+    CartRefused { code: String, message: String },
+    #[error(transparent)]
+    Lines(#[from] crate::domain::pricing::LineError),
     #[error("the device database is busy in a task that failed: {0}")]
     Task(#[from] tokio::task::JoinError),
 }
@@ -58,6 +76,8 @@ pub struct SyncReport {
     pub pages: u32,
     pub changes: usize,
     pub products: u64,
+    /// True if and only if the promotion set changed.
+    pub promotions_changed: bool,
 }
 
 /// A sale as the shopper's receipt shows it.
@@ -78,6 +98,22 @@ pub struct ReceiptPayment {
     pub method: &'static str,
     pub status: &'static str,
     pub id: String,
+}
+
+/// How many stores near this one the item page shows the stock of.
+pub const STOCK_NEAREST: u32 = 3;
+
+/// A product's stock as the item page shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StockView {
+    pub stock: crate::central::api::Stock,
+    /// True if and only if the central answered just now; otherwise this
+    /// is the last answer the device kept.
+    pub fresh: bool,
+    /// When the device received the answer (RFC 3339, UTC).
+    pub fetched_at: String,
+    /// How old the answer is by the device's clock: zero when fresh.
+    pub age: Duration,
 }
 
 /// The default place of the device's data: the user's data directory.
@@ -142,7 +178,8 @@ impl Device {
         Ok(out)
     }
 
-    /// Pulls every catalog change since the last sync into the cache.
+    /// Pulls every catalog change since the last sync into the cache, then
+    /// the promotion set if it changed.
     pub async fn sync_catalog(&self) -> Result<SyncReport> {
         let mut report = SyncReport::default();
         let mut cursor = self.with_store_blocking(|s| s.catalog_cursor()).await?;
@@ -165,6 +202,12 @@ impl Device {
             }
         }
         report.products = self.with_store_blocking(|s| s.product_count()).await?;
+        // The key that checks member codes offline; a failure here leaves
+        // the cached one, and the catalog is synced all the same.
+        if let Err(e) = self.refresh_token_key().await {
+            warn!(error = %e, "central's token key not fetched");
+        }
+        report.promotions_changed = self.sync_promotions().await?;
         // A sync runs every half minute; only one that changed something is
         // worth a line at info.
         if report.changes > 0 {
@@ -181,6 +224,41 @@ impl Device {
         self.with_store_blocking(move |s| s.product(&key)).await
     }
 
+    /// A product's stock here and at the nearest stores: the central's
+    /// answer when it gives one (kept for later), else the last answer kept
+    /// with its age. Fails when the central does not answer and nothing is
+    /// kept, or when it says the product is unknown.
+    pub async fn stock(&self, barcode: &str) -> Result<StockView> {
+        let key = barcode.to_owned();
+        match self.client.stock(barcode, None, STOCK_NEAREST).await {
+            Ok(stock) => {
+                let fetched_at = crate::store::now();
+                let (kept, at) = (stock.clone(), fetched_at.clone());
+                self.with_store_blocking(move |s| s.cache_stock(&kept, &at)).await?;
+                Ok(StockView { stock, fresh: true, fetched_at, age: Duration::ZERO })
+            }
+            Err(e) if e.is_retryable() => {
+                let Some((stock, fetched_at)) =
+                    self.with_store_blocking(move |s| s.cached_stock(&key)).await?
+                else {
+                    return Err(e.into());
+                };
+                let age = chrono::DateTime::parse_from_rfc3339(&fetched_at)
+                    .ok()
+                    .and_then(|t| (chrono::Utc::now() - t.to_utc()).to_std().ok())
+                    .unwrap_or(Duration::ZERO);
+                debug!(barcode, age_s = age.as_secs(), error = %e, "stock from the cache");
+                Ok(StockView { stock, fresh: false, fetched_at, age })
+            }
+            Err(e) => {
+                if let ClientError::Refused { status: reqwest::StatusCode::NOT_FOUND, .. } = &e {
+                    self.with_store_blocking(move |s| s.forget_stock(&key)).await?;
+                }
+                Err(e.into())
+            }
+        }
+    }
+
     /// Creates the QRIS payment of `cart`. The same `idempotency_key`
     /// returns the same payment, so a retry after a lost answer is safe.
     pub async fn start_payment(&self, cart: &Cart, idempotency_key: &str) -> Result<Payment> {
@@ -195,7 +273,12 @@ impl Device {
         let key = idempotency_key.to_owned();
         let body = serde_json::to_value(cart).expect("a cart always serialises");
         self.with_store_blocking(move |s| s.open_payment(&key, &body)).await?;
-        let payment = match self.client.create_payment(cart.total(), idempotency_key).await {
+        let body = NewPayment {
+            amount: cart.total(),
+            cart: cart.central_id().map(str::to_owned),
+            ..Default::default()
+        };
+        let payment = match self.client.create_payment_with(&body, idempotency_key).await {
             Ok(p) => p,
             Err(e) => {
                 if !e.is_retryable() {
@@ -389,6 +472,9 @@ impl Device {
             payment_id: payment.id.clone(),
             lines: lines.clone(),
             total: cart.total(),
+            cart: cart.central_id().map(str::to_owned),
+            // TODO(lead, joining L): the identified member of the visit.
+            ..Default::default()
         };
         let key = sale.idempotency_key.clone();
         let body = serde_json::to_value(&sale).expect("a sale always serialises");

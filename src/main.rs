@@ -34,6 +34,9 @@ enum Command {
     /// Runs one whole self-checkout without a screen and prints the receipt
     /// as JSON.
     Checkout(CheckoutArgs),
+    /// Prices a cart file from the device cache (synced first when the
+    /// central answers) and prints the receipt's fields, without paying.
+    Price(PriceArgs),
     /// Reads and writes QRIS payloads.
     #[command(subcommand)]
     Qris(QrisCommand),
@@ -127,6 +130,48 @@ struct CentralArgs {
     /// expired) waits for a sale before it is refunded automatically.
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     late_refund_grace: u64,
+    /// Seconds a cart handed from one channel to another (web, app, kiosk)
+    /// stays open, and its hand-off code valid.
+    #[arg(long, value_name = "SECONDS", default_value_t = 24 * 3600)]
+    cart_ttl: u64,
+    /// The stores CSV (store_id,name,city,latitude,longitude); the demo
+    /// stores at the first start if omitted.
+    #[arg(long, value_name = "FILE")]
+    stores: Option<PathBuf>,
+    /// The stock CSV (store_id,barcode,qty), setting the counts it lists;
+    /// the demo stock with the demo stores if omitted.
+    #[arg(long, value_name = "FILE")]
+    stock: Option<PathBuf>,
+    /// The store this central's kiosks stand in (default: the first store).
+    #[arg(long, value_name = "ID")]
+    store: Option<String>,
+    /// The loyalty members CSV (member_id,name,phone,tier,points,birthday);
+    /// the demo members if omitted.
+    #[arg(long, value_name = "FILE")]
+    members: Option<PathBuf>,
+    /// Seconds a member code (the QR in the member's app) stays valid.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    member_code_ttl: u64,
+    /// The promotions file (TOML, see the README); the demo promotions if
+    /// omitted.
+    #[arg(long, value_name = "FILE.toml")]
+    promotions: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct PriceArgs {
+    /// The central API to sync from, e.g. http://127.0.0.1:8080.
+    #[arg(long, value_name = "URL")]
+    central: String,
+    /// The cart: `{"lines":[{"barcode":"...","qty":2}], "member": {...},
+    /// "vouchers": [...], "at": "RFC 3339"}`.
+    #[arg(long, value_name = "FILE.json")]
+    cart: PathBuf,
+    /// Where the device keeps its database (default: the user's data
+    /// directory).
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -167,7 +212,10 @@ fn bill_number(s: &str) -> Result<String, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Kiosk(KioskArgs::default_args()));
-    let quiet = matches!(command, Command::Decode { .. } | Command::Checkout(_) | Command::Qris(_));
+    let quiet = matches!(
+        command,
+        Command::Decode { .. } | Command::Checkout(_) | Command::Price(_) | Command::Qris(_)
+    );
     cli::init_logging(if quiet { "warn" } else { "info" });
 
     let result = match command {
@@ -199,6 +247,13 @@ fn main() -> ExitCode {
                 },
                 poll_interval: Duration::from_secs(a.gateway_poll),
                 late_refund_grace: Duration::from_secs(a.late_refund_grace),
+                cart_ttl: Duration::from_secs(a.cart_ttl),
+                stores: a.stores,
+                stock: a.stock,
+                store: a.store,
+                members: a.members,
+                member_code_ttl: Duration::from_secs(a.member_code_ttl),
+                promotions: a.promotions,
                 ..Default::default()
             },
             a.listen,
@@ -208,6 +263,11 @@ fn main() -> ExitCode {
             central: a.central,
             scan: a.scan,
             pay: a.pay,
+            data_dir: a.data_dir,
+        }),
+        Command::Price(a) => cli::price(cli::price::PriceOptions {
+            central: a.central,
+            cart: a.cart,
             data_dir: a.data_dir,
         }),
         Command::Qris(QrisCommand::Parse { payload }) => cli::qris::parse(&payload),

@@ -26,6 +26,7 @@ fn sale(key: &str, payment: &str, qty: u32, price: i64) -> NewTransaction {
             line_total: Rupiah(price * i64::from(qty)),
         }],
         total: Rupiah(price * i64::from(qty)),
+        ..Default::default()
     }
 }
 

@@ -70,6 +70,7 @@ fn sale(payment: &Payment) -> NewTransaction {
             line_total: payment.amount,
         }],
         total: payment.amount,
+        ..Default::default()
     }
 }
 

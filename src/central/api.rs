@@ -98,6 +98,24 @@ pub struct NewPayment {
     /// given too, the two must be equal.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
+    /// The id of the central's cart this pays (one opened from a hand-off
+    /// code); a cart that is closed or expired cannot be paid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cart: Option<String>,
+    /// The loyalty member paying, whose points are redeemed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
+    /// Points redeemed in this sale: `amount` is the total minus these. The
+    /// central holds them for this payment until it ends.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub points: u64,
+    /// Single-use voucher codes given in this sale, held likewise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vouchers: Vec<String>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -214,13 +232,34 @@ pub struct SaleLine {
 }
 
 /// `POST /v1/transactions`: a completed sale.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewTransaction {
     pub idempotency_key: String,
     pub device_id: String,
     pub payment_id: String,
     pub lines: Vec<SaleLine>,
+    /// What the sale costs before points: the payment's amount plus
+    /// `points_redeemed`.
     pub total: Rupiah,
+    /// The id of the central's cart this sale settles; recording the sale
+    /// closes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cart: Option<String>,
+    /// The loyalty member, who earns points on it; the sale joins their
+    /// purchase history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
+    /// The points that paid part of `total`; they must be the ones the
+    /// payment reserved.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub points_redeemed: u64,
+    /// The voucher codes used; they must be the ones the payment reserved.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vouchers: Vec<String>,
+    /// The points the device expects the member to earn. The central
+    /// credits its own figure, by the same rule, and answers with it.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub points_earned: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -232,6 +271,16 @@ pub struct Transaction {
     pub lines: Vec<SaleLine>,
     pub total: Rupiah,
     pub created_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
+    #[serde(default)]
+    pub points_redeemed: u64,
+    /// The points the central credited for this sale (once, however often
+    /// the sale is replayed).
+    #[serde(default)]
+    pub points_earned: u64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vouchers: Vec<String>,
 }
 
 /// `GET /v1/keys`: what a device needs to check the central's codes
@@ -243,10 +292,286 @@ pub struct Keys {
     pub tokens: String,
 }
 
+/// The channel a cart was filled on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    Web,
+    App,
+    Kiosk,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Web => "web",
+            Channel::App => "app",
+            Channel::Kiosk => "kiosk",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Channel> {
+        match s {
+            "web" => Some(Channel::Web),
+            "app" => Some(Channel::App),
+            "kiosk" => Some(Channel::Kiosk),
+            _ => None,
+        }
+    }
+}
+
+/// One line of a cart to hand off: a product and how many.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewCartLine {
+    pub barcode: String,
+    pub qty: u32,
+}
+
+/// `POST /v1/carts`: a cart filled on one channel, to finish on another.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewCart {
+    pub lines: Vec<NewCartLine>,
+    /// The loyalty member the cart belongs to, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
+    pub channel: Channel,
+}
+
+/// Whether a cart can still be opened and paid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CartStatus {
+    Open,
+    /// A sale settled it.
+    Closed,
+}
+
+/// A cart on the central, with the prices its channel showed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CartView {
+    pub id: String,
+    /// The hand-off code (a [`crate::tokens::Kind::Cart`] token) to show as
+    /// a QR; it expires with the cart.
+    pub code: String,
+    pub channel: Channel,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
+    pub status: CartStatus,
+    /// Priced from the central's catalog when the cart was made.
+    pub lines: Vec<SaleLine>,
+    pub total: Rupiah,
+    /// The promotions the channel applied, by id; empty until the channels
+    /// price carts with the promotions engine.
+    #[serde(default)]
+    pub promotions: Vec<String>,
+    pub created_at: String,
+    pub expires_at: String,
+}
+
+/// `POST /v1/carts/open`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenCart {
+    pub code: String,
+}
+
+// Stock, back-in-stock subscriptions and recommendations.
+
+/// One store's count of a product in [`Stock`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreStock {
+    pub id: String,
+    pub name: String,
+    pub city: String,
+    /// How many the store has; 0 when it has none or keeps no count.
+    pub qty: u32,
+    /// How far it is from the store asked about, in whole metres (great
+    /// circle); absent for that store itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distance_m: Option<u64>,
+}
+
+/// `GET /v1/stock/{barcode}?store=ID&nearest=N`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stock {
+    pub barcode: String,
+    pub name: String,
+    /// The store asked about (by default the central's own).
+    pub store: StoreStock,
+    /// The other stores, nearest first, at most N of them, in stock or not.
+    pub nearest: Vec<StoreStock>,
+    /// When the central answered (RFC 3339, UTC).
+    pub as_of: String,
+}
+
+/// `POST /v1/members/{id}/subscriptions`: "tell me when it is back".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewSubscription {
+    pub barcode: String,
+    /// The store to watch; the central's own store when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<String>,
+}
+
+/// Where a back-in-stock subscription is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SubscriptionStatus {
+    /// The product is still out of stock at the store.
+    Waiting,
+    /// A stock import brought it back; the member is to be told.
+    Notified,
+}
+
+/// One back-in-stock subscription.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subscription {
+    pub member_id: String,
+    pub barcode: String,
+    pub name: String,
+    pub store: String,
+    pub status: SubscriptionStatus,
+    pub created_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notified_at: Option<String>,
+}
+
+/// `GET /v1/members/{id}/subscriptions`, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subscriptions {
+    pub subscriptions: Vec<Subscription>,
+}
+
+/// One recommended product, with the figures of its score (see the
+/// README's rule).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recommendation {
+    pub barcode: String,
+    pub name: String,
+    pub price: Rupiah,
+    /// `bought + together`.
+    pub score: u32,
+    /// How many of the member's own sales hold it.
+    pub bought: u32,
+    /// How often it was bought together with what the member bought or
+    /// has in the cart.
+    pub together: u32,
+}
+
+/// `GET /v1/members/{id}/recommendations?limit=N&cart=BARCODE,BARCODE`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recommendations {
+    pub member_id: String,
+    pub recommendations: Vec<Recommendation>,
+}
+
+/// `POST /v1/members/{id}/code`: what the member's app shows as a QR.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberCode {
+    /// A signed `SWM1.` token (see [`crate::tokens`]).
+    pub code: String,
+    pub expires_at: String,
+}
+
+/// What a member code carries: the member and their tier, so a device can
+/// apply member prices offline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberClaims {
+    /// The member id.
+    pub m: String,
+    /// The tier: `silver`, `gold`, `platinum`.
+    pub t: String,
+}
+
+/// `POST /v1/members/identify`: exactly one of the two.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentifyMember {
+    /// A member code scanned from the app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// A phone number as typed, in any usual form (`0812-...`, `+62 ...`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+}
+
+/// A member as a kiosk shows them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub id: String,
+    pub name: String,
+    /// `silver`, `gold` or `platinum`.
+    pub tier: String,
+    /// Points free to spend: the balance minus what open payments hold.
+    pub points: u64,
+    /// `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birthday: Option<String>,
+}
+
+/// `GET /v1/members/{id}`: a member's account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberAccount {
+    pub member: Member,
+    /// The sum of the ledger.
+    pub balance: u64,
+    /// Points held by payments still open.
+    pub reserved: u64,
+    /// Every change of the balance, oldest first.
+    pub ledger: Vec<PointEntry>,
+}
+
+/// One line of a member's points ledger.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PointEntry {
+    pub at: String,
+    /// Points added (earned, opening balance) or taken (redeemed, below 0).
+    pub delta: i64,
+    /// `opening`, `earn` or `redeem`.
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sale_id: Option<String>,
+}
+
 /// The body of every error answer.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ApiError {
     pub error: String,
     /// A stable machine-readable reason, e.g. `not_found`.
     pub code: String,
+}
+
+// Promotions and pricing (issue 4, part P).
+
+/// `GET /v1/promotions?known=VERSION`: the central's promotion set.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromotionSet {
+    /// [`crate::domain::pricing::Promotions::version`] of the set.
+    pub version: String,
+    /// The set; `None` when the device already holds this version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promotions: Option<crate::domain::pricing::Promotions>,
+}
+
+/// `POST /v1/price`, and the cart file of `swalayan price`: lines by
+/// barcode, the shopper, and the time to price at.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceRequest {
+    pub lines: Vec<crate::domain::pricing::LineRequest>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<crate::domain::pricing::MemberFacts>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vouchers: Vec<String>,
+    /// RFC 3339; the central's clock when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+}
+
+/// The answer of `POST /v1/price`: the cart priced, and with what.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceAnswer {
+    #[serde(flatten)]
+    pub priced: crate::domain::pricing::Priced,
+    /// The time it was priced at, RFC 3339 in Jakarta time.
+    pub at: String,
+    /// The version of the promotion set used.
+    pub promotions_version: String,
 }

@@ -7,8 +7,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::api::{
-    ApiError, CatalogPage, CustomerCodeCharge, IDEMPOTENCY_KEY, NewPayment, NewRefund,
-    NewTransaction, Payment, PaymentStatus, Simulate, Transaction,
+    ApiError, CartView, CatalogPage, CustomerCodeCharge, IDEMPOTENCY_KEY, IdentifyMember, Member,
+    MemberAccount, MemberCode, NewCart, NewPayment, NewRefund, NewTransaction, OpenCart, Payment,
+    PaymentStatus, Simulate, Transaction,
 };
 use crate::domain::Rupiah;
 
@@ -136,6 +137,49 @@ impl Client {
         send(req.json(&body).timeout(PAYMENT_CALL), "payment creation").await
     }
 
+    /// Creates a payment described whole by `body` (with the member, the
+    /// points and the vouchers it holds); retrying with the same key and
+    /// body is safe.
+    pub async fn create_payment_with(
+        &self,
+        body: &NewPayment,
+        idempotency_key: &str,
+    ) -> Result<Payment> {
+        let req = self.http.post(self.url("/v1/payments")).header(IDEMPOTENCY_KEY, idempotency_key);
+        send(req.json(body).timeout(PAYMENT_CALL), "payment creation").await
+    }
+
+    /// Stores a cart to finish on another channel; the answer carries its
+    /// hand-off code.
+    pub async fn create_cart(&self, cart: &NewCart) -> Result<CartView> {
+        self.post("/v1/carts", cart, "cart hand-off").await
+    }
+
+    /// The cart behind a hand-off code. A closed cart is refused with the
+    /// code `cart_closed`, an expired one `cart_expired`, a forged one
+    /// `forged_code` and a damaged one `bad_code`.
+    pub async fn open_cart(&self, code: &str) -> Result<CartView> {
+        self.post("/v1/carts/open", &OpenCart { code: code.to_owned() }, "cart opening").await
+    }
+
+    /// A fresh member code for member `id` (what the member's app shows).
+    pub async fn member_code(&self, id: &str) -> Result<MemberCode> {
+        let path = format!("/v1/members/{id}/code");
+        self.post(&path, &serde_json::json!({}), "member code").await
+    }
+
+    /// Identifies a member by a scanned code or a typed phone number (sent
+    /// in the body, never in the URL).
+    pub async fn identify_member(&self, by: &IdentifyMember) -> Result<Member> {
+        let req = self.http.post(self.url("/v1/members/identify")).json(by);
+        send(req.timeout(Duration::from_secs(5)), "member identification").await
+    }
+
+    /// A member's balance, held points and ledger.
+    pub async fn member_account(&self, id: &str) -> Result<MemberAccount> {
+        send(self.http.get(self.url(&format!("/v1/members/{id}"))), "member account").await
+    }
+
     pub async fn payment(&self, id: &str) -> Result<Payment> {
         send(self.http.get(self.url(&format!("/v1/payments/{id}"))), "payment status").await
     }
@@ -227,6 +271,83 @@ impl Client {
 
     pub async fn transaction(&self, id: &str) -> Result<Transaction> {
         send(self.http.get(self.url(&format!("/v1/transactions/{id}"))), "transaction lookup").await
+    }
+
+    // Stock, back-in-stock subscriptions and recommendations.
+
+    /// A product's stock at `store` (the central's own when `None`) and at
+    /// the `nearest` other stores.
+    pub async fn stock(
+        &self,
+        barcode: &str,
+        store: Option<&str>,
+        nearest: u32,
+    ) -> Result<crate::central::api::Stock> {
+        let mut query = vec![("nearest", nearest.to_string())];
+        if let Some(s) = store {
+            query.push(("store", s.to_owned()));
+        }
+        let req = self.http.get(self.url(&format!("/v1/stock/{barcode}"))).query(&query);
+        send(req.timeout(Duration::from_secs(5)), "stock lookup").await
+    }
+
+    /// "Tell me when it is back": subscribes a member to a product out of
+    /// stock at `store` (the central's own when `None`). Asking again is
+    /// safe: it answers the same subscription.
+    pub async fn subscribe(
+        &self,
+        member_id: &str,
+        barcode: &str,
+        store: Option<&str>,
+    ) -> Result<crate::central::api::Subscription> {
+        let body = crate::central::api::NewSubscription {
+            barcode: barcode.to_owned(),
+            store: store.map(str::to_owned),
+        };
+        self.post(&format!("/v1/members/{member_id}/subscriptions"), &body, "subscription").await
+    }
+
+    /// A member's back-in-stock subscriptions, newest first.
+    pub async fn subscriptions(
+        &self,
+        member_id: &str,
+    ) -> Result<crate::central::api::Subscriptions> {
+        let url = self.url(&format!("/v1/members/{member_id}/subscriptions"));
+        send(self.http.get(url), "subscription list").await
+    }
+
+    /// Up to `limit` recommendations for a member with `cart` (barcodes)
+    /// in the cart.
+    pub async fn recommendations(
+        &self,
+        member_id: &str,
+        cart: &[String],
+        limit: u32,
+    ) -> Result<crate::central::api::Recommendations> {
+        let query = [("limit", limit.to_string()), ("cart", cart.join(","))];
+        let url = self.url(&format!("/v1/members/{member_id}/recommendations"));
+        send(self.http.get(url).query(&query), "recommendations").await
+    }
+
+    /// The central's promotion set; `known` is the version the device
+    /// holds, answered with the version alone when unchanged.
+    pub async fn promotions(
+        &self,
+        known: Option<&str>,
+    ) -> Result<crate::central::api::PromotionSet> {
+        let mut req = self.http.get(self.url("/v1/promotions"));
+        if let Some(v) = known {
+            req = req.query(&[("known", v)]);
+        }
+        send(req, "promotions sync").await
+    }
+
+    /// The central's pricing of a cart, to compare with the device's.
+    pub async fn price(
+        &self,
+        request: &crate::central::api::PriceRequest,
+    ) -> Result<crate::central::api::PriceAnswer> {
+        self.post("/v1/price", request, "pricing").await
     }
 
     fn url(&self, path: &str) -> String {

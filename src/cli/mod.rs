@@ -1,6 +1,7 @@
 //! The headless subcommands, callable from tests as well as `main`.
 
 mod checkout;
+pub mod price;
 pub mod qris;
 
 use std::io::Write;
@@ -56,6 +57,13 @@ pub fn decode(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let all_read = crate::scan::run_decode(files, &mut out)?;
     out.flush()?;
     Ok(if all_read { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// `swalayan price`: prints the priced cart as one JSON object.
+pub fn price(opts: price::PriceOptions) -> anyhow::Result<ExitCode> {
+    let receipt = runtime()?.block_on(price::run(opts))?;
+    println!("{}", serde_json::to_string_pretty(&receipt)?);
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `swalayan checkout`: prints the receipt as one JSON object.

@@ -16,6 +16,10 @@ pub struct Line {
     pub name: String,
     pub unit_price: Rupiah,
     pub qty: u32,
+    /// The product's category, copied when the line is added, so that
+    /// category promotions apply to a cart on its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
 }
 
 impl Line {
@@ -39,6 +43,10 @@ pub enum CartError {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cart {
     lines: Vec<Line>,
+    /// The id of the central's cart this one continues (opened from a
+    /// hand-off code); paying this cart closes that one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    central_id: Option<String>,
 }
 
 impl Cart {
@@ -68,6 +76,7 @@ impl Cart {
                     name: product.name.clone(),
                     unit_price: product.price,
                     qty: 1,
+                    category: product.category.clone(),
                 });
                 Ok(())
             }
@@ -114,8 +123,21 @@ impl Cart {
         Rupiah(self.lines.iter().fold(0i64, |sum, l| sum.saturating_add(l.total().0)))
     }
 
+    /// Empties the cart for the next shopper, forgetting the central cart
+    /// it continued too.
     pub fn clear(&mut self) {
         self.lines.clear();
+        self.central_id = None;
+    }
+
+    /// The id of the central's cart this one continues, if it was opened
+    /// from a hand-off code.
+    pub fn central_id(&self) -> Option<&str> {
+        self.central_id.as_deref()
+    }
+
+    pub fn set_central_id(&mut self, id: Option<String>) {
+        self.central_id = id;
     }
 
     fn position(&self, barcode: &str) -> Result<usize, CartError> {

@@ -1,10 +1,15 @@
 //! Pure retail rules: no I/O, no clock, no randomness that is not passed in.
 
 pub mod cart;
+pub mod geo;
 pub mod gtin;
+pub mod handoff;
+pub mod loyalty;
 pub mod money;
+pub mod pricing;
 pub mod product;
 pub mod qris;
+pub mod recommend;
 pub mod visit;
 
 pub use money::Rupiah;

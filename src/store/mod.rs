@@ -4,6 +4,8 @@
 //! from the UI thread.
 
 mod outbox;
+mod promotions;
+mod stock_cache;
 
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
@@ -20,6 +22,8 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
         M::up(include_str!("../../migrations/device/0001_init.sql")),
         M::up(include_str!("../../migrations/device/0002_given_up.sql")),
+        M::up(include_str!("../../migrations/device/0003_promotions.sql")),
+        M::up(include_str!("../../migrations/device/0004_stock_cache.sql")),
     ])
 });
 
@@ -200,6 +204,11 @@ impl Store {
         let id = format!("dev-{}", uuid::Uuid::new_v4().simple());
         set_setting(&self.conn, "device_id", &id)?;
         Ok(id)
+    }
+
+    /// Sets a key/value fact about the device.
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        set_setting(&self.conn, key, value)
     }
 
     pub fn setting(&self, key: &str) -> Result<Option<String>> {

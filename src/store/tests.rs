@@ -82,6 +82,32 @@ fn open_visit_survives_reopen_and_clears() {
 }
 
 #[test]
+fn stock_cache_keeps_the_last_answer_per_product() {
+    use crate::central::api::{Stock, StoreStock};
+    let store = Store::open_in_memory().unwrap();
+    let answer = |qty| Stock {
+        barcode: "1".into(),
+        name: "item 1".into(),
+        store: StoreStock {
+            id: "S1".into(),
+            name: "Toko".into(),
+            city: "Jakarta".into(),
+            qty,
+            distance_m: None,
+        },
+        nearest: vec![],
+        as_of: "2025-01-01T00:00:00.000Z".into(),
+    };
+    assert_eq!(store.cached_stock("1").unwrap(), None);
+    store.cache_stock(&answer(3), "2025-01-01T00:00:01.000Z").unwrap();
+    store.cache_stock(&answer(2), "2025-01-01T00:00:09.000Z").unwrap();
+    let (kept, at) = store.cached_stock("1").unwrap().unwrap();
+    assert_eq!((kept.store.qty, at.as_str()), (2, "2025-01-01T00:00:09.000Z"));
+    store.forget_stock("1").unwrap();
+    assert_eq!(store.cached_stock("1").unwrap(), None);
+}
+
+#[test]
 fn migrations_are_valid() {
     MIGRATIONS.validate().unwrap();
 }

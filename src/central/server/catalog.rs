@@ -47,19 +47,7 @@ pub struct ImportReport {
 pub fn parse(text: &str, source_name: &str) -> Result<Vec<Row>, ImportError> {
     let mut reader =
         csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
-    // The reader's own line count is off by one per CRLF; count newlines
-    // up to the record's byte offset instead.
-    let line_at = |pos: Option<&csv::Position>| {
-        pos.map_or(0, |p| {
-            // With CRLF the reader places a record at the LF before it.
-            let bytes = text.as_bytes();
-            let mut end = (p.byte() as usize).min(bytes.len());
-            while end < bytes.len() && matches!(bytes[end], b'\r' | b'\n') {
-                end += 1;
-            }
-            1 + bytes[..end].iter().filter(|&&b| b == b'\n').count() as u64
-        })
-    };
+    let line_at = |pos: Option<&csv::Position>| line_at(text, pos);
     let row_err = |line: u64, reason: String| ImportError::Row {
         source_name: source_name.to_owned(),
         line,
@@ -130,6 +118,22 @@ pub fn parse(text: &str, source_name: &str) -> Result<Vec<Row>, ImportError> {
         return Err(ImportError::Empty { source_name: source_name.to_owned() });
     }
     Ok(rows)
+}
+
+/// The line of `text` a CSV record starts on, counting from 1.
+///
+/// The reader's own line count is off by one per CRLF; this counts newlines
+/// up to the record's byte offset instead.
+pub(super) fn line_at(text: &str, pos: Option<&csv::Position>) -> u64 {
+    pos.map_or(0, |p| {
+        // With CRLF the reader places a record at the LF before it.
+        let bytes = text.as_bytes();
+        let mut end = (p.byte() as usize).min(bytes.len());
+        while end < bytes.len() && matches!(bytes[end], b'\r' | b'\n') {
+            end += 1;
+        }
+        1 + bytes[..end].iter().filter(|&&b| b == b'\n').count() as u64
+    })
 }
 
 /// Makes the catalog equal to `rows` in one transaction. Each product that

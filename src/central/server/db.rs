@@ -14,6 +14,9 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../../migrations/central/0001_init.sql")),
         M::up(include_str!("../../../migrations/central/0002_payment_lifecycle.sql")),
         M::up(include_str!("../../../migrations/central/0003_payment_attempts.sql")),
+        M::up(include_str!("../../../migrations/central/0004_loyalty.sql")),
+        M::up(include_str!("../../../migrations/central/0005_carts.sql")),
+        M::up(include_str!("../../../migrations/central/0006_stock.sql")),
     ])
 });
 
@@ -145,7 +148,7 @@ pub fn catalog_page(
     Ok((page, last, more))
 }
 
-fn sale_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Transaction, String)> {
+fn sale_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Transaction, String, String)> {
     Ok((
         Transaction {
             id: r.get(0)?,
@@ -155,8 +158,13 @@ fn sale_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Transaction, String)> {
             total: Rupiah(r.get(4)?),
             lines: Vec::new(),
             created_at: r.get(6)?,
+            member: r.get(7)?,
+            points_redeemed: r.get::<_, i64>(8)? as u64,
+            points_earned: r.get::<_, i64>(9)? as u64,
+            vouchers: Vec::new(),
         },
         r.get(5)?,
+        r.get(10)?,
     ))
 }
 
@@ -164,7 +172,8 @@ fn sale_where(conn: &Connection, clause: &str, value: &str) -> anyhow::Result<Op
     let row = conn
         .query_row(
             &format!(
-                "SELECT id, idempotency_key, device_id, payment_id, total, lines, created_at
+                "SELECT id, idempotency_key, device_id, payment_id, total, lines, created_at,
+                        member_id, points_redeemed, points_earned, vouchers
                  FROM sale WHERE {clause} = ?1"
             ),
             [value],
@@ -172,8 +181,9 @@ fn sale_where(conn: &Connection, clause: &str, value: &str) -> anyhow::Result<Op
         )
         .optional()?;
     Ok(match row {
-        Some((mut tx, lines)) => {
+        Some((mut tx, lines, vouchers)) => {
             tx.lines = serde_json::from_str::<Vec<SaleLine>>(&lines)?;
+            tx.vouchers = serde_json::from_str::<Vec<String>>(&vouchers)?;
             Some(tx)
         }
         None => None,
@@ -194,8 +204,9 @@ pub fn sale_by_payment(conn: &Connection, payment_id: &str) -> anyhow::Result<Op
 
 pub fn insert_sale(conn: &Connection, tx: &Transaction) -> anyhow::Result<()> {
     conn.execute(
-        "INSERT INTO sale (id, idempotency_key, device_id, payment_id, total, lines, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO sale (id, idempotency_key, device_id, payment_id, total, lines, created_at,
+                           member_id, points_redeemed, points_earned, vouchers)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![
             tx.id,
             tx.idempotency_key,
@@ -203,7 +214,11 @@ pub fn insert_sale(conn: &Connection, tx: &Transaction) -> anyhow::Result<()> {
             tx.payment_id,
             tx.total.0,
             serde_json::to_string(&tx.lines)?,
-            tx.created_at
+            tx.created_at,
+            tx.member,
+            tx.points_redeemed as i64,
+            tx.points_earned as i64,
+            serde_json::to_string(&tx.vouchers)?,
         ],
     )?;
     Ok(())

@@ -219,6 +219,16 @@ pub fn transition(
         "UPDATE payment SET status = ?2, settled_at = ?3, gateway_open = ?4 WHERE id = ?1",
         params![id, to.as_str(), crate::store::now(), gateway_open],
     )?;
+    // Ended unpaid: what the payment held goes back to the member.
+    if matches!(
+        to,
+        PaymentStatus::Expired
+            | PaymentStatus::Cancelled
+            | PaymentStatus::Failed
+            | PaymentStatus::Refunded
+    ) {
+        super::points::release(conn, id)?;
+    }
     add_event(conn, id, to, cause)
 }
 

@@ -387,6 +387,8 @@ pub(super) async fn refund_late(s: &AppState, id: &str) -> Result<(), LifeError>
             if let Some(r) = &refund {
                 ledger::insert_refund(&tx, &key, ledger::LATE_REFUND_KEY, r)?;
             }
+            // No sale will come: the points and codes go back.
+            super::points::release(&tx, &key)?;
             tx.commit()?;
             Ok(refund.map(|r| r.id))
         })

@@ -1,13 +1,19 @@
 //! The reference central API: catalog, payments through a gateway (the
 //! simulator or DOKU), and sales, over JSON under `/v1/`.
 
+mod carts;
 pub mod catalog;
 mod db;
 pub mod gateway;
 mod ledger;
 mod lifecycle;
+pub mod members;
 mod payments;
+mod personal;
+mod points;
+pub mod pricing;
 mod routes;
+pub mod stock;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -29,6 +35,9 @@ pub const DEMO_CATALOG: &str = include_str!("../../../assets/catalog.csv");
 /// The longest a QRIS code may stay payable: one day.
 pub const MAX_PAYMENT_TTL: Duration = Duration::from_secs(24 * 3600);
 
+/// The longest a cart may stay open for its hand-off: thirty days.
+pub const MAX_CART_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
+
 /// How a central is set up.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -49,6 +58,27 @@ pub struct Config {
     /// How long a payment paid after it ended (cancelled on the device,
     /// expired) waits for a sale before it is refunded automatically.
     pub late_refund_grace: Duration,
+    /// How long a cart handed from one channel to another stays open (and
+    /// its hand-off code valid), in whole seconds.
+    pub cart_ttl: Duration,
+    /// The stores CSV to import at start; `None` imports the demo stores
+    /// at the first start only.
+    pub stores: Option<PathBuf>,
+    /// The stock CSV to import at start; `None` imports the demo stock
+    /// with the demo stores.
+    pub stock: Option<PathBuf>,
+    /// The store this central's kiosks stand in, whose stock their sales
+    /// lower; `None` is the first store. Set to the store's id at start.
+    pub store: Option<String>,
+    /// The members CSV to import at start; `None` imports the demo members.
+    pub members: Option<PathBuf>,
+    /// How long a member code (the app's QR) stays valid.
+    pub member_code_ttl: Duration,
+    /// Single-use voucher codes a payment may hold beside those of the
+    /// promotions file; any other code is refused at payment creation.
+    pub voucher_codes: Vec<String>,
+    /// The promotions file (TOML) to serve; `None` serves the demo set.
+    pub promotions: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -61,6 +91,14 @@ impl Default for Config {
             gateway: GatewayChoice::Simulator,
             poll_interval: Duration::from_secs(5),
             late_refund_grace: Duration::from_secs(60),
+            cart_ttl: Duration::from_secs(24 * 3600),
+            stores: None,
+            stock: None,
+            store: None,
+            members: None,
+            member_code_ttl: Duration::from_secs(300),
+            voucher_codes: Vec::new(),
+            promotions: None,
         }
     }
 }
@@ -103,6 +141,24 @@ pub fn demo_merchant() -> Merchant {
     }
 }
 
+/// Imports the members file at `path`, or the demo members.
+async fn import_members(db: &db::Db, path: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let (text, source) = match path {
+        Some(path) => (
+            tokio::fs::read_to_string(path)
+                .await
+                .with_context(|| format!("cannot read the members file {}", path.display()))?,
+            path.display().to_string(),
+        ),
+        None => (members::DEMO_MEMBERS.to_owned(), "demo members".to_owned()),
+    };
+    let rows = members::parse(&text, &source)?;
+    let name = source.clone();
+    let report = db.run(move |conn| Ok(members::import(conn, &rows, &name)?)).await?;
+    info!(source, members = report.total, added = report.added, "members imported");
+    Ok(())
+}
+
 /// State shared by every request.
 pub(crate) struct AppState {
     db: db::Db,
@@ -118,6 +174,8 @@ pub(crate) struct AppState {
     locks: lifecycle::Locks,
     /// Signs member codes and cart hand-off codes.
     signer: Arc<crate::tokens::Signer>,
+    /// The promotion set devices sync and `/v1/price` uses.
+    promotions: pricing::Loaded,
 }
 
 /// A central serving in the background; dropping it stops it.
@@ -179,6 +237,13 @@ pub async fn start(config: Config, addr: SocketAddr) -> anyhow::Result<Running> 
             MAX_PAYMENT_TTL.as_secs()
         );
     }
+    if config.cart_ttl.as_secs() == 0 || config.cart_ttl > MAX_CART_TTL {
+        anyhow::bail!(
+            "cart time-to-live of {} s is outside 1 s to {} s",
+            config.cart_ttl.as_secs_f64(),
+            MAX_CART_TTL.as_secs()
+        );
+    }
     if config.poll_interval.is_zero() {
         anyhow::bail!("the gateway poll interval must be above zero");
     }
@@ -212,7 +277,31 @@ pub async fn start(config: Config, addr: SocketAddr) -> anyhow::Result<Running> 
         "catalog imported"
     );
 
+    import_members(&db, config.members.as_deref()).await?;
+    if config.member_code_ttl.is_zero() {
+        anyhow::bail!("the member code time-to-live must be above zero");
+    }
+
     let signer = Arc::new(db.run(|conn| db::signer(conn)).await?);
+
+    let mut config = config;
+    let home =
+        stock::setup(&db, config.stores.as_ref(), config.stock.as_ref(), config.store.as_deref())
+            .await?;
+    info!(store = home, "kiosks' store");
+    config.store = Some(home);
+    let (text, source) = match &config.promotions {
+        Some(path) => (
+            tokio::fs::read_to_string(path)
+                .await
+                .with_context(|| format!("cannot read the promotions {}", path.display()))?,
+            path.display().to_string(),
+        ),
+        None => (pricing::DEMO_PROMOTIONS.to_owned(), "demo promotions".to_owned()),
+    };
+    let set = crate::domain::pricing::Promotions::from_toml(&text, &source)?;
+    let promotions = pricing::Loaded { version: set.version(), set: Arc::new(set) };
+    info!(source, count = promotions.set.len(), version = %promotions.version, "promotions loaded");
 
     let listener =
         TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
@@ -226,6 +315,7 @@ pub async fn start(config: Config, addr: SocketAddr) -> anyhow::Result<Running> 
         poke_poller: Notify::new(),
         locks: lifecycle::Locks::default(),
         signer,
+        promotions,
     });
     let poller = tokio::spawn(lifecycle::poll(state.clone()));
     let app = routes::router(state);

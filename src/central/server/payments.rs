@@ -19,6 +19,7 @@ use super::gateway::simulator::{Outcome, SimError};
 use super::gateway::{CustomerCode, GatewayError, QrIssued, QrRequest};
 use super::ledger::{self, PaymentRow};
 use super::lifecycle::{self, Cancelled, LifeError, gateway_payment, load, new_id, now_ms};
+use super::points;
 use super::routes::{Failure, bad_request, json_body, not_found, query};
 use crate::central::api::{
     CustomerCodeCharge, IDEMPOTENCY_KEY, NewPayment, NewRefund, Payment, PaymentStatus, Refund,
@@ -137,6 +138,7 @@ pub(super) async fn create_payment(
         return Err(bad_request("reference must be at most 100 characters"));
     }
     let key = idempotency_key(&headers, req.idempotency_key.as_deref())?;
+    let claim = loyalty_claim(&s, &req)?;
     // One creation per key at a time: a second request with the key waits
     // and then finds the payment, so the gateway is asked once.
     let _lock = s.locks.lock(format!("key:{key}")).await;
@@ -144,13 +146,14 @@ pub(super) async fn create_payment(
     enum Found {
         Issued(Box<PaymentRow>),
         Conflict(Rupiah),
+        Refused(Failure),
         Issue(String, chrono::DateTime<chrono::Utc>),
     }
     let ttl = chrono::Duration::from_std(s.config.payment_ttl).unwrap_or(chrono::Duration::MAX);
     let created = chrono::Utc::now();
     let expires = created + ttl;
     let gateway = s.gateway.name();
-    let (amount, reference) = (req.amount, req.reference.clone());
+    let (amount, reference, cart) = (req.amount, req.reference.clone(), req.cart.clone());
     let found =
         s.db.run(move |c| {
             let fmt = |t: chrono::DateTime<chrono::Utc>| {
@@ -159,6 +162,10 @@ pub(super) async fn create_payment(
             let tx = c.transaction()?;
             let found = match ledger::by_key(&tx, &key)? {
                 Some(row) if row.payment.amount != amount => Found::Conflict(row.payment.amount),
+                Some(row) if points::claim_of(&tx, &row.payment.id)? != claim => {
+                    let (code, kind, why) = claim_conflict();
+                    Found::Refused(Failure(code, kind, why))
+                }
                 Some(row) if row.issued => {
                     let row = ledger::by_id(&tx, &row.payment.id, now_ms())?.unwrap_or(row);
                     Found::Issued(Box::new(row))
@@ -168,9 +175,19 @@ pub(super) async fn create_payment(
                     let id = row.payment.id;
                     let ms = expires.timestamp_millis();
                     ledger::renew_unissued(&tx, &id, &fmt(created), &fmt(expires), ms)?;
-                    Found::Issue(id, expires)
+                    match points::hold(&tx, &id, &claim, now_ms())? {
+                        Some((code, kind, why)) => {
+                            return Ok(Found::Refused(Failure(code, kind, why)));
+                        }
+                        None => Found::Issue(id, expires),
+                    }
                 }
                 None => {
+                    if let Some(cart) = &cart
+                        && let Err(refusal) = super::carts::check_payable(&tx, cart)?
+                    {
+                        return Ok(Found::Refused(refusal));
+                    }
                     let id = new_id("PAY");
                     ledger::insert(
                         &tx,
@@ -185,7 +202,13 @@ pub(super) async fn create_payment(
                             expires_ms: expires.timestamp_millis(),
                         },
                     )?;
-                    Found::Issue(id, expires)
+                    // Held in the transaction that creates the payment.
+                    match points::hold(&tx, &id, &claim, now_ms())? {
+                        Some((code, kind, why)) => {
+                            return Ok(Found::Refused(Failure(code, kind, why)));
+                        }
+                        None => Found::Issue(id, expires),
+                    }
                 }
             };
             tx.commit()?;
@@ -204,6 +227,7 @@ pub(super) async fn create_payment(
                 ),
             ));
         }
+        Found::Refused(refusal) => return Err(refusal),
         Found::Issue(id, expires_at) => (id, expires_at),
     };
 
@@ -239,7 +263,12 @@ pub(super) async fn create_payment(
             if !e.is_retryable() {
                 // A refusal leaves no code behind.
                 let key_id = id.clone();
-                s.db.run(move |c| Ok(ledger::close_gateway(c, &key_id)?)).await?;
+                s.db.run(move |c| {
+                    ledger::close_gateway(c, &key_id)?;
+                    // No code, so nothing to pay: what it held goes back.
+                    Ok(points::release(c, &key_id)?)
+                })
+                .await?;
             }
             return Err(gateway_failure(&e));
         }
@@ -259,6 +288,44 @@ pub(super) async fn create_payment(
     info!(payment = id, amount = amount.0, gateway, "payment created");
     s.poke_poller.notify_one();
     Ok((StatusCode::CREATED, Json(fresh(row))))
+}
+
+/// Checks the loyalty part of a new payment and returns what it holds.
+fn loyalty_claim(s: &AppState, req: &NewPayment) -> Result<points::Claim, Failure> {
+    if req.points > 0 && req.member.is_none() {
+        return Err(bad_request("points are redeemed by a member: give member too"));
+    }
+    if req.vouchers.len() > 20 {
+        return Err(bad_request("a payment may hold at most 20 voucher codes"));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for code in &req.vouchers {
+        if !seen.insert(code) {
+            return Err(bad_request(format!("voucher {code} is given twice")));
+        }
+        let code_n = crate::domain::pricing::normalise_code(code);
+        let known = s.promotions.set.voucher(code).is_some()
+            || s.config
+                .voucher_codes
+                .iter()
+                .any(|c| crate::domain::pricing::normalise_code(c) == code_n);
+        if !known {
+            return Err(Failure(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown_voucher",
+                format!("{code:?} is not a voucher code of this shop"),
+            ));
+        }
+    }
+    Ok(points::Claim::new(req.member.clone(), req.points, &req.vouchers))
+}
+
+fn claim_conflict() -> points::Refusal {
+    (
+        StatusCode::CONFLICT,
+        "idempotency_conflict",
+        "idempotency key already used for a payment with another member, points or vouchers".into(),
+    )
 }
 
 #[derive(Deserialize)]

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use tracing::{debug, info, warn};
 
 use super::lifecycle::{new_id, now_ms};
-use super::{AppState, db, ledger, payments};
+use super::{AppState, carts, db, ledger, members, payments, personal, points, pricing, stock};
 use crate::central::api::{
     ApiError, CatalogPage, MAX_PAGE, NewTransaction, Payment, PaymentStatus, Transaction,
 };
@@ -34,9 +34,22 @@ pub(super) fn router(state: Arc<AppState>) -> Router {
         .route("/v1/payments/{id}/refund", post(payments::refund))
         .route("/v1/payments/{id}/customer-code", post(payments::customer_code))
         .route("/v1/gateway/{name}/notify", post(payments::notify))
+        .route("/v1/carts", post(carts::create))
+        .route("/v1/carts/open", post(carts::open))
+        .route("/v1/members/identify", post(members::identify))
+        .route("/v1/members/{id}", get(members::account))
+        .route("/v1/members/{id}/code", post(members::code))
         .route("/v1/transactions", post(record_sale))
         .route("/v1/transactions/{id}", get(get_sale))
+        .route("/v1/promotions", get(pricing::promotions))
+        .route("/v1/price", post(pricing::price))
         .route("/receipt/{id}", get(receipt))
+        .route("/v1/stock/{barcode}", get(stock::get_stock))
+        .route(
+            "/v1/members/{id}/subscriptions",
+            post(personal::subscribe).get(personal::subscriptions),
+        )
+        .route("/v1/members/{id}/recommendations", get(personal::recommendations))
         .fallback(no_route)
         .with_state(state)
 }
@@ -152,8 +165,13 @@ fn check_sale(req: &NewTransaction, payment: &Payment) -> Result<(), String> {
     if Rupiah(sum) != req.total {
         return Err(format!("lines add up to {sum}, total says {}", req.total.0));
     }
-    if payment.amount != req.total {
-        return Err(format!("payment {} is for {}, sale is {}", payment.id, payment.amount.0, sum));
+    // Points pay part of the total; the QRIS payment the rest.
+    let points = i64::try_from(req.points_redeemed).map_err(|_| "points overflow")?;
+    if payment.amount.0.checked_add(points) != Some(req.total.0) {
+        return Err(format!(
+            "payment {} is for {} and {} points are redeemed, sale is {}",
+            payment.id, payment.amount.0, points, sum
+        ));
     }
     if payment.status != PaymentStatus::Paid {
         return Err(format!("payment {} is {}, not paid", payment.id, payment.status.as_str()));
@@ -166,6 +184,8 @@ async fn record_sale(
     body: Result<Json<NewTransaction>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Transaction>), Failure> {
     let req = json_body(body)?;
+    // The sale's items leave the shelves of this central's store.
+    let store = s.config.store.clone().unwrap_or_default();
     enum Outcome {
         Recorded(Transaction),
         Replayed(Transaction),
@@ -178,6 +198,10 @@ async fn record_sale(
                 if existing.payment_id != req.payment_id
                     || existing.total != req.total
                     || existing.lines != req.lines
+                    || carts::of_sale(&tx, &existing.id)? != req.cart
+                    || existing.member != req.member
+                    || existing.points_redeemed != req.points_redeemed
+                    || existing.vouchers != req.vouchers
                 {
                     return Ok(Outcome::Refused(
                         StatusCode::CONFLICT,
@@ -217,16 +241,34 @@ async fn record_sale(
                     format!("payment {} already settles sale {}", req.payment_id, other.id),
                 ));
             }
+            let cart = req.cart.clone();
+            let member = req.member.clone();
+            let sale_id = new_id("TRX");
+            let settled = match points::settle_sale(&tx, &req, row.payment.amount, &sale_id)? {
+                Ok(settled) => settled,
+                Err((code, kind, why)) => return Ok(Outcome::Refused(code, kind, why)),
+            };
             let sale = Transaction {
-                id: new_id("TRX"),
+                id: sale_id,
                 idempotency_key: req.idempotency_key,
                 device_id: req.device_id,
                 payment_id: req.payment_id,
                 lines: req.lines,
                 total: req.total,
                 created_at: crate::store::now(),
+                member: req.member,
+                points_redeemed: req.points_redeemed,
+                points_earned: settled.points_earned,
+                vouchers: req.vouchers,
             };
             db::insert_sale(&tx, &sale)?;
+            // The cart closes with the sale, or neither is written.
+            if let Some(cart) = &cart
+                && let Err(Failure(code, kind, why)) = carts::close_for_sale(&tx, cart, &sale.id)?
+            {
+                return Ok(Outcome::Refused(code, kind, why));
+            }
+            stock::on_sale(&tx, &sale, member.as_deref(), &store)?;
             if row.refund_due_ms.is_some() {
                 // A late payment whose refund had not started: the sale wins.
                 ledger::set_refund_due(&tx, &sale.payment_id, None)?;
