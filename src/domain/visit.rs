@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use super::cart::{Cart, CartError};
 use super::money::Rupiah;
-use super::product::Product;
 
 /// Where the shopper is in the visit.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,8 +18,9 @@ pub enum State {
     /// Nobody is using the kiosk; the screen invites a tap.
     Welcome,
     /// Products are being scanned into the cart; `typed` holds the digits
-    /// typed on the on-screen keypad so far.
-    Scanning { cart: Cart, notice: Option<Notice>, typed: String },
+    /// typed on the on-screen keypad so far, into what `keypad` says; a
+    /// `panel` may be open over the cart.
+    Scanning { cart: Cart, notice: Option<Notice>, typed: String, keypad: KeypadMode, panel: Panel },
     /// The cart is locked while it is paid for. `attempt` is the
     /// idempotency key of this try at paying: every request for it, retries
     /// included, carries the same key, so the central makes one payment.
@@ -125,7 +125,10 @@ pub struct Receipt {
     pub transaction_id: Option<String>,
     /// Where the e-receipt can be read; drawn as a QR code.
     pub url: Option<String>,
+    /// What the QRIS payment was: the total after discounts and points.
     pub total: Rupiah,
+    pub points_redeemed: u64,
+    pub points_earned: u64,
 }
 
 /// Something the scanning screen tells the shopper.
@@ -150,145 +153,23 @@ pub enum Notice {
     /// Cancelled on the kiosk, but the central could not be told: if the
     /// shopper paid all the same, staff must help.
     CancelUnconfirmed,
-}
-
-/// Something that happened: a shopper's intent, or the result of an effect.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Event {
-    /// The shopper tapped the welcome screen.
-    Start,
-    /// A code came from the camera or the USB scanner.
-    Scanned {
+    MemberNotIdentified {
+        why: NotIdentified,
+    },
+    CartNotOpened {
+        why: NotOpened,
+    },
+    /// A cart from another channel is in, with nothing changed.
+    CartOpened {
+        items: u32,
+    },
+    VoucherApplied {
         code: String,
     },
-    /// A digit pressed on the on-screen keypad.
-    KeypadDigit {
-        digit: char,
-    },
-    KeypadDelete,
-    /// The keypad's Add key: look the typed digits up.
-    KeypadEnter,
-    ProductFound {
-        product: Product,
-    },
-    ProductNotFound {
+    /// Kept, but no promotion takes it for this cart now.
+    VoucherNotApplicable {
         code: String,
     },
-    LookUpFailed {
-        code: String,
-    },
-    Increment {
-        barcode: String,
-    },
-    Decrement {
-        barcode: String,
-    },
-    Remove {
-        barcode: String,
-    },
-    /// The shopper pressed Pay.
-    Pay,
-    /// The central made the payment of `attempt`.
-    PaymentCreated {
-        attempt: String,
-        payment: Payment,
-    },
-    /// The central made no payment for `attempt`.
-    PaymentNotCreated {
-        attempt: String,
-        why: NotCreated,
-    },
-    PaymentPaid {
-        id: String,
-    },
-    PaymentExpired {
-        id: String,
-    },
-    PaymentCancelled {
-        id: String,
-    },
-    /// The payment failed at the bank or the wallet (or was refunded).
-    PaymentFailed {
-        id: String,
-    },
-    /// A cancel could not reach the central.
-    CancelUnconfirmed {
-        id: String,
-    },
-    /// A customer-presented code did not pay the payment.
-    CodeNotCharged {
-        id: String,
-        why: CodeProblem,
-    },
-    /// The shopper pressed Cancel on the payment screen.
-    Cancel,
-    /// The shopper asked for a new code after an expiry or a failure.
-    PayAgain,
-    /// The shopper went back to the cart after an expiry or a failure.
-    BackToCart,
-    /// The demo button: have the gateway simulator pay.
-    SimulatePaid,
-    SaleRecorded {
-        transaction_id: Option<String>,
-        url: Option<String>,
-    },
-    SaleFailed,
-    /// The shopper pressed Finish on the done screen.
-    Finish,
-    /// Any touch that is not one of the intents above, such as a keypad digit.
-    Touch,
-    /// Time passes; sent about once a second so that idle visits end and
-    /// payment deadlines are kept.
-    Tick,
-    /// The central became reachable or unreachable.
-    Connectivity {
-        online: bool,
-    },
-}
-
-/// Work for the runtime; each reports back with an [`Event`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Effect {
-    /// Look `code` up in the local catalog cache.
-    LookUp {
-        code: String,
-    },
-    /// Ask the central for a QRIS payment of the cart's total, with the
-    /// attempt's idempotency key.
-    CreatePayment {
-        attempt: String,
-        cart: Cart,
-        amount: Rupiah,
-    },
-    /// Wait for the central to report the payment paid, expired or cancelled.
-    WatchPayment {
-        id: String,
-    },
-    CancelPayment {
-        id: String,
-    },
-    /// Charge a customer-presented code for the payment.
-    ChargeCustomerCode {
-        id: String,
-        code: String,
-    },
-    /// The visit left the attempt without the central's last word on it:
-    /// the device must never record its sale, only cancel it (or, if it
-    /// turns out paid, leave it to the central's refund of late payments).
-    GiveUpPayment {
-        attempt: String,
-    },
-    /// Demo mode only: have the gateway simulator pay.
-    SimulatePayment {
-        id: String,
-    },
-    /// Record the sale (through the outbox) and make its receipt.
-    RecordSale {
-        cart: Cart,
-        payment: Payment,
-    },
-    /// The visit is over: forget everything about the shopper.
-    EndVisit,
 }
 
 /// How long past its expiry the kiosk waits for the central's word on a
@@ -301,6 +182,9 @@ pub const CONNECT_PATIENCE: Duration = Duration::from_secs(60);
 #[derive(Clone, Debug)]
 pub struct Visit {
     state: State,
+    pricer: Pricer,
+    profile: Profile,
+    bill: Bill,
     idle_timeout: Duration,
     last_activity: Instant,
     online: bool,
@@ -317,6 +201,9 @@ impl Visit {
     pub fn new(idle_timeout: Duration, key_prefix: &str, now: Instant) -> Visit {
         Visit {
             state: State::Welcome,
+            pricer: Pricer::plain(),
+            profile: Profile::default(),
+            bill: Bill::default(),
             idle_timeout,
             last_activity: now,
             online: true,
@@ -372,6 +259,7 @@ impl Visit {
             Event::Tick => {
                 if self.idle_left(now).is_some_and(|left| left.is_zero()) {
                     self.state = State::Welcome;
+                    self.forget_shopper();
                     return vec![Effect::EndVisit];
                 }
             }
@@ -382,9 +270,17 @@ impl Visit {
             _ => self.last_activity = now,
         }
         let idled = self.idle_left(now).is_some();
+        if !matches!(self.state, State::Scanning { .. }) {
+            self.drop_answer(&event);
+        }
         let state = std::mem::replace(&mut self.state, State::Welcome);
         let (state, effects) = self.next(state, event, now);
         self.state = state;
+        if self.state == State::Welcome {
+            self.forget_shopper();
+        } else {
+            self.reprice();
+        }
         // A screen that starts to idle (an expired code, a failure) gives
         // the shopper the whole timeout from when it appears.
         if !idled && self.idle_left(now).is_some() {
@@ -400,13 +296,18 @@ impl Visit {
 
         match (state, event) {
             (S::Welcome, E::Start) => (scanning(Cart::new(), None), vec![]),
-            // A scan on the welcome screen starts the visit with that item.
-            (S::Welcome, E::Scanned { code }) => {
-                (scanning(Cart::new(), None), vec![Effect::LookUp { code }])
+            // A scan on the welcome screen starts the visit with it: an
+            // item, a member's code, a cart from the phone, a voucher.
+            (S::Welcome, event @ E::Scanned { .. }) => {
+                self.next_scanning(Cart::new(), None, String::new(), Scanning::default(), event)
             }
             (S::Scanning { cart, .. }, E::Pay) if !cart.is_empty() => self.start_attempt(cart),
-            (S::Scanning { cart, notice, typed }, event) => {
-                Visit::next_scanning(cart, notice, typed, event)
+            // The cart went to the phone and the shopper leaves the kiosk.
+            (S::Scanning { panel: Panel::HandOff { code: Some(_), .. }, .. }, E::Finish) => {
+                (S::Welcome, vec![Effect::EndVisit])
+            }
+            (S::Scanning { cart, notice, typed, keypad, panel }, event) => {
+                self.next_scanning(cart, notice, typed, Scanning { keypad, panel }, event)
             }
             (S::Paying { cart, attempt, stage }, event) => {
                 self.next_paying(cart, attempt, stage, event, now)
@@ -420,43 +321,80 @@ impl Visit {
     fn start_attempt(&mut self, cart: Cart) -> (State, Vec<Effect>) {
         self.attempts += 1;
         let attempt = format!("{}-{}", self.key_prefix, self.attempts);
-        let amount = cart.total();
+        let amount = self.bill.to_pay;
         // No payment may be above the limit: say so before asking anyone.
         if amount > Rupiah::QRIS_MAX {
             let stage = PayStage::Failed { failure: Failure::OverLimit };
             return (State::Paying { cart, attempt, stage }, vec![]);
         }
-        let effect = Effect::CreatePayment { attempt: attempt.clone(), cart: cart.clone(), amount };
+        let checkout = self.checkout();
+        let effect = Effect::CreatePayment {
+            attempt: attempt.clone(),
+            cart: cart.clone(),
+            amount,
+            checkout,
+        };
         let stage = PayStage::Creating { tries: 1, failing_since: None };
         (State::Paying { cart, attempt, stage }, vec![effect])
     }
 
     /// The transitions of the scanning screen.
     fn next_scanning(
+        &mut self,
         mut cart: Cart,
         notice: Option<Notice>,
         mut typed: String,
+        Scanning { mut keypad, mut panel }: Scanning,
         event: Event,
     ) -> (State, Vec<Effect>) {
         use Event as E;
 
         let mut effects = vec![];
         let notice = match event {
-            E::Scanned { code } => {
-                effects.push(Effect::LookUp { code });
-                None
-            }
-            E::KeypadDigit { digit } if digit.is_ascii_digit() && typed.len() < MAX_TYPED => {
+            E::Scanned { code } => match classify(&code) {
+                Scan::Product => {
+                    effects.push(Effect::LookUp { code });
+                    None
+                }
+                Scan::Voucher => Some(self.give_voucher(&cart, code)),
+                Scan::Member | Scan::Cart => {
+                    let (notice, effect) = self.scanned_special(code).expect("a special code");
+                    effects.push(effect);
+                    notice
+                }
+            },
+            E::KeypadDigit { digit }
+                if digit.is_ascii_digit() && typed.len() < max_typed(keypad) =>
+            {
                 typed.push(digit);
+                notice
+            }
+            // Another mode starts afresh: a half-typed phone number is no
+            // barcode.
+            E::KeypadMode { mode } if mode != keypad => {
+                typed.clear();
+                keypad = mode;
                 notice
             }
             E::KeypadDelete => {
                 typed.pop();
                 notice
             }
+            E::KeypadEnter if keypad == KeypadMode::Phone && typed.len() < MIN_PHONE => notice,
             E::KeypadEnter if !typed.is_empty() => {
-                effects.push(Effect::LookUp { code: std::mem::take(&mut typed) });
-                None
+                let typed = std::mem::take(&mut typed);
+                match std::mem::take(&mut keypad) {
+                    KeypadMode::Barcode => {
+                        effects.push(Effect::LookUp { code: typed });
+                        None
+                    }
+                    KeypadMode::Phone => {
+                        self.profile.identifying = true;
+                        effects.push(Effect::IdentifyPhone { phone: typed });
+                        None
+                    }
+                    KeypadMode::Voucher => Some(self.give_voucher(&cart, typed)),
+                }
             }
             E::ProductFound { product } => match cart.add(&product) {
                 Ok(()) => None,
@@ -479,12 +417,22 @@ impl Visit {
                 let _ = cart.remove(&barcode);
                 None
             }
-            event => {
-                effects = stale(event);
-                notice
-            }
+            event => match self.next_omni(&mut cart, &mut panel, &mut keypad, event.clone()) {
+                Some((None, omni)) => {
+                    effects = omni;
+                    notice
+                }
+                Some((new, omni)) => {
+                    effects = omni;
+                    new
+                }
+                None => {
+                    effects = stale(event);
+                    notice
+                }
+            },
         };
-        (State::Scanning { cart, notice, typed }, effects)
+        (State::Scanning { cart, notice, typed, keypad, panel }, effects)
     }
 }
 
@@ -503,18 +451,49 @@ fn stale(event: Event) -> Vec<Effect> {
     }
 }
 
-/// The most digits the keypad takes: a GTIN-14.
+/// The most digits the keypad takes for a barcode: a GTIN-14.
 pub const MAX_TYPED: usize = 14;
+/// The most digits of a voucher typed on the keypad.
+pub const MAX_VOUCHER: usize = 20;
+
+fn max_typed(mode: KeypadMode) -> usize {
+    match mode {
+        KeypadMode::Barcode => MAX_TYPED,
+        KeypadMode::Phone => MAX_PHONE,
+        KeypadMode::Voucher => MAX_VOUCHER,
+    }
+}
+
+/// The cart screen's keypad and panel, passed along with its cart.
+#[derive(Default)]
+struct Scanning {
+    keypad: KeypadMode,
+    panel: Panel,
+}
 
 fn scanning(cart: Cart, notice: Option<Notice>) -> State {
-    State::Scanning { cart, notice, typed: String::new() }
+    State::Scanning {
+        cart,
+        notice,
+        typed: String::new(),
+        keypad: KeypadMode::Barcode,
+        panel: Panel::None,
+    }
 }
 
 fn name_of(cart: &Cart, barcode: &str) -> String {
     cart.lines().iter().find(|l| l.barcode == barcode).map(|l| l.name.clone()).unwrap_or_default()
 }
 
+mod event;
+mod omni;
 mod paying;
+pub use event::{Effect, Event};
+pub use omni::{
+    Alert, Bill, Checkout, KeypadMode, Member, NearbyStock, NotIdentified, NotOpened, Panel,
+    Pricer, Recommendation, Shopper, Stock, Totals, redeemable,
+};
+use omni::{MAX_PHONE, MIN_PHONE, Profile, Scan, classify};
 pub use paying::payment_of;
 
 #[cfg(test)]

@@ -180,13 +180,27 @@ impl Reader {
             .decode(frame.width, frame.height, &frame.luma)
             .iter()
             .filter_map(|symbol| match reading {
-                Reading::Products => symbol.catalog_key(),
+                Reading::Products => symbol.catalog_key().or_else(|| {
+                    (symbol.format == Format::Qr && is_visit_code(&symbol.text))
+                        .then(|| symbol.text.clone())
+                }),
                 _ => (symbol.format == Format::Qr && qris::is_cpm(&symbol.text))
                     .then(|| symbol.text.clone()),
             })
             .filter(|code| self.debouncer.accept(code, now))
             .collect()
     }
+}
+
+/// Returns true if and only if a QR code's text is for the cart screen
+/// though no product: a member's or a cart's code, or what looks like a
+/// voucher (short, letters, digits and dashes). Anything else, such as the
+/// web address printed on a package, is not read.
+fn is_visit_code(text: &str) -> bool {
+    let voucher = (4..=32).contains(&text.len())
+        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !text.chars().all(|c| c.is_ascii_digit());
+    text.starts_with("SWM1.") || text.starts_with("SWC1.") || voucher
 }
 
 /// Pushes a small copy of the frame to the preview.
@@ -239,5 +253,16 @@ mod tests {
         // A product code is no wallet code.
         assert!(reader.read(&frame, Reading::CustomerCodes, back).is_empty());
         assert_eq!(reader.read(&frame, Reading::Products, back), vec![expected]);
+    }
+
+    #[test]
+    fn member_cart_and_voucher_codes_are_read_but_web_addresses_are_not() {
+        assert!(is_visit_code("SWM1.eyJpZCI6Ik0tMSJ9.c2ln"));
+        assert!(is_visit_code("SWC1.eyJjIjoiQy0xIn0.c2ln"));
+        assert!(is_visit_code("HEMAT5K"));
+        assert!(is_visit_code("PROMO-2025-AB"));
+        assert!(!is_visit_code("https://example.com/p/123"));
+        assert!(!is_visit_code("12345678"));
+        assert!(!is_visit_code("AB1"));
     }
 }

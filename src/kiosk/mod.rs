@@ -7,6 +7,7 @@
 //! `upgrade_in_event_loop`.
 
 mod camera;
+pub mod omni;
 mod paying;
 pub mod qr;
 mod screenshot;
@@ -259,6 +260,7 @@ fn connect(window: &ui::AppWindow, commands: &mpsc::UnboundedSender<Command>) {
 
         move || send(Event::Pay)
     });
+    connect_omni(&scan, &send);
 
     let pay = window.global::<ui::PaymentAdapter>();
     pay.on_cancel({
@@ -283,6 +285,64 @@ fn connect(window: &ui::AppWindow, commands: &mpsc::UnboundedSender<Command>) {
     });
 
     window.global::<ui::DoneAdapter>().on_finish(move || send(Event::Finish));
+}
+
+/// Wires the cart screen's member, bill and panel callbacks.
+fn connect_omni(scan: &ui::ScanAdapter, send: &(impl Fn(Event) + Clone + 'static)) {
+    use crate::domain::visit::KeypadMode;
+
+    scan.on_select_keypad({
+        let send = send.clone();
+
+        move |mode| {
+            let mode = match mode {
+                ui::KeypadMode::Barcode => KeypadMode::Barcode,
+                ui::KeypadMode::Phone => KeypadMode::Phone,
+                ui::KeypadMode::Voucher => KeypadMode::Voucher,
+            };
+            send(Event::KeypadMode { mode })
+        }
+    });
+    scan.on_open_item({
+        let send = send.clone();
+
+        move |barcode| send(Event::OpenItem { barcode: barcode.into() })
+    });
+    scan.on_forget_member({
+        let send = send.clone();
+
+        move || send(Event::ForgetMember)
+    });
+    scan.on_toggle_redeem({
+        let send = send.clone();
+
+        move || send(Event::ToggleRedeem)
+    });
+    scan.on_add_recommended({
+        let send = send.clone();
+
+        move |barcode| send(Event::AddRecommended { barcode: barcode.into() })
+    });
+    scan.on_continue_on_phone({
+        let send = send.clone();
+
+        move || send(Event::ContinueOnPhone)
+    });
+    scan.on_finish_hand_off({
+        let send = send.clone();
+
+        move || send(Event::Finish)
+    });
+    scan.on_subscribe({
+        let send = send.clone();
+
+        move || send(Event::Subscribe)
+    });
+    scan.on_close_panel({
+        let send = send.clone();
+
+        move || send(Event::ClosePanel)
+    });
 }
 
 #[cfg(test)]

@@ -17,7 +17,11 @@ use slint::{ComponentHandle, PhysicalSize, PlatformError, Rgb8Pixel, SharedPixel
 use super::view::{Qr, View};
 use super::{qr, select_language, ui};
 use crate::central::server::{DEMO_CATALOG, demo_merchant};
-use crate::domain::visit::{Event, NotCreated, PayStage, Payment, State, Visit};
+use crate::domain::cart::Line;
+use crate::domain::visit::{
+    Event, KeypadMode, Member, NearbyStock, NotCreated, PayStage, Payment, Pricer, Recommendation,
+    State, Stock, Totals, Visit,
+};
 use crate::domain::{Product, Rupiah, qris};
 use crate::scan::{FolderFrames, FrameSource};
 
@@ -49,7 +53,8 @@ impl Platform for Offscreen {
 /// `dir`, with `scanning-en.png` (the English one) and the payment screen's
 /// other states: `payment-offline.png` (the connection lost while the code
 /// is up), `payment-expired.png`, `payment-connecting.png` and
-/// `payment-failed.png`. Returns their paths. The first image of the folder
+/// `payment-failed.png`, and the omnichannel ones of [`shoot_omni`].
+/// Returns their paths. The first image of the folder
 /// `frames`, if given, stands in for the camera picture.
 ///
 /// Must run before any other Slint window is made in the process: it
@@ -181,7 +186,130 @@ pub fn screenshots(dir: &Path, frames: Option<&Path>) -> anyhow::Result<Vec<Path
         at(330),
     );
     shoot(&visit, at(333), "done")?;
+
+    shoot_omni(&products, t0, &mut shoot)?;
     Ok(written)
+}
+
+/// The cart screen of a member, the phone entry, an item's stock page,
+/// "continue on phone" and a cart brought from the app:
+/// `member-phone.png`, `scanning-member.png`, `item-stock.png`,
+/// `hand-off.png` and `cart-changes.png`.
+fn shoot_omni(
+    products: &[Product],
+    t0: Instant,
+    shoot: &mut dyn FnMut(&Visit, Instant, &str) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let product = |code: &str| -> anyhow::Result<Product> {
+        products.iter().find(|p| p.barcode == code).cloned().context("not in the demo catalog")
+    };
+    let mut visit = Visit::new(Duration::from_secs(90), "omni", t0);
+    visit.set_pricer(demo_pricer());
+    visit.step(Event::Start, t0);
+    for code in SCANNED {
+        visit.step(Event::ProductFound { product: product(code)? }, t0);
+    }
+
+    // A member types their phone number on the keypad.
+    visit.step(Event::KeypadMode { mode: KeypadMode::Phone }, t0);
+    for digit in "081200001234".chars() {
+        visit.step(Event::KeypadDigit { digit }, t0);
+    }
+    shoot(&visit, t0, "member-phone")?;
+
+    // Found: a gold member with a voucher, suggestions and points to spend.
+    visit.step(Event::KeypadEnter, t0);
+    let member = Member {
+        id: "M-0002".into(),
+        name: "Siti Rahayu".into(),
+        tier: "gold".into(),
+        points: 2_750,
+        birthday: None,
+    };
+    visit.step(Event::MemberIdentified { member }, t0);
+    visit.step(Event::Scanned { code: DEMO_VOUCHER.into() }, t0);
+    let items = ["8991249000499", "8991397000310", "8991249000192"]
+        .iter()
+        .map(|code| {
+            product(code).map(|p| Recommendation {
+                barcode: p.barcode,
+                name: p.name,
+                price: p.price,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    visit.step(Event::Recommendations { member: "M-0002".into(), items }, t0);
+    visit.step(Event::ToggleRedeem, t0);
+    shoot(&visit, t0, "scanning-member")?;
+
+    // Teh Botol's page: sold out here, in stock nearby.
+    let teh = "8991545000735";
+    visit.step(Event::OpenItem { barcode: teh.into() }, t0);
+    let near = |store: &str, qty, metres| NearbyStock { store: store.into(), qty, metres };
+    let stock = Stock {
+        here: 0,
+        nearest: vec![
+            near("Swalayan Kemang", 14, 2_140),
+            near("Swalayan Tebet", 3, 4_810),
+            near("Swalayan Cikini", 0, 6_020),
+        ],
+        age: Duration::from_secs(12 * 60),
+    };
+    visit.step(Event::Stock { barcode: teh.into(), stock }, t0);
+    shoot(&visit, t0, "item-stock")?;
+
+    // The cart goes to the phone.
+    visit.step(Event::ClosePanel, t0);
+    visit.step(Event::ContinueOnPhone, t0);
+    let code = format!("SWC1.{}.{}", "eyJjYXJ0IjoiQy0wMDQyIn0".repeat(3), "c2lnbmF0dXJl".repeat(4));
+    visit.step(Event::HandedOff { code }, t0);
+    shoot(&visit, t0, "hand-off")?;
+
+    // Another shopper brings a cart from the app; some of it differs here.
+    let mut visit = Visit::new(Duration::from_secs(90), "omni2", t0);
+    visit.set_pricer(demo_pricer());
+    visit.step(Event::Scanned { code: "SWC1.e30.c2ln".into() }, t0);
+    let line = |code: &str, qty| -> anyhow::Result<Line> {
+        let p = product(code)?;
+        Ok(Line { barcode: p.barcode, name: p.name, unit_price: p.price, qty })
+    };
+    let lines = vec![line("8991508000406", 4)?, line("8991397000310", 1)?];
+    let changes = vec![
+        "Oreo Vanila 133 g tidak dijual di toko ini".to_owned(),
+        "Kapal Api Special Mix 10 x 24 g: Rp 15.500 di sini (Rp 14.900 di aplikasi)".to_owned(),
+    ];
+    visit.step(Event::CartOpened { cart_id: Some("C-0042".into()), lines, changes }, t0);
+    shoot(&visit, t0, "cart-changes")?;
+    Ok(())
+}
+
+/// The demo voucher of [`demo_pricer`].
+const DEMO_VOUCHER: &str = "HEMAT5K";
+
+/// Stands in for the pricing engine in the screenshots: Indomie two for
+/// Rp 6.000, voucher HEMAT5K Rp 5.000 off from Rp 20.000, and 2 points per
+/// full Rp 1.000 paid for a member.
+fn demo_pricer() -> Pricer {
+    Pricer::new(|cart, shopper| {
+        let subtotal = cart.total();
+        let mut discounts = vec![];
+        let indomie = cart.lines().iter().find(|l| l.barcode == "8991508000406");
+        if let Some(pairs) = indomie.map(|l| l.qty / 2).filter(|&p| p > 0) {
+            discounts.push(("Indomie 2 for Rp 6.000".to_owned(), Rupiah(1_000 * i64::from(pairs))));
+        }
+        let mut unused_vouchers = vec![];
+        for v in &shopper.vouchers {
+            if v == DEMO_VOUCHER && subtotal >= Rupiah(20_000) {
+                discounts.push((format!("Voucher {DEMO_VOUCHER}"), Rupiah(5_000)));
+            } else {
+                unused_vouchers.push(v.clone());
+            }
+        }
+        let total = Rupiah(subtotal.0 - discounts.iter().map(|(_, d)| d.0).sum::<i64>());
+        let paid = total.0 - shopper.points_redeemed as i64;
+        let points_earned = if shopper.member.is_some() { (paid / 1_000) as u64 * 2 } else { 0 };
+        Totals { subtotal, discounts, total, points_earned, unused_vouchers }
+    })
 }
 
 fn draw(payload: &str) -> Option<Qr> {

@@ -138,3 +138,89 @@ mod payment_view {
         assert_eq!(view.amount, "Rp 3.500");
     }
 }
+
+mod omni_view {
+    use std::time::{Duration, Instant};
+
+    use crate::domain::visit::{Event, Member, NearbyStock, Recommendation, Stock, Visit};
+    use crate::domain::{Product, Rupiah};
+    use crate::kiosk::view::{View, distance};
+
+    #[test]
+    fn distances_read_in_metres_then_kilometres_with_a_comma() {
+        assert_eq!(distance(850), "850 m");
+        assert_eq!(distance(999), "999 m");
+        assert_eq!(distance(1_000), "1,0 km");
+        // Rounded to the nearest 100 m.
+        assert_eq!(distance(2_140), "2,1 km");
+        assert_eq!(distance(4_850), "4,9 km");
+        assert_eq!(distance(12_345), "12,3 km");
+    }
+
+    fn teh() -> Product {
+        Product {
+            barcode: "8991545000735".into(),
+            name: "Teh Botol Sosro 450 ml".into(),
+            price: Rupiah(5_500),
+            category: None,
+        }
+    }
+
+    fn sold_out() -> Stock {
+        Stock {
+            here: 0,
+            nearest: vec![NearbyStock { store: "Kemang".into(), qty: 14, metres: 2_140 }],
+            age: Duration::from_secs(12 * 60 + 59),
+        }
+    }
+
+    fn view(v: &Visit) -> View {
+        View::of(v, Instant::now(), false, &mut |_| None)
+    }
+
+    #[test]
+    fn the_subscribe_button_is_for_a_member_and_an_item_sold_out_here() {
+        let t0 = Instant::now();
+        let mut v = Visit::new(Duration::from_secs(60), "k", t0);
+        v.step(Event::Start, t0);
+        v.step(Event::ProductFound { product: teh() }, t0);
+        v.step(Event::OpenItem { barcode: teh().barcode }, t0);
+        v.step(Event::Stock { barcode: teh().barcode, stock: sold_out() }, t0);
+        let item = view(&v).omni.item;
+        assert!(!item.can_subscribe, "offered to an anonymous shopper");
+        assert_eq!((item.here, item.age_minutes), (0, 12));
+        assert_eq!(item.nearest[0].distance, "2,1 km");
+
+        v.step(Event::ClosePanel, t0);
+        v.step(Event::Scanned { code: "SWM1.a.b".into() }, t0);
+        let member = Member {
+            id: "m-1".into(),
+            name: "Siti".into(),
+            tier: "gold".into(),
+            points: 12_500,
+            birthday: None,
+        };
+        v.step(Event::MemberIdentified { member }, t0);
+        let omni = view(&v).omni;
+        assert_eq!(omni.member.points, "12.500");
+        // 12.500 points for a Rp 5.500 total: at most 5.499.
+        assert_eq!(omni.redeemable, "5.499");
+
+        v.step(Event::OpenItem { barcode: teh().barcode }, t0);
+        v.step(Event::Stock { barcode: teh().barcode, stock: sold_out() }, t0);
+        assert!(view(&v).omni.item.can_subscribe);
+        let in_stock = Stock { here: 2, ..sold_out() };
+        v.step(Event::Stock { barcode: teh().barcode, stock: in_stock }, t0);
+        assert!(!view(&v).omni.item.can_subscribe);
+
+        // Three suggestions at most on screen.
+        let item = |i: u32| Recommendation {
+            barcode: format!("89900000000{i}"),
+            name: format!("Item {i}"),
+            price: Rupiah(1_000),
+        };
+        let items = (10..15).map(item).collect();
+        v.step(Event::Recommendations { member: "m-1".into(), items }, t0);
+        assert_eq!(view(&v).omni.recommendations.len(), 3);
+    }
+}

@@ -11,6 +11,7 @@ use slint::{ComponentHandle, Image, Model, ModelRc, Rgb8Pixel, SharedPixelBuffer
 use super::ui;
 use crate::domain::cart::Cart;
 use crate::domain::visit::{self, CodeProblem, ExpiryCheck, Failure, PayStage, State, Visit};
+use crate::domain::{Rupiah, visit::Panel};
 
 /// A QR code drawn for the screen, with the text it encodes.
 #[derive(Clone)]
@@ -54,7 +55,51 @@ pub struct View {
     pub transaction_id: String,
     pub receipt_qr: Option<Qr>,
     pub done_seconds_left: i32,
+    pub done_points_earned: String,
+    pub omni: OmniView,
 }
+
+/// What the cart screen shows of the member, the bill and the panels.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OmniView {
+    pub keypad_mode: ui::KeypadMode,
+    pub subtotal: String,
+    pub discounts: Vec<ui::DiscountLine>,
+    /// The points paying part of the total, as money, or empty.
+    pub points_used: String,
+    /// Empty when nothing is earned.
+    pub points_earned: String,
+    pub has_member: bool,
+    pub member: ui::MemberBadge,
+    pub identifying: bool,
+    pub can_redeem: bool,
+    pub redeem: bool,
+    pub redeemable: String,
+    pub recommendations: Vec<ui::Recommended>,
+    pub panel: ui::Panel,
+    pub changes: Vec<String>,
+    pub item: ItemView,
+    /// The hand-off code, drawn; `None` while it is made.
+    pub hand_off_qr: Option<Qr>,
+    pub hand_off_failed: bool,
+}
+
+/// The item page.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ItemView {
+    pub name: String,
+    pub barcode: String,
+    pub loading: bool,
+    pub unavailable: bool,
+    pub here: i32,
+    pub nearest: Vec<ui::NearStore>,
+    pub age_minutes: i32,
+    pub can_subscribe: bool,
+    pub alert: ui::AlertState,
+}
+
+/// The most recommendations on screen: more would be too small to tap.
+const SHOWN_RECOMMENDATIONS: usize = 3;
 
 impl View {
     /// The view of `visit` at `now`. `draw` turns a payload into a QR code;
@@ -77,7 +122,7 @@ impl View {
             screen,
             lines: cart.lines().iter().map(cart_line).collect(),
             item_count: cart.item_count() as i32,
-            total: cart.total().to_string(),
+            total: visit.bill().to_pay.to_string(),
             notice,
             notice_arg,
             typed: match visit.state() {
@@ -89,12 +134,14 @@ impl View {
             connection_lost: false,
             problem: ui::PayProblem::None,
             detail: String::new(),
-            amount: cart.total().to_string(),
+            amount: visit.bill().to_pay.to_string(),
             seconds_left: 0,
             demo,
             transaction_id: String::new(),
             receipt_qr: None,
             done_seconds_left: 0,
+            done_points_earned: String::new(),
+            omni: OmniView::of(visit, draw),
         };
 
         match visit.state() {
@@ -120,6 +167,7 @@ impl View {
                 view.receipt_qr = receipt.url.as_deref().and_then(&mut *draw);
                 view.done_seconds_left =
                     visit.idle_left(now).map(|d| d.as_secs_f32().ceil() as i32).unwrap_or(0);
+                view.done_points_earned = points_or_empty(receipt.points_earned);
             }
             _ => {}
         }
@@ -160,7 +208,171 @@ impl View {
         done.set_total(self.total.as_str().into());
         done.set_receipt_qr(image_of(&self.receipt_qr));
         done.set_seconds_left(self.done_seconds_left);
+        done.set_points_earned(self.done_points_earned.as_str().into());
+
+        self.omni.apply(window);
     }
+}
+
+impl OmniView {
+    fn of(visit: &Visit, draw: &mut dyn FnMut(&str) -> Option<Qr>) -> OmniView {
+        let bill = visit.bill();
+        let mut view = OmniView {
+            subtotal: bill.subtotal.to_string(),
+            discounts: bill
+                .discounts
+                .iter()
+                .map(|(label, amount)| ui::DiscountLine {
+                    label: label.as_str().into(),
+                    amount: minus(*amount).into(),
+                })
+                .collect(),
+            points_used: match bill.points_redeemed {
+                0 => String::new(),
+                n => minus(Rupiah(n as i64)),
+            },
+            points_earned: points_or_empty(bill.points_earned),
+            identifying: visit.identifying(),
+            redeem: visit.redeeming(),
+            recommendations: visit
+                .recommendations()
+                .into_iter()
+                .take(SHOWN_RECOMMENDATIONS)
+                .map(|r| ui::Recommended {
+                    barcode: r.barcode.as_str().into(),
+                    name: r.name.as_str().into(),
+                    price: r.price.to_string().into(),
+                })
+                .collect(),
+            ..OmniView::default()
+        };
+        if let Some(member) = visit.member() {
+            let redeemable = visit::redeemable(member.points, bill.total);
+            view.has_member = true;
+            view.member = ui::MemberBadge {
+                name: member.name.as_str().into(),
+                tier: member.tier.as_str().into(),
+                points: points(member.points).into(),
+            };
+            view.can_redeem = redeemable > 0;
+            view.redeemable = points(redeemable);
+        }
+        let State::Scanning { keypad, panel, .. } = visit.state() else {
+            return view;
+        };
+        view.keypad_mode = match keypad {
+            visit::KeypadMode::Barcode => ui::KeypadMode::Barcode,
+            visit::KeypadMode::Phone => ui::KeypadMode::Phone,
+            visit::KeypadMode::Voucher => ui::KeypadMode::Voucher,
+        };
+        match panel {
+            Panel::None => {}
+            Panel::Item { barcode, name, stock, unavailable, alert } => {
+                view.panel = ui::Panel::Item;
+                view.item = ItemView {
+                    name: name.clone(),
+                    barcode: barcode.clone(),
+                    loading: stock.is_none() && !unavailable,
+                    unavailable: *unavailable,
+                    here: stock.as_ref().map_or(0, |s| s.here as i32),
+                    nearest: stock.iter().flat_map(|s| &s.nearest).map(near_store).collect(),
+                    age_minutes: stock.as_ref().map_or(0, |s| (s.age.as_secs() / 60) as i32),
+                    // Only a member can be told, and only about an item
+                    // that is out here.
+                    can_subscribe: visit.member().is_some()
+                        && stock.as_ref().is_some_and(|s| s.here == 0),
+                    alert: match alert {
+                        visit::Alert::Off => ui::AlertState::Off,
+                        visit::Alert::Asking => ui::AlertState::Asking,
+                        visit::Alert::On => ui::AlertState::On,
+                        visit::Alert::Failed => ui::AlertState::Failed,
+                    },
+                };
+            }
+            Panel::HandOff { code, failed } => {
+                view.panel = ui::Panel::HandOff;
+                view.hand_off_qr = code.as_deref().and_then(&mut *draw);
+                view.hand_off_failed = *failed;
+            }
+            Panel::Changes { changes } => {
+                view.panel = ui::Panel::Changes;
+                view.changes = changes.clone();
+            }
+        }
+        view
+    }
+
+    fn apply(&self, window: &ui::AppWindow) {
+        let scan = window.global::<ui::ScanAdapter>();
+        scan.set_keypad_mode(self.keypad_mode);
+        scan.set_subtotal(self.subtotal.as_str().into());
+        scan.set_discounts(model(&self.discounts));
+        scan.set_points_used(self.points_used.as_str().into());
+        scan.set_points_earned(self.points_earned.as_str().into());
+        scan.set_has_member(self.has_member);
+        scan.set_member(self.member.clone());
+        scan.set_identifying(self.identifying);
+        scan.set_can_redeem(self.can_redeem);
+        scan.set_redeem(self.redeem);
+        scan.set_redeemable(self.redeemable.as_str().into());
+        scan.set_recommendations(model(&self.recommendations));
+        scan.set_panel(self.panel);
+        let changes: Vec<slint::SharedString> =
+            self.changes.iter().map(|c| c.as_str().into()).collect();
+        scan.set_changes(model(&changes));
+
+        let item = window.global::<ui::ItemAdapter>();
+        let i = &self.item;
+        item.set_name(i.name.as_str().into());
+        item.set_barcode(i.barcode.as_str().into());
+        item.set_loading(i.loading);
+        item.set_unavailable(i.unavailable);
+        item.set_here(i.here);
+        item.set_nearest(model(&i.nearest));
+        item.set_age_minutes(i.age_minutes);
+        item.set_can_subscribe(i.can_subscribe);
+        item.set_alert(i.alert);
+
+        let hand_off = window.global::<ui::HandOffAdapter>();
+        hand_off.set_qr(image_of(&self.hand_off_qr));
+        hand_off.set_failed(self.hand_off_failed);
+    }
+}
+
+fn model<T: Clone + 'static>(items: &[T]) -> ModelRc<T> {
+    ModelRc::new(VecModel::from(items.to_vec()))
+}
+
+/// Points with Indonesian digit grouping: `12.500`.
+fn points(n: u64) -> String {
+    Rupiah(i64::try_from(n).unwrap_or(i64::MAX)).grouped()
+}
+
+fn points_or_empty(n: u64) -> String {
+    if n == 0 { String::new() } else { points(n) }
+}
+
+/// An amount taken off: `−Rp 1.000` (with a minus sign, U+2212).
+fn minus(amount: Rupiah) -> String {
+    format!("\u{2212}{amount}")
+}
+
+fn near_store(s: &visit::NearbyStock) -> ui::NearStore {
+    ui::NearStore {
+        store: s.store.as_str().into(),
+        qty: s.qty as i32,
+        distance: distance(s.metres).into(),
+    }
+}
+
+/// A distance as shoppers read it: `850 m`, or kilometres to one decimal
+/// with a decimal comma, `2,1 km`, rounded to the nearest 100 m.
+pub fn distance(metres: u32) -> String {
+    if metres < 1_000 {
+        return format!("{metres} m");
+    }
+    let tenths = (metres + 50) / 100;
+    format!("{},{} km", tenths / 10, tenths % 10)
 }
 
 fn update_lines(model: &VecModel<ui::CartLine>, lines: &[ui::CartLine]) {
@@ -228,7 +440,7 @@ fn problem_of(stage: &PayStage) -> (ui::PayProblem, String) {
 }
 
 fn notice_of(notice: Option<visit::Notice>) -> (ui::Notice, String) {
-    use visit::Notice as N;
+    use visit::{NotIdentified, NotOpened, Notice as N};
     match notice {
         None => (ui::Notice::None, String::new()),
         Some(N::NotFound { code }) => (ui::Notice::NotFound, code),
@@ -238,5 +450,26 @@ fn notice_of(notice: Option<visit::Notice>) -> (ui::Notice, String) {
         Some(N::PaymentExpired) => (ui::Notice::PaymentExpired, String::new()),
         Some(N::PaymentCancelled) => (ui::Notice::PaymentCancelled, String::new()),
         Some(N::CancelUnconfirmed) => (ui::Notice::CancelUnconfirmed, String::new()),
+        Some(N::MemberNotIdentified { why }) => (
+            match why {
+                NotIdentified::Unknown => ui::Notice::MemberUnknown,
+                NotIdentified::Expired => ui::Notice::MemberExpired,
+                NotIdentified::Invalid => ui::Notice::MemberInvalid,
+                NotIdentified::Unavailable => ui::Notice::MemberUnavailable,
+            },
+            String::new(),
+        ),
+        Some(N::CartNotOpened { why }) => (
+            match why {
+                NotOpened::Closed => ui::Notice::CartClosed,
+                NotOpened::Expired => ui::Notice::CartExpired,
+                NotOpened::Invalid => ui::Notice::CartInvalid,
+                NotOpened::Unavailable => ui::Notice::CartUnavailable,
+            },
+            String::new(),
+        ),
+        Some(N::CartOpened { items }) => (ui::Notice::CartOpened, items.to_string()),
+        Some(N::VoucherApplied { code }) => (ui::Notice::VoucherApplied, code),
+        Some(N::VoucherNotApplicable { code }) => (ui::Notice::VoucherNotApplicable, code),
     }
 }

@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 use tracing::{Instrument, debug, info, info_span, warn};
 
 use super::camera::{Reading, ReadingMode};
+use super::omni::{self, Identify, OmniService, ReplyTo};
 use super::view::{Qr, View};
 use super::{DEFAULT_LANGUAGE, KioskOptions, camera, paying, qr, select_language, ui};
 use crate::central::api::{self, PaymentStatus};
@@ -36,6 +37,12 @@ pub(super) enum Report {
     /// The central's latest word on a payment, kept to record the sale.
     Payment(api::Payment),
     Online(bool),
+    /// An omnichannel answer for visit number `visit`: dropped once that
+    /// visit has ended, so one shopper's member never reaches the next.
+    Omni {
+        visit: u64,
+        event: Event,
+    },
 }
 
 /// How often the kiosk checks the central, settles given-up payments,
@@ -44,7 +51,10 @@ const SYNC_EVERY: Duration = Duration::from_secs(30);
 
 pub(super) struct Worker {
     visit: Visit,
+    /// Counts the visits: what an omnichannel answer is checked against.
+    visit_no: u64,
     device: Device,
+    omni: OmniService,
     demo: bool,
     frames: camera::Source,
     /// What the frame thread decodes: products on the scanning screen,
@@ -70,14 +80,19 @@ impl Worker {
     ) -> Worker {
         let (reports, reports_rx) = mpsc::unbounded_channel();
         let (lookups, lookups_rx) = mpsc::unbounded_channel();
+        let omni = OmniService::new(device.clone());
+        // Attempt keys unique to this run: the central keeps them all.
+        let mut visit = Visit::new(
+            opts.idle_timeout,
+            &format!("pay-{}", uuid::Uuid::new_v4().simple()),
+            Instant::now(),
+        );
+        visit.set_pricer(omni.pricer());
         Worker {
-            // Attempt keys unique to this run: the central keeps them all.
-            visit: Visit::new(
-                opts.idle_timeout,
-                &format!("pay-{}", uuid::Uuid::new_v4().simple()),
-                Instant::now(),
-            ),
+            visit,
+            visit_no: 0,
             device,
+            omni,
             demo: opts.demo,
             frames: camera::Source::from_options(opts),
             reading: Arc::new(ReadingMode::default()),
@@ -122,6 +137,8 @@ impl Worker {
                         self.payments.insert(payment.id.clone(), payment);
                     }
                     Report::Online(online) => self.handle(Event::Connectivity { online }),
+                    Report::Omni { visit, event } if visit == self.visit_no => self.handle(event),
+                    Report::Omni { .. } => debug!("answer for an ended visit dropped"),
                 },
                 _ = tick.tick() => self.handle(Event::Tick),
             }
@@ -176,11 +193,46 @@ impl Worker {
             Effect::SimulatePayment { id } => {
                 warn!(payment = id, "simulated payment refused outside demo mode");
             }
-            Effect::RecordSale { cart, payment } => {
+            // TODO: the payment and the sale carry `checkout` (the member,
+            // the points, the vouchers, the hand-off cart) once the device
+            // calls take them; until then the shelf-price pricer makes the
+            // cart's total the amount.
+            Effect::RecordSale { cart, payment, checkout: _ } => {
                 let known = self.payments.get(&payment.id).cloned();
                 tokio::spawn(paying::record_sale(device, cart, payment.id, known, reports));
             }
             Effect::EndVisit => self.end_visit(),
+            effect => self.run_omni(effect),
+        }
+    }
+
+    /// Starts the omnichannel call of `effect`.
+    fn run_omni(&mut self, effect: Effect) {
+        let omni = self.omni.clone();
+        let to = ReplyTo { visit: self.visit_no, reports: self.reports.clone() };
+        match effect {
+            Effect::IdentifyMember { code } => {
+                tokio::spawn(omni::identify(omni, Identify::Code(code), to));
+            }
+            Effect::IdentifyPhone { phone } => {
+                tokio::spawn(omni::identify(omni, Identify::Phone(phone), to));
+            }
+            Effect::OpenCart { code } => {
+                tokio::spawn(omni::open_cart(omni, code, to));
+            }
+            Effect::HandOff { cart, member } => {
+                tokio::spawn(omni::hand_off(omni, cart, member, to));
+            }
+            Effect::FetchStock { barcode } => {
+                tokio::spawn(omni::stock(omni, barcode, to));
+            }
+            Effect::Subscribe { member, barcode } => {
+                tokio::spawn(omni::subscribe(omni, member, barcode, to));
+            }
+            Effect::FetchRecommendations { member, cart } => {
+                tokio::spawn(omni::recommend(omni, member, cart, to));
+            }
+            other => warn!(effect = ?std::mem::discriminant(&other), "effect not run"),
         }
     }
 
@@ -188,6 +240,7 @@ impl Worker {
     /// their choice of language.
     fn end_visit(&mut self) {
         info!("visit ended");
+        self.visit_no += 1;
         self.payments.clear();
         self.qr_cache.clear();
         self.wedge = Wedge::default();
@@ -362,5 +415,24 @@ fn event_name(event: &Event) -> &'static str {
         Event::Touch => "touch",
         Event::Tick => "tick",
         Event::Connectivity { .. } => "connectivity",
+        Event::MemberIdentified { .. } => "member identified",
+        Event::MemberNotIdentified { .. } => "member not identified",
+        Event::ForgetMember => "forget member",
+        Event::KeypadMode { .. } => "keypad mode",
+        Event::ToggleRedeem => "toggle redeem",
+        Event::Recommendations { .. } => "recommendations",
+        Event::AddRecommended { .. } => "add recommended",
+        Event::CartOpened { .. } => "cart opened",
+        Event::CartNotOpened { .. } => "cart not opened",
+        Event::ContinueOnPhone => "continue on phone",
+        Event::HandedOff { .. } => "handed off",
+        Event::HandOffFailed => "hand-off failed",
+        Event::OpenItem { .. } => "open item",
+        Event::Stock { .. } => "stock",
+        Event::StockUnavailable { .. } => "stock unavailable",
+        Event::Subscribe => "subscribe",
+        Event::Subscribed { .. } => "subscribed",
+        Event::NotSubscribed { .. } => "not subscribed",
+        Event::ClosePanel => "close panel",
     }
 }

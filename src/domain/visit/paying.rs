@@ -65,7 +65,8 @@ impl Visit {
                 let effect = Effect::CreatePayment {
                     attempt: attempt.clone(),
                     cart: cart.clone(),
-                    amount: cart.total(),
+                    amount: self.bill.to_pay,
+                    checkout: self.checkout(),
                 };
                 let stage = P::Creating { tries: tries + 1, failing_since: Some(failing_since) };
                 (paying(stage), vec![effect])
@@ -105,7 +106,11 @@ impl Visit {
             // The central's word on the payment.
             (stage, E::PaymentPaid { id }) if pays(&stage, &id) => {
                 let payment = payment_of(&stage).expect("a stage that pays has a payment").clone();
-                let effect = Effect::RecordSale { cart: cart.clone(), payment: payment.clone() };
+                let effect = Effect::RecordSale {
+                    cart: cart.clone(),
+                    payment: payment.clone(),
+                    checkout: self.checkout(),
+                };
                 (paying(P::Recording { payment }), vec![effect])
             }
             (P::Cancelling { payment }, E::PaymentExpired { id }) if id == payment.id => {
@@ -159,7 +164,13 @@ impl Visit {
 
             // The sale.
             (P::Recording { .. }, E::SaleRecorded { transaction_id, url }) => {
-                let receipt = super::Receipt { transaction_id, url, total: cart.total() };
+                let receipt = super::Receipt {
+                    transaction_id,
+                    url,
+                    total: self.bill.to_pay,
+                    points_redeemed: self.bill.points_redeemed,
+                    points_earned: self.bill.points_earned,
+                };
                 // The cart is dropped here: the shopper's items leave memory.
                 (State::Done { receipt }, vec![])
             }

@@ -1,7 +1,8 @@
 //! The visit state machine, step by step, with hand-picked instants.
 
 use super::*;
-use crate::domain::cart::MAX_QTY;
+use crate::domain::Product;
+use crate::domain::cart::{Line, MAX_QTY};
 
 const IDLE: Duration = Duration::from_secs(60);
 /// The key prefix of the visits under test: attempts are `k-1`, `k-2`...
@@ -64,6 +65,17 @@ fn cart_of(v: &Visit) -> &Cart {
     }
 }
 
+/// What a cart of `total` at shelf prices, for nobody in particular,
+/// carries to the central.
+fn plain_checkout(total: i64) -> Checkout {
+    let total = Rupiah(total);
+    Checkout {
+        bill: Bill { subtotal: total, total, to_pay: total, ..Bill::default() },
+        ..Checkout::default()
+    }
+}
+
+mod omni;
 mod paying;
 
 #[test]
@@ -80,7 +92,8 @@ fn scans_fill_the_cart_and_pay_asks_for_the_total() {
         vec![Effect::CreatePayment {
             attempt: "k-1".into(),
             cart: cart_of(&v).clone(),
-            amount: Rupiah(12_500)
+            amount: Rupiah(12_500),
+            checkout: plain_checkout(12_500),
         }]
     );
     assert!(matches!(v.state(), State::Paying { stage: PayStage::Creating { .. }, .. }));
@@ -112,7 +125,9 @@ fn whole_visit_ends_with_a_receipt_and_no_cart() {
             receipt: Receipt {
                 transaction_id: Some("trx-9".into()),
                 url: Some("http://r/9".into()),
-                total: Rupiah(12_500)
+                total: Rupiah(12_500),
+                points_redeemed: 0,
+                points_earned: 0,
             }
         }
     );

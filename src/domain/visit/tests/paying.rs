@@ -36,6 +36,7 @@ fn create(attempt: &str) -> Effect {
         attempt: attempt.into(),
         cart: cart_for_12_500(),
         amount: Rupiah(12_500),
+        checkout: plain_checkout(12_500),
     }
 }
 

@@ -1,0 +1,242 @@
+//! What goes into the visit ([`Event`]) and what comes out ([`Effect`]).
+
+use super::{
+    Checkout, CodeProblem, KeypadMode, Member, NotCreated, NotIdentified, NotOpened, Payment,
+    Recommendation, Stock,
+};
+use crate::domain::cart::{Cart, Line};
+use crate::domain::{Product, Rupiah};
+
+/// Something that happened: a shopper's intent, or the result of an effect.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The shopper tapped the welcome screen.
+    Start,
+    /// A code came from the camera or the USB scanner.
+    Scanned {
+        code: String,
+    },
+    /// A digit pressed on the on-screen keypad.
+    KeypadDigit {
+        digit: char,
+    },
+    KeypadDelete,
+    /// The keypad's Add key: look the typed digits up.
+    KeypadEnter,
+    ProductFound {
+        product: Product,
+    },
+    ProductNotFound {
+        code: String,
+    },
+    LookUpFailed {
+        code: String,
+    },
+    Increment {
+        barcode: String,
+    },
+    Decrement {
+        barcode: String,
+    },
+    Remove {
+        barcode: String,
+    },
+    /// The shopper pressed Pay.
+    Pay,
+    /// The central made the payment of `attempt`.
+    PaymentCreated {
+        attempt: String,
+        payment: Payment,
+    },
+    /// The central made no payment for `attempt`.
+    PaymentNotCreated {
+        attempt: String,
+        why: NotCreated,
+    },
+    PaymentPaid {
+        id: String,
+    },
+    PaymentExpired {
+        id: String,
+    },
+    PaymentCancelled {
+        id: String,
+    },
+    /// The payment failed at the bank or the wallet (or was refunded).
+    PaymentFailed {
+        id: String,
+    },
+    /// A cancel could not reach the central.
+    CancelUnconfirmed {
+        id: String,
+    },
+    /// A customer-presented code did not pay the payment.
+    CodeNotCharged {
+        id: String,
+        why: CodeProblem,
+    },
+    /// The shopper pressed Cancel on the payment screen.
+    Cancel,
+    /// The shopper asked for a new code after an expiry or a failure.
+    PayAgain,
+    /// The shopper went back to the cart after an expiry or a failure.
+    BackToCart,
+    /// The demo button: have the gateway simulator pay.
+    SimulatePaid,
+    SaleRecorded {
+        transaction_id: Option<String>,
+        url: Option<String>,
+    },
+    SaleFailed,
+    /// The shopper pressed Finish on the done screen.
+    Finish,
+    /// Any touch that is not one of the intents above, such as a keypad digit.
+    Touch,
+    /// Time passes; sent about once a second so that idle visits end and
+    /// payment deadlines are kept.
+    Tick,
+    /// The central became reachable or unreachable.
+    Connectivity {
+        online: bool,
+    },
+
+    // The member, vouchers and points.
+    MemberIdentified {
+        member: Member,
+    },
+    MemberNotIdentified {
+        why: NotIdentified,
+    },
+    /// The shopper tapped "not me": the member leaves the visit.
+    ForgetMember,
+    /// The keypad types a barcode, a phone number or a voucher.
+    KeypadMode {
+        mode: KeypadMode,
+    },
+    /// Pay part of the total with points, or stop doing so.
+    ToggleRedeem,
+    Recommendations {
+        member: String,
+        items: Vec<Recommendation>,
+    },
+    AddRecommended {
+        barcode: String,
+    },
+
+    // Carts from and to other channels.
+    CartOpened {
+        cart_id: Option<String>,
+        lines: Vec<Line>,
+        /// What differs at this kiosk, in words (an item not sold here,
+        /// a price that changed, a promotion that ended).
+        changes: Vec<String>,
+    },
+    CartNotOpened {
+        why: NotOpened,
+    },
+    ContinueOnPhone,
+    HandedOff {
+        code: String,
+    },
+    HandOffFailed,
+
+    // An item's page.
+    /// The shopper tapped a cart line.
+    OpenItem {
+        barcode: String,
+    },
+    Stock {
+        barcode: String,
+        stock: Stock,
+    },
+    StockUnavailable {
+        barcode: String,
+    },
+    /// "Tell me when it is back".
+    Subscribe,
+    Subscribed {
+        barcode: String,
+    },
+    NotSubscribed {
+        barcode: String,
+    },
+    /// Closes the item page, the hand-off code or the list of changes.
+    ClosePanel,
+}
+
+/// Work for the runtime; each reports back with an [`Event`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// Look `code` up in the local catalog cache.
+    LookUp {
+        code: String,
+    },
+    /// Ask the central for a QRIS payment of `amount` (the bill's amount
+    /// to pay), with the attempt's idempotency key.
+    CreatePayment {
+        attempt: String,
+        cart: Cart,
+        amount: Rupiah,
+        checkout: Checkout,
+    },
+    /// Wait for the central to report the payment paid, expired or cancelled.
+    WatchPayment {
+        id: String,
+    },
+    CancelPayment {
+        id: String,
+    },
+    /// Charge a customer-presented code for the payment.
+    ChargeCustomerCode {
+        id: String,
+        code: String,
+    },
+    /// The visit left the attempt without the central's last word on it:
+    /// the device must never record its sale, only cancel it (or, if it
+    /// turns out paid, leave it to the central's refund of late payments).
+    GiveUpPayment {
+        attempt: String,
+    },
+    /// Demo mode only: have the gateway simulator pay.
+    SimulatePayment {
+        id: String,
+    },
+    /// Record the sale (through the outbox) and make its receipt.
+    RecordSale {
+        cart: Cart,
+        payment: Payment,
+        checkout: Checkout,
+    },
+    /// Identify a member by the code of their app (`SWM1.`).
+    IdentifyMember {
+        code: String,
+    },
+    /// Identify a member by phone number, as typed (never logged or kept).
+    IdentifyPhone {
+        phone: String,
+    },
+    /// Open a cart from another channel by its hand-off code (`SWC1.`).
+    OpenCart {
+        code: String,
+    },
+    /// Hand the cart to the shopper's phone: answers with a code to show.
+    HandOff {
+        cart: Cart,
+        member: Option<String>,
+    },
+    FetchStock {
+        barcode: String,
+    },
+    /// "Tell me when it is back" for a member and an item out of stock here.
+    Subscribe {
+        member: String,
+        barcode: String,
+    },
+    /// Suggestions for the member, without the cart's products.
+    FetchRecommendations {
+        member: String,
+        cart: Vec<String>,
+    },
+    /// The visit is over: forget everything about the shopper.
+    EndVisit,
+}
