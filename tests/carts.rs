@@ -333,10 +333,8 @@ async fn a_threshold_the_channel_met_ends_when_an_item_is_out_of_stock_here() {
     device.sync_catalog().await.unwrap();
     // 2 x 99.000 + 79.000 = 277.000 on the web: past the demo file's
     // Rp 200.000 threshold.
-    let web = client
-        .create_cart(&web_cart(&[("8991101000179", 2), ("8991101000285", 1)]))
-        .await
-        .unwrap();
+    let web =
+        client.create_cart(&web_cart(&[("8991101000179", 2), ("8991101000285", 1)])).await.unwrap();
     assert_eq!(web.total, Rupiah(277_000));
     assert_eq!(web.promotions, ["BELANJA-200RB"]);
     // Without the Sweety the kiosk's cart is 198.000: the threshold is lost.

@@ -271,7 +271,13 @@ fn shoot_omni(
     visit.step(Event::Scanned { code: "SWC1.e30.c2ln".into() }, t0);
     let line = |code: &str, qty| -> anyhow::Result<Line> {
         let p = product(code)?;
-        Ok(Line { barcode: p.barcode, name: p.name, unit_price: p.price, qty })
+        Ok(Line {
+            barcode: p.barcode,
+            name: p.name,
+            unit_price: p.price,
+            qty,
+            category: p.category,
+        })
     };
     let lines = vec![line("8991508000406", 4)?, line("8991397000310", 1)?];
     let changes = vec![

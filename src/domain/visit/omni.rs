@@ -585,9 +585,7 @@ fn merge(cart: &mut Cart, line: Line) {
         barcode: line.barcode.clone(),
         name: line.name.clone(),
         price: line.unit_price,
-        // TODO: take the line's category once cart lines carry one (the
-        // pricing engine's category promotions need it).
-        category: None,
+        category: line.category.clone(),
     };
     if cart.add(&product).is_err() {
         return;

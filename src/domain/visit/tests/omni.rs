@@ -337,6 +337,7 @@ fn a_cart_from_the_phone_merges_into_the_cart() {
         name: product.name,
         unit_price: product.price,
         qty,
+        category: product.category,
     };
     let lines = vec![phone_line(indomie(), 3), phone_line(teh(), 1)];
     v.step(Event::CartOpened { cart_id: Some("cart-7".into()), lines, changes: vec![] }, t0);
@@ -373,8 +374,13 @@ fn a_cart_that_cannot_be_opened_says_why() {
     v.step(Event::CartNotOpened { why: NotOpened::Closed }, t0);
     assert_eq!(v.notice(), Some(Notice::CartNotOpened { why: NotOpened::Closed }));
     // A second answer nobody asked for changes nothing.
-    let lines =
-        vec![Line { barcode: TEH.into(), name: "Teh".into(), unit_price: Rupiah(5_500), qty: 5 }];
+    let lines = vec![Line {
+        barcode: TEH.into(),
+        name: "Teh".into(),
+        unit_price: Rupiah(5_500),
+        qty: 5,
+        category: None,
+    }];
     v.step(Event::CartOpened { cart_id: None, lines, changes: vec![] }, t0);
     assert_eq!(cart_of(&v).total(), Rupiah(12_500));
 }
