@@ -172,39 +172,42 @@ async fn subscriptions_only_for_sold_out_items_once_each_and_notified_on_restock
     let (central, client) = start(dir.path(), stock).await;
 
     // A is on the shelf here: nothing to wait for.
-    let in_stock = client.subscribe("M-001", A, None).await.unwrap_err();
+    let in_stock = client.subscribe("M0001", A, None).await.unwrap_err();
     assert_eq!(refused(&in_stock), (409, "in_stock"));
 
     // B is sold out here (in stock at S2, which does not matter); C has no
     // count at all, which is none.
-    let b = client.subscribe("M-001", B, None).await.unwrap();
+    let b = client.subscribe("M0001", B, None).await.unwrap();
     assert_eq!((b.barcode.as_str(), b.store.as_str()), (B, "S1"));
     assert_eq!((b.status, b.name.as_str()), (SubscriptionStatus::Waiting, "Merries Pants L 26"));
-    let again = client.subscribe("M-001", B, None).await.unwrap();
+    let again = client.subscribe("M0001", B, None).await.unwrap();
     assert_eq!(again, b, "asking twice answers the same subscription");
-    let c = client.subscribe("M-001", C, Some("S2")).await.unwrap();
+    let c = client.subscribe("M0001", C, Some("S2")).await.unwrap();
     assert_eq!(c.store, "S2");
     // Asked of S2, where B is in stock.
-    let there = client.subscribe("M-001", B, Some("S2")).await.unwrap_err();
+    let there = client.subscribe("M0001", B, Some("S2")).await.unwrap_err();
     assert_eq!(refused(&there), (409, "in_stock"));
 
-    let unknown = client.subscribe("M-001", "8991101000681", None).await.unwrap_err();
+    let unknown = client.subscribe("M0001", "8991101000681", None).await.unwrap_err();
     assert_eq!(refused(&unknown), (404, "not_found"));
-    let no_store = client.subscribe("M-001", B, Some("S9")).await.unwrap_err();
+    let no_store = client.subscribe("M0001", B, Some("S9")).await.unwrap_err();
     assert_eq!(refused(&no_store), (404, "not_found"));
+    // Only members of the demo members file subscribe.
+    let stranger = client.subscribe("M9999", B, None).await.unwrap_err();
+    assert_eq!(refused(&stranger), (404, "unknown_member"));
 
-    let list = client.subscriptions("M-001").await.unwrap().subscriptions;
+    let list = client.subscriptions("M0001").await.unwrap().subscriptions;
     let mut seen: Vec<(&str, &str)> =
         list.iter().map(|s| (s.barcode.as_str(), s.store.as_str())).collect();
     seen.sort();
     assert_eq!(seen, vec![(B, "S1"), (C, "S2")]);
-    assert!(client.subscriptions("M-002").await.unwrap().subscriptions.is_empty());
+    assert!(client.subscriptions("M0002").await.unwrap().subscriptions.is_empty());
 
     // A stock count brings B back at S1; C stays out at S2.
     central.stop().await;
     let restock = "store_id,barcode,qty\nS1,8991101000179,12\n";
     let (_central, client) = start(dir.path(), restock).await;
-    let list = client.subscriptions("M-001").await.unwrap().subscriptions;
+    let list = client.subscriptions("M0001").await.unwrap().subscriptions;
     let status = |barcode: &str| list.iter().find(|s| s.barcode == barcode).unwrap().clone();
     assert_eq!(status(B).status, SubscriptionStatus::Notified);
     assert!(status(B).notified_at.is_some());
@@ -214,10 +217,10 @@ async fn subscriptions_only_for_sold_out_items_once_each_and_notified_on_restock
 
     // Back on the shelf, B cannot be waited for; sold out again, it can,
     // and the notified subscription waits again.
-    let back = client.subscribe("M-001", B, None).await.unwrap_err();
+    let back = client.subscribe("M0001", B, None).await.unwrap_err();
     assert_eq!(refused(&back), (409, "in_stock"));
     sell(&client, "all-of-b", None, &[(B, 12)]).await;
-    let rearmed = client.subscribe("M-001", B, None).await.unwrap();
+    let rearmed = client.subscribe("M0001", B, None).await.unwrap();
     assert_eq!((rearmed.status, rearmed.notified_at), (SubscriptionStatus::Waiting, None));
 }
 
@@ -231,10 +234,10 @@ async fn recommendations_follow_the_hand_worked_order() {
     let (_central, client) = start(dir.path(), stock).await;
     // M1 bought {A, B}, {A, C} and {B}; M2 bought {B, D, E}; anonymous
     // shoppers bought {A, D}, {C, E} and {D, F}.
-    sell(&client, "s1", Some("M1"), &[(A, 1), (B, 2)]).await;
-    sell(&client, "s2", Some("M1"), &[(A, 1), (C, 1)]).await;
-    sell(&client, "s3", Some("M1"), &[(B, 1)]).await;
-    sell(&client, "s4", Some("M2"), &[(B, 1), (D, 1), (E, 1)]).await;
+    sell(&client, "s1", Some("M0001"), &[(A, 1), (B, 2)]).await;
+    sell(&client, "s2", Some("M0001"), &[(A, 1), (C, 1)]).await;
+    sell(&client, "s3", Some("M0001"), &[(B, 1)]).await;
+    sell(&client, "s4", Some("M0002"), &[(B, 1), (D, 1), (E, 1)]).await;
     sell(&client, "s5", None, &[(A, 1), (D, 1)]).await;
     sell(&client, "s6", None, &[(C, 1), (E, 1)]).await;
     sell(&client, "s7", None, &[(D, 1), (F, 1)]).await;
@@ -253,22 +256,22 @@ async fn recommendations_follow_the_hand_worked_order() {
     //   {A,D}: D 1         {C,E}: C 1         {D,F}: no seed
     // A 2+2 = 4, B 2+2 = 4, C 1+2 = 3, D 0+3 = 3; E is in the cart, F 0.
     // A and B tie on score and bought: barcode order. C is out of stock.
-    let with_cart = client.recommendations("M1", &[E.to_owned()], 5).await.unwrap();
-    assert_eq!(with_cart.member_id, "M1");
+    let with_cart = client.recommendations("M0001", &[E.to_owned()], 5).await.unwrap();
+    assert_eq!(with_cart.member_id, "M0001");
     assert_eq!(got(with_cart), vec![own(A, 4, 2, 2), own(B, 4, 2, 2), own(D, 3, 0, 3)]);
-    let two = client.recommendations("M1", &[E.to_owned()], 2).await.unwrap();
+    let two = client.recommendations("M0001", &[E.to_owned()], 2).await.unwrap();
     assert_eq!(got(two), vec![own(A, 4, 2, 2), own(B, 4, 2, 2)]);
 
     // With an empty cart, seeds A, B, C:
     //   {A,B}: A 1, B 1    {A,C}: A 1, C 1    {B,D,E}: D 1, E 1    {A,D}: D 1
     //   {C,E}: E 1
     // A 2+2 = 4, B 2+1 = 3, C 1+1 = 2 (out of stock), D 0+2 = 2, E 0+2 = 2.
-    let bare = client.recommendations("M1", &[], 5).await.unwrap();
+    let bare = client.recommendations("M0001", &[], 5).await.unwrap();
     assert_eq!(got(bare), vec![own(A, 4, 2, 2), own(B, 3, 2, 1), own(D, 2, 0, 2), own(E, 2, 0, 2)]);
 
     // A member with no history and an empty cart gets nothing.
-    assert!(client.recommendations("M9", &[], 5).await.unwrap().recommendations.is_empty());
-    let zero = client.recommendations("M1", &[], 0).await.unwrap_err();
+    assert!(client.recommendations("M0006", &[], 5).await.unwrap().recommendations.is_empty());
+    let zero = client.recommendations("M0001", &[], 0).await.unwrap_err();
     assert_eq!(refused(&zero), (400, "bad_request"));
 }
 
