@@ -64,6 +64,13 @@ pub enum DeviceError {
     CartRefused { code: String, message: String },
     #[error(transparent)]
     Lines(#[from] crate::domain::pricing::LineError),
+    /// Vouchers took the whole total off: there is nothing for a QRIS
+    /// payment, which is at least Rp 1.
+    #[error(
+        "the total after discounts is {total}: nothing is left to pay by QRIS; \
+         please keep a voucher for another purchase"
+    )]
+    NothingToPay { total: Rupiah },
     #[error("voucher {code} cannot be used: {reason}")]
     Voucher { code: String, reason: String },
     #[error("points are redeemed by a member; identify the member first")]
@@ -419,6 +426,12 @@ impl Device {
                     continue;
                 }
             };
+            if open.payment_id.is_none() {
+                // Noted now, so that recording the sale (which closes the
+                // row by the payment's id) or a later call finds it.
+                let (k, id) = (key.clone(), payment.id.clone());
+                self.with_store_blocking(move |s| s.open_payment_created(&k, &id)).await?;
+            }
             let payment = match payment.status {
                 PaymentStatus::Pending => match self.client.cancel_payment(&payment.id).await {
                     Ok(p) => p,

@@ -45,7 +45,10 @@ async fn headless_checkout_of_real_photos_totals_by_hand() {
     assert_eq!(code, 0, "stderr: {stderr}");
 
     assert_eq!(receipt["subtotal"], 36_550);
-    assert_eq!(receipt["discounts"], serde_json::json!([{"promotion": "KOPI-TEH-2000", "amount": 4000}]));
+    assert_eq!(
+        receipt["discounts"],
+        serde_json::json!([{"promotion": "KOPI-TEH-2000", "amount": 4000}])
+    );
     assert_eq!(receipt["total"], 32_550);
     assert_eq!(receipt["payment"]["amount"], 32_550);
     assert_eq!(receipt["points_earned"], 0, "no member");

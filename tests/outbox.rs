@@ -333,3 +333,28 @@ async fn a_paid_open_payment_survives_a_cut_or_throttled_answer_and_is_sold_late
     assert_eq!(receipts.len(), 1, "the paid shopper's sale is recorded");
     assert!(receipts[0].transaction_id.is_some());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_open_payment_of_an_earlier_version_holding_a_bare_cart_is_still_settled() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("device");
+    let central = common::start_central(Some(CATALOG), dir.path()).await;
+    let device = open_device(&data, &central);
+    let cart = synced_cart(&device, 1).await;
+    drop(device);
+
+    // An earlier version wrote the cart alone, asked for the payment by its
+    // amount and died before the answer; the shopper paid.
+    let store = swalayan::store::Store::open(&data.join("device.db")).unwrap();
+    store.open_payment("visit-old", &serde_json::to_value(&cart).unwrap()).unwrap();
+    drop(store);
+    let client = Client::new(&central.url()).unwrap();
+    let payment = client.create_payment(Rupiah(89_000), "visit-old").await.unwrap();
+    client.simulate_payment(&payment.id, PaymentStatus::Paid).await.unwrap();
+
+    let device = open_device(&data, &central);
+    let receipts = device.reconcile().await.unwrap();
+    assert_eq!(receipts.len(), 1);
+    assert_eq!((receipts[0].total.0, receipts[0].payment.id.as_str()), (89_000, &*payment.id));
+    assert!(device.open_payment_keys().await.unwrap().is_empty());
+}

@@ -158,9 +158,7 @@ impl Bill {
 
 /// The points a member (if any) earns for paying `paid` with money.
 pub fn earned(member: Option<&MemberFacts>, paid: Rupiah) -> u64 {
-    member
-        .and_then(|m| Tier::parse(&m.tier))
-        .map_or(0, |tier| loyalty::points_earned(tier, paid))
+    member.and_then(|m| Tier::parse(&m.tier)).map_or(0, |tier| loyalty::points_earned(tier, paid))
 }
 
 /// What the promotions may know of an identified member.
@@ -229,6 +227,9 @@ impl Device {
         }
         check_redeem(member.as_ref(), points, priced.total)?;
         let bill = Bill { cart, member: facts, points, priced, priced_at: at.to_rfc3339() };
+        if bill.amount().0 < 1 {
+            return Err(DeviceError::NothingToPay { total: bill.total() });
+        }
         if bill.amount() > Rupiah::QRIS_MAX {
             return Err(DeviceError::OverQrisLimit { total: bill.amount() });
         }
@@ -265,10 +266,7 @@ mod tests {
             birthday: None,
             checked: super::super::Checked::Online,
         };
-        assert!(matches!(
-            check_redeem(None, 1, Rupiah(5_000)),
-            Err(DeviceError::PointsNeedMember)
-        ));
+        assert!(matches!(check_redeem(None, 1, Rupiah(5_000)), Err(DeviceError::PointsNeedMember)));
         assert!(matches!(
             check_redeem(Some(&member), 801, Rupiah(5_000)),
             Err(DeviceError::PointsOverAvailable { asked: 801, available: 800 })

@@ -8,9 +8,9 @@ use tracing::{info, warn};
 
 use crate::central::api::{Payment, PaymentStatus};
 use crate::central::client::Client;
-use crate::checkout::{Checkout, Checked, Device, IdentifiedMember, Receipt, default_data_dir};
-use crate::domain::loyalty::Tier;
+use crate::checkout::{Checked, Checkout, Device, IdentifiedMember, Receipt, default_data_dir};
 use crate::domain::cart::Cart;
+use crate::domain::loyalty::Tier;
 use crate::scan::decoder::decode_file;
 
 /// How the headless checkout pays.

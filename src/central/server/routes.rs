@@ -181,10 +181,7 @@ fn check_sale(req: &NewTransaction, payment: &Payment) -> Result<(), String> {
         return Err(if saved == 0 {
             format!("lines add up to {sum}, total says {}", req.total.0)
         } else {
-            format!(
-                "lines add up to {sum} less {saved} of discounts, total says {}",
-                req.total.0
-            )
+            format!("lines add up to {sum} less {saved} of discounts, total says {}", req.total.0)
         });
     }
     // Points pay part of the total; the QRIS payment the rest.
@@ -340,11 +337,7 @@ async fn receipt(State(s): Shared, Path(id): Path<String>) -> Result<Html<String
     }
     for d in &t.discounts {
         let name = s.promotions.set.name(&d.promotion).unwrap_or(&d.promotion);
-        rows.push_str(&format!(
-            "<tr><td>{}</td><td></td><td>-{}</td></tr>",
-            esc(name),
-            d.amount
-        ));
+        rows.push_str(&format!("<tr><td>{}</td><td></td><td>-{}</td></tr>", esc(name), d.amount));
     }
     if t.points_redeemed > 0 {
         rows.push_str(&format!(
