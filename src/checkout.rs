@@ -2,8 +2,10 @@
 //! `swalayan checkout`: catalog sync, lookup, payment and recording the sale
 //! through the outbox.
 
+mod bill;
 mod handoff;
 
+pub use bill::{Bill, Checkout, check_redeem, earned, member_facts};
 pub use handoff::OpenedCart;
 
 use std::path::{Path, PathBuf};
@@ -13,11 +15,9 @@ use std::time::Duration;
 use serde::Serialize;
 use tracing::{debug, info, warn};
 
-use crate::central::api::{
-    NewPayment, NewTransaction, Payment, PaymentStatus, SaleLine, Transaction,
-};
+use crate::central::api::{NewTransaction, Payment, PaymentStatus, SaleLine, Transaction};
 use crate::central::client::{Client, ClientError};
-use crate::domain::cart::Cart;
+use crate::domain::pricing::Discount;
 use crate::domain::{Product, Rupiah};
 use crate::store::{Store, StoreError};
 
@@ -64,6 +64,24 @@ pub enum DeviceError {
     CartRefused { code: String, message: String },
     #[error(transparent)]
     Lines(#[from] crate::domain::pricing::LineError),
+    /// Vouchers took the whole total off: there is nothing for a QRIS
+    /// payment, which is at least Rp 1.
+    #[error(
+        "the total after discounts is {total}: nothing is left to pay by QRIS; \
+         please keep a voucher for another purchase"
+    )]
+    NothingToPay { total: Rupiah },
+    #[error("voucher {code} cannot be used: {reason}")]
+    Voucher { code: String, reason: String },
+    #[error("points are redeemed by a member; identify the member first")]
+    PointsNeedMember,
+    #[error("{asked} points asked, but the member has {available} points available")]
+    PointsOverAvailable { asked: u64, available: u64 },
+    #[error(
+        "{asked} points asked, but at most {most} may pay part of the total {total}: \
+         at least Rp 1 is paid by QRIS"
+    )]
+    PointsOverCap { asked: u64, most: u64, total: Rupiah },
     #[error("the device database is busy in a task that failed: {0}")]
     Task(#[from] tokio::task::JoinError),
 }
@@ -86,8 +104,24 @@ pub struct Receipt {
     /// The central's transaction id; `None` while the sale waits in the
     /// outbox for the central to come back.
     pub transaction_id: Option<String>,
+    /// At list prices; the promotions' savings are in `discounts`.
     pub lines: Vec<SaleLine>,
+    /// The lines' totals before any discount.
+    pub subtotal: Rupiah,
+    /// One entry per promotion applied: `{"promotion":"ID","amount":N}`.
+    pub discounts: Vec<Discount>,
+    /// `subtotal` less `discounts`: paid by QRIS and `points_redeemed`.
     pub total: Rupiah,
+    /// The member who earned points, if one identified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
+    /// The points credited: the central's figure once it recorded the sale,
+    /// the device's by the same rule while it waits in the outbox.
+    pub points_earned: u64,
+    pub points_redeemed: u64,
+    /// The voucher codes spent.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub vouchers: Vec<String>,
     pub payment: ReceiptPayment,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub receipt_url: Option<String>,
@@ -98,6 +132,8 @@ pub struct ReceiptPayment {
     pub method: &'static str,
     pub status: &'static str,
     pub id: String,
+    /// What QRIS paid: the total less the points redeemed.
+    pub amount: Rupiah,
 }
 
 /// How many stores near this one the item page shows the stock of.
@@ -259,25 +295,23 @@ impl Device {
         }
     }
 
-    /// Creates the QRIS payment of `cart`. The same `idempotency_key`
-    /// returns the same payment, so a retry after a lost answer is safe.
-    pub async fn start_payment(&self, cart: &Cart, idempotency_key: &str) -> Result<Payment> {
-        if cart.is_empty() {
+    /// Creates the QRIS payment of `bill` (see [`Device::bill`]): the total
+    /// less the points, holding the member's points and the vouchers on the
+    /// central. The same `idempotency_key` returns the same payment, so a
+    /// retry after a lost answer is safe.
+    pub async fn start_payment(&self, bill: &Bill, idempotency_key: &str) -> Result<Payment> {
+        if bill.cart.is_empty() {
             return Err(DeviceError::EmptyCart);
         }
-        if cart.total() > Rupiah::QRIS_MAX {
-            return Err(DeviceError::OverQrisLimit { total: cart.total() });
+        if bill.amount() > Rupiah::QRIS_MAX {
+            return Err(DeviceError::OverQrisLimit { total: bill.amount() });
         }
         // Written before the central is asked: if the answer is lost, the
         // payment may exist all the same, and `reconcile` finds it.
         let key = idempotency_key.to_owned();
-        let body = serde_json::to_value(cart).expect("a cart always serialises");
-        self.with_store_blocking(move |s| s.open_payment(&key, &body)).await?;
-        let body = NewPayment {
-            amount: cart.total(),
-            cart: cart.central_id().map(str::to_owned),
-            ..Default::default()
-        };
+        let stored = serde_json::to_value(bill).expect("a bill always serialises");
+        self.with_store_blocking(move |s| s.open_payment(&key, &stored)).await?;
+        let body = bill.new_payment();
         let payment = match self.client.create_payment_with(&body, idempotency_key).await {
             Ok(p) => p,
             Err(e) => {
@@ -292,6 +326,20 @@ impl Device {
         let (key, id) = (idempotency_key.to_owned(), payment.id.clone());
         self.with_store_blocking(move |s| s.open_payment_created(&key, &id)).await?;
         Ok(payment)
+    }
+
+    /// The bill an open payment was made for, by its key or the central's
+    /// id; `None` once its sale is recorded or it ended.
+    pub async fn open_bill(&self, key_or_id: &str) -> Result<Option<Bill>> {
+        let key = key_or_id.to_owned();
+        let open = self
+            .with_store_blocking(move |s| {
+                Ok(s.open_payments()?
+                    .into_iter()
+                    .find(|p| p.key == key || p.payment_id.as_deref() == Some(&key)))
+            })
+            .await?;
+        Ok(open.and_then(|p| Bill::from_stored(p.cart).ok()))
     }
 
     /// Forgets a payment that ended unpaid (expired or cancelled).
@@ -355,19 +403,19 @@ impl Device {
                 continue;
             };
             let key = open.key.clone();
-            let cart: Cart = match serde_json::from_value(open.cart) {
-                Ok(c) => c,
+            let bill = match Bill::from_stored(open.cart) {
+                Ok(b) => b,
                 Err(e) => {
                     warn!(key, error = %e, "unreadable open payment dropped");
                     self.with_store_blocking(move |s| s.close_payment(&key)).await?;
                     continue;
                 }
             };
-            // The same key and amount give back the payment this device
+            // The same key and body give back the payment this device
             // made, if the central ever received the request.
             let found = match &open.payment_id {
                 Some(id) => self.client.payment(id).await,
-                None => self.client.create_payment(cart.total(), &key).await,
+                None => self.client.create_payment_with(&bill.new_payment(), &key).await,
             };
             let payment = match found {
                 Ok(p) => p,
@@ -378,6 +426,12 @@ impl Device {
                     continue;
                 }
             };
+            if open.payment_id.is_none() {
+                // Noted now, so that recording the sale (which closes the
+                // row by the payment's id) or a later call finds it.
+                let (k, id) = (key.clone(), payment.id.clone());
+                self.with_store_blocking(move |s| s.open_payment_created(&k, &id)).await?;
+            }
             let payment = match payment.status {
                 PaymentStatus::Pending => match self.client.cancel_payment(&payment.id).await {
                     Ok(p) => p,
@@ -420,7 +474,7 @@ impl Device {
                 }
                 PaymentStatus::Paid => {
                     info!(payment = %payment.id, "paid payment of an interrupted visit recorded");
-                    match self.record_sale_settling(&cart, &payment).await {
+                    match self.record_sale_settling(&bill, &payment).await {
                         Ok(receipt) => receipts.push(receipt),
                         // Parked in the outbox for staff; the payments
                         // after it are settled all the same.
@@ -439,43 +493,22 @@ impl Device {
         Ok(receipts)
     }
 
-    /// Records the sale of `cart` paid by `payment`: first into the outbox,
+    /// Records the sale of `bill` paid by `payment`: first into the outbox,
     /// which survives a crash, then to the central if it answers.
-    pub async fn record_sale(&self, cart: &Cart, payment: &Payment) -> Result<Receipt> {
+    pub async fn record_sale(&self, bill: &Bill, payment: &Payment) -> Result<Receipt> {
         let _settling = self.settling.lock().await;
-        self.record_sale_settling(cart, payment).await
+        self.record_sale_settling(bill, payment).await
     }
 
     /// [`Device::record_sale`], for a caller holding `settling`.
-    async fn record_sale_settling(&self, cart: &Cart, payment: &Payment) -> Result<Receipt> {
+    async fn record_sale_settling(&self, bill: &Bill, payment: &Payment) -> Result<Receipt> {
         if payment.status != PaymentStatus::Paid {
             return Err(DeviceError::NotPaid {
                 id: payment.id.clone(),
                 status: payment.status.as_str(),
             });
         }
-        let lines: Vec<SaleLine> = cart
-            .lines()
-            .iter()
-            .map(|l| SaleLine {
-                barcode: l.barcode.clone(),
-                name: l.name.clone(),
-                qty: l.qty,
-                unit_price: l.unit_price,
-                line_total: l.total(),
-            })
-            .collect();
-        // One payment settles one sale, so the payment id makes the key.
-        let sale = NewTransaction {
-            idempotency_key: format!("sale-{}", payment.id),
-            device_id: self.device_id.clone(),
-            payment_id: payment.id.clone(),
-            lines: lines.clone(),
-            total: cart.total(),
-            cart: cart.central_id().map(str::to_owned),
-            // TODO(lead, joining L): the identified member of the visit.
-            ..Default::default()
-        };
+        let sale = bill.sale(&self.device_id, payment);
         let key = sale.idempotency_key.clone();
         let body = serde_json::to_value(&sale).expect("a sale always serialises");
         let paid = payment.id.clone();
@@ -502,10 +535,21 @@ impl Device {
         let tx: Option<Transaction> = recorded.and_then(|v| serde_json::from_value(v).ok());
         Ok(Receipt {
             receipt_url: tx.as_ref().map(|t| self.client.receipt_url(&t.id)),
+            points_earned: tx.as_ref().map_or(sale.points_earned, |t| t.points_earned),
             transaction_id: tx.map(|t| t.id),
-            lines,
-            total: cart.total(),
-            payment: ReceiptPayment { method: "qris", status: "paid", id: payment.id.clone() },
+            subtotal: bill.priced.subtotal,
+            discounts: sale.discounts,
+            lines: sale.lines,
+            total: sale.total,
+            member: sale.member,
+            points_redeemed: sale.points_redeemed,
+            vouchers: sale.vouchers,
+            payment: ReceiptPayment {
+                method: "qris",
+                status: "paid",
+                id: payment.id.clone(),
+                amount: payment.amount,
+            },
         })
     }
 

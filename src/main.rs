@@ -186,9 +186,25 @@ struct CheckoutArgs {
     #[arg(long, value_name = "URL")]
     central: String,
     /// Photos of the products, one product per photo; the same photo twice
-    /// is a quantity of two.
-    #[arg(long, value_name = "FILE", num_args = 1.., required = true)]
+    /// is a quantity of two. Needed unless --cart gives the items.
+    #[arg(long, value_name = "FILE", num_args = 1.., required_unless_present = "cart")]
     scan: Vec<PathBuf>,
+    /// The loyalty member: the code their app shows (SWM1...) or their
+    /// phone number. Member prices apply and the sale earns points.
+    #[arg(long, value_name = "TOKEN-OR-PHONE")]
+    member: Option<String>,
+    /// A cart handed over from the web or the app (its SWC1... code); the
+    /// scanned photos add to it.
+    #[arg(long, value_name = "HANDOFF-CODE")]
+    cart: Option<String>,
+    /// A voucher code; repeat for several. One that is unknown or does not
+    /// apply stops the checkout before any payment.
+    #[arg(long, value_name = "CODE")]
+    voucher: Vec<String>,
+    /// Points of the member to pay part of the total with (1 point = Rp 1;
+    /// at least Rp 1 is left for QRIS).
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "member")]
+    redeem_points: u64,
     /// How to pay; `simulated` has the gateway simulator pay.
     #[arg(long, value_enum)]
     pay: cli::PayMode,
@@ -264,6 +280,10 @@ fn main() -> ExitCode {
             scan: a.scan,
             pay: a.pay,
             data_dir: a.data_dir,
+            member: a.member,
+            cart: a.cart,
+            vouchers: a.voucher,
+            redeem_points: a.redeem_points,
         }),
         Command::Price(a) => cli::price(cli::price::PriceOptions {
             central: a.central,

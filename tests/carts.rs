@@ -299,9 +299,10 @@ async fn a_kiosk_continues_a_web_cart_at_its_prices_and_paying_it_closes_it() {
     assert_eq!(opened.central.member.as_deref(), Some("M0001"));
 
     // Paid at the kiosk: the payment and the sale carry the cart.
-    let payment = device.start_payment(&opened.cart, "kiosk-pay-1").await.unwrap();
+    let bill = device.bill(opened.cart.clone().into()).await.unwrap();
+    let payment = device.start_payment(&bill, "kiosk-pay-1").await.unwrap();
     let paid = client.simulate_payment(&payment.id, PaymentStatus::Paid).await.unwrap();
-    let receipt = device.record_sale(&opened.cart, &paid).await.unwrap();
+    let receipt = device.record_sale(&bill, &paid).await.unwrap();
     assert!(receipt.transaction_id.is_some());
     match device.open_cart(&web.code).await {
         Err(DeviceError::CartRefused { code, .. }) => assert_eq!(code, "cart_closed"),

@@ -8,7 +8,9 @@ use std::process::Command;
 use serde_json::Value;
 
 /// Prices chosen for the test, so the total is worked out by hand:
-/// 2 x 12.500 + 4.300 + 7.250 = 36.550.
+/// 2 x 12.500 + 4.300 + 7.250 = 36.550 before promotions. The central
+/// serves the demo promotions; of them only KOPI-TEH-2000 (Rp 2.000 off each
+/// unit in the kopi-teh category) applies: 2 x 2.000 = 4.000 off, 32.550.
 const CATALOG: &str = "barcode,name,price,category\n\
     8480010092271,Kopi Bubuk 200 g,12500,kopi-teh\n\
     0036602301467,Sabun Cair 250 ml,4300,perawatan-diri\n\
@@ -42,7 +44,15 @@ async fn headless_checkout_of_real_photos_totals_by_hand() {
         tokio::task::spawn_blocking(move || checkout(&url, &data, &photos)).await.unwrap();
     assert_eq!(code, 0, "stderr: {stderr}");
 
-    assert_eq!(receipt["total"], 36_550);
+    assert_eq!(receipt["subtotal"], 36_550);
+    assert_eq!(
+        receipt["discounts"],
+        serde_json::json!([{"promotion": "KOPI-TEH-2000", "amount": 4000}])
+    );
+    assert_eq!(receipt["total"], 32_550);
+    assert_eq!(receipt["payment"]["amount"], 32_550);
+    assert_eq!(receipt["points_earned"], 0, "no member");
+    assert_eq!(receipt["points_redeemed"], 0);
     assert_eq!(receipt["payment"]["method"], "qris");
     assert_eq!(receipt["payment"]["status"], "paid");
     let lines = receipt["lines"].as_array().unwrap();
@@ -60,8 +70,9 @@ async fn headless_checkout_of_real_photos_totals_by_hand() {
     let id = receipt["transaction_id"].as_str().unwrap();
     let client = swalayan::central::client::Client::new(&central.url()).unwrap();
     let tx = client.transaction(id).await.unwrap();
-    assert_eq!(tx.total.0, 36_550);
+    assert_eq!(tx.total.0, 32_550);
     assert_eq!(tx.lines.len(), 3);
+    assert_eq!(tx.discounts.len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -84,6 +84,7 @@ fn sale(payment: &str, total: i64, member: &str, points: u64, vouchers: &[&str])
         vouchers: vouchers.iter().map(|v| v.to_string()).collect(),
         points_earned: 0,
         cart: None,
+        discounts: Vec::new(),
     }
 }
 

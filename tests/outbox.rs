@@ -8,7 +8,7 @@ use std::time::Duration;
 use swalayan::central::api::PaymentStatus;
 use swalayan::central::client::Client;
 use swalayan::central::server::Running;
-use swalayan::checkout::Device;
+use swalayan::checkout::{Bill, Device};
 use swalayan::domain::Rupiah;
 use swalayan::domain::cart::Cart;
 
@@ -31,6 +31,12 @@ async fn synced_cart(device: &Device, qty: u32) -> Cart {
     cart
 }
 
+/// [`synced_cart`] priced for an anonymous shopper: what a payment is for.
+async fn synced_bill(device: &Device, qty: u32) -> Bill {
+    let cart = synced_cart(device, qty).await;
+    device.bill(cart.into()).await.unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn sale_paid_while_central_is_down_is_delivered_once_on_replay() {
     let dir = tempfile::tempdir().unwrap();
@@ -39,15 +45,15 @@ async fn sale_paid_while_central_is_down_is_delivered_once_on_replay() {
     // Sync, scan, and pay while the central is up.
     let central = common::start_central(Some(CATALOG), dir.path()).await;
     let device = open_device(&data, &central);
-    let cart = synced_cart(&device, 2).await;
-    let payment = device.start_payment(&cart, "visit-1").await.unwrap();
+    let bill = synced_bill(&device, 2).await;
+    let payment = device.start_payment(&bill, "visit-1").await.unwrap();
     device.client().simulate_payment(&payment.id, PaymentStatus::Paid).await.unwrap();
     let payment = device.wait_payment(&payment, Duration::from_secs(5)).await.unwrap();
     let url = central.url();
 
     // The central goes down before the sale is recorded.
     central.stop().await;
-    let receipt = device.record_sale(&cart, &payment).await.unwrap();
+    let receipt = device.record_sale(&bill, &payment).await.unwrap();
     assert_eq!(receipt.transaction_id, None);
     assert_eq!(receipt.total.0, 178_000);
     drop(device);
@@ -60,7 +66,7 @@ async fn sale_paid_while_central_is_down_is_delivered_once_on_replay() {
     assert_eq!(device.flush_outbox().await.unwrap(), 0);
 
     // Recording again (a retry after a crash) finds the same transaction.
-    let again = device.record_sale(&cart, &payment).await.unwrap();
+    let again = device.record_sale(&bill, &payment).await.unwrap();
     let id = again.transaction_id.expect("recorded after replay");
     let tx = device.client().transaction(&id).await.unwrap();
     assert_eq!(tx.total.0, 178_000);
@@ -81,7 +87,8 @@ async fn offline_device_still_prices_from_its_cache() {
     assert_eq!(product.price.0, 89_000);
     let mut cart = Cart::new();
     cart.add(&product).unwrap();
-    let err = device.start_payment(&cart, "visit-2").await.unwrap_err();
+    let bill = device.bill(cart.into()).await.expect("priced from the cache");
+    let err = device.start_payment(&bill, "visit-2").await.unwrap_err();
     assert!(err.to_string().contains("unreachable"), "{err}");
 }
 
@@ -94,8 +101,8 @@ async fn paid_payment_of_a_crashed_visit_is_recorded_once_on_restart() {
     // The device creates a payment, the shopper pays, and the device dies
     // before it hears of it: no sale recorded, nothing in the outbox.
     let device = open_device(&data, &central);
-    let cart = synced_cart(&device, 1).await;
-    let payment = device.start_payment(&cart, "visit-crash").await.unwrap();
+    let bill = synced_bill(&device, 1).await;
+    let payment = device.start_payment(&bill, "visit-crash").await.unwrap();
     device.client().simulate_payment(&payment.id, PaymentStatus::Paid).await.unwrap();
     drop(device);
 
@@ -115,8 +122,8 @@ async fn pending_payment_of_a_crashed_visit_is_cancelled_on_restart() {
     let data = dir.path().join("device");
     let central = common::start_central(Some(CATALOG), dir.path()).await;
     let device = open_device(&data, &central);
-    let cart = synced_cart(&device, 1).await;
-    let payment = device.start_payment(&cart, "visit-left").await.unwrap();
+    let bill = synced_bill(&device, 1).await;
+    let payment = device.start_payment(&bill, "visit-left").await.unwrap();
     drop(device);
 
     let device = open_device(&data, &central);
@@ -133,9 +140,11 @@ async fn cart_above_the_qris_limit_is_refused_before_any_payment() {
     let central = common::start_central(Some(catalog), dir.path()).await;
     let device = open_device(&data, &central);
     let cart = synced_cart(&device, 2).await;
-    // 2 x 9.000.000 = 18.000.000, above the Rp 10.000.000 limit.
-    let err = device.start_payment(&cart, "visit-big").await.unwrap_err();
-    assert!(err.to_string().contains("Rp 18.000.000 is above Rp 10.000.000"), "{err}");
+    // 2 x 9.000.000 = 18.000.000, less the demo promotion BELANJA-200RB
+    // (Rp 20.000 off from Rp 200.000) = 17.980.000, above the Rp 10.000.000
+    // limit: refused when priced, before any payment.
+    let err = device.bill(cart.into()).await.unwrap_err();
+    assert!(err.to_string().contains("Rp 17.980.000 is above Rp 10.000.000"), "{err}");
     assert!(device.reconcile().await.unwrap().is_empty());
 }
 
@@ -168,8 +177,8 @@ async fn payment_given_up_while_the_central_is_down_is_cancelled_when_it_is_back
     let data = dir.path().join("device");
     let central = common::start_central(Some(CATALOG), dir.path()).await;
     let device = open_device(&data, &central);
-    let cart = synced_cart(&device, 1).await;
-    let payment = device.start_payment(&cart, "visit-gave-up").await.unwrap();
+    let bill = synced_bill(&device, 1).await;
+    let payment = device.start_payment(&bill, "visit-gave-up").await.unwrap();
 
     // The central goes silent while the code is on screen; the kiosk gives
     // the payment up when its time runs out.
@@ -195,8 +204,8 @@ async fn payment_paid_after_the_kiosk_gave_it_up_is_never_recorded_as_a_sale() {
     let data = dir.path().join("device");
     let central = common::start_central(Some(CATALOG), dir.path()).await;
     let device = open_device(&data, &central);
-    let cart = synced_cart(&device, 1).await;
-    let payment = device.start_payment(&cart, "visit-paid-late").await.unwrap();
+    let bill = synced_bill(&device, 1).await;
+    let payment = device.start_payment(&bill, "visit-paid-late").await.unwrap();
 
     // The kiosk told the shopper the code was over; the bank pays it all
     // the same before the device could cancel it.
@@ -229,19 +238,19 @@ async fn a_given_up_payment_whose_sale_the_kiosk_records_meanwhile_is_not_also_r
     let data = dir.path().join("device");
     let central = common::start_central(Some(CATALOG), dir.path()).await;
     let device = open_device(&data, &central);
-    let cart = synced_cart(&device, 1).await;
+    let bill = synced_bill(&device, 1).await;
 
     // The kiosk gave the code up on screen, the shopper is still there, and
     // the word that it was paid arrives: the visit records the sale just as
     // the background settling of given-up payments runs. The goods are
     // either sold or the money goes back, never both.
     for round in 0..10 {
-        let payment = device.start_payment(&cart, &format!("visit-both-{round}")).await.unwrap();
+        let payment = device.start_payment(&bill, &format!("visit-both-{round}")).await.unwrap();
         device.give_up_payment(&payment.id).await.unwrap();
         let paid =
             device.client().simulate_payment(&payment.id, PaymentStatus::Paid).await.unwrap();
         let (kiosk, background) = (device.clone(), device.clone());
-        let (cart2, paid2) = (cart.clone(), paid.clone());
+        let (cart2, paid2) = (bill.clone(), paid.clone());
         let sale = tokio::spawn(async move { kiosk.record_sale(&cart2, &paid2).await });
         let settle = tokio::spawn(async move { background.reconcile().await });
         let sold = sale.await.unwrap().is_ok_and(|r| r.transaction_id.is_some());
@@ -259,13 +268,13 @@ async fn a_sale_the_central_refuses_does_not_hold_up_the_other_open_payments() {
     let data = dir.path().join("device");
     let central = common::start_central(Some(CATALOG), dir.path()).await;
     let device = open_device(&data, &central);
-    let cart = synced_cart(&device, 1).await;
+    let bill = synced_bill(&device, 1).await;
 
     // Two visits interrupted after their shoppers paid; the first payment
     // is being refunded meanwhile, so the central refuses its sale.
-    let first = device.start_payment(&cart, "visit-refused").await.unwrap();
+    let first = device.start_payment(&bill, "visit-refused").await.unwrap();
     tokio::time::sleep(Duration::from_millis(5)).await;
-    let second = device.start_payment(&cart, "visit-fine").await.unwrap();
+    let second = device.start_payment(&bill, "visit-fine").await.unwrap();
     for p in [&first, &second] {
         device.client().simulate_payment(&p.id, PaymentStatus::Paid).await.unwrap();
     }
@@ -301,8 +310,8 @@ async fn a_paid_open_payment_survives_a_cut_or_throttled_answer_and_is_sold_late
     let data = dir.path().join("device");
     let central = common::start_central(Some(CATALOG), dir.path()).await;
     let device = open_device(&data, &central);
-    let cart = synced_cart(&device, 1).await;
-    let payment = device.start_payment(&cart, "visit-cut").await.unwrap();
+    let bill = synced_bill(&device, 1).await;
+    let payment = device.start_payment(&bill, "visit-cut").await.unwrap();
     device.client().simulate_payment(&payment.id, PaymentStatus::Paid).await.unwrap();
     drop(device);
 
@@ -323,4 +332,29 @@ async fn a_paid_open_payment_survives_a_cut_or_throttled_answer_and_is_sold_late
     let receipts = device.reconcile().await.unwrap();
     assert_eq!(receipts.len(), 1, "the paid shopper's sale is recorded");
     assert!(receipts[0].transaction_id.is_some());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_open_payment_of_an_earlier_version_holding_a_bare_cart_is_still_settled() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("device");
+    let central = common::start_central(Some(CATALOG), dir.path()).await;
+    let device = open_device(&data, &central);
+    let cart = synced_cart(&device, 1).await;
+    drop(device);
+
+    // An earlier version wrote the cart alone, asked for the payment by its
+    // amount and died before the answer; the shopper paid.
+    let store = swalayan::store::Store::open(&data.join("device.db")).unwrap();
+    store.open_payment("visit-old", &serde_json::to_value(&cart).unwrap()).unwrap();
+    drop(store);
+    let client = Client::new(&central.url()).unwrap();
+    let payment = client.create_payment(Rupiah(89_000), "visit-old").await.unwrap();
+    client.simulate_payment(&payment.id, PaymentStatus::Paid).await.unwrap();
+
+    let device = open_device(&data, &central);
+    let receipts = device.reconcile().await.unwrap();
+    assert_eq!(receipts.len(), 1);
+    assert_eq!((receipts[0].total.0, receipts[0].payment.id.as_str()), (89_000, &*payment.id));
+    assert!(device.open_payment_keys().await.unwrap().is_empty());
 }

@@ -543,7 +543,8 @@ async fn a_crashed_device_that_reconciles_a_late_payment_within_the_grace_keeps_
     device.sync_catalog().await.unwrap();
     let mut cart = Cart::new();
     cart.add(&device.lookup("8991101000070").await.unwrap().unwrap()).unwrap();
-    let p = device.start_payment(&cart, "visit-crash").await.unwrap();
+    let bill = device.bill(cart.into()).await.unwrap();
+    let p = device.start_payment(&bill, "visit-crash").await.unwrap();
     drop(device);
     gw.sim.settle(&p.id, Outcome::Paid).unwrap();
     let late = until(&client, &p.id, |p| p.history.len() == 3).await;

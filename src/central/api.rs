@@ -238,9 +238,12 @@ pub struct NewTransaction {
     pub device_id: String,
     pub payment_id: String,
     pub lines: Vec<SaleLine>,
-    /// What the sale costs before points: the payment's amount plus
-    /// `points_redeemed`.
+    /// What the sale costs before points: the lines less `discounts`, and
+    /// the payment's amount plus `points_redeemed`.
     pub total: Rupiah,
+    /// What promotions took off the lines, as the device priced them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub discounts: Vec<crate::domain::pricing::Discount>,
     /// The id of the central's cart this sale settles; recording the sale
     /// closes it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -270,6 +273,9 @@ pub struct Transaction {
     pub payment_id: String,
     pub lines: Vec<SaleLine>,
     pub total: Rupiah,
+    /// What promotions took off the lines: `total` is the lines less these.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub discounts: Vec<crate::domain::pricing::Discount>,
     pub created_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member: Option<String>,

@@ -8,8 +8,9 @@ use tracing::{info, warn};
 
 use crate::central::api::{Payment, PaymentStatus};
 use crate::central::client::Client;
-use crate::checkout::{Device, Receipt, default_data_dir};
+use crate::checkout::{Checked, Checkout, Device, IdentifiedMember, Receipt, default_data_dir};
 use crate::domain::cart::Cart;
+use crate::domain::loyalty::Tier;
 use crate::scan::decoder::decode_file;
 
 /// How the headless checkout pays.
@@ -24,6 +25,12 @@ pub struct CheckoutOptions {
     pub scan: Vec<PathBuf>,
     pub pay: PayMode,
     pub data_dir: Option<PathBuf>,
+    /// A member code or phone number, identified with the central.
+    pub member: Option<String>,
+    /// A hand-off code of a cart from another channel.
+    pub cart: Option<String>,
+    pub vouchers: Vec<String>,
+    pub redeem_points: u64,
 }
 
 /// How long the checkout waits for the central to record the sale before it
@@ -93,8 +100,33 @@ pub async fn run(opts: CheckoutOptions) -> anyhow::Result<Receipt> {
     }
     device.sync_catalog().await.context("catalog sync failed; no payment was created")?;
 
-    // Every photo must give a product before any payment exists.
+    // The cart handed over, the member and every photo must all be good
+    // before any payment exists.
     let mut cart = Cart::new();
+    let mut cart_member = None;
+    if let Some(code) = &opts.cart {
+        let opened =
+            device.open_cart(code).await.context("cannot open the cart; no payment was created")?;
+        for change in &opened.changes {
+            warn!(change = %change, "the handed-over cart changed here");
+        }
+        info!(cart = %opened.central.id, lines = opened.cart.lines().len(), "cart opened");
+        cart = opened.cart;
+        cart_member = opened.central.member;
+    }
+    let member = match (&opts.member, cart_member) {
+        (Some(text), _) => Some(
+            device
+                .identify_member(text)
+                .await
+                .context("cannot identify the member; no payment was created")?,
+        ),
+        // The cart's code is signed by the central and names its member:
+        // their prices and points apply, but spending points needs them
+        // to identify here (--member).
+        (None, Some(id)) => Some(cart_owner(&client, &id).await?),
+        (None, None) => None,
+    };
     for path in &opts.scan {
         let file = path.display();
         let symbols = tokio::task::spawn_blocking({
@@ -118,8 +150,15 @@ pub async fn run(opts: CheckoutOptions) -> anyhow::Result<Receipt> {
         cart.add(&product).with_context(|| format!("{file}: {key}"))?;
     }
 
+    let checkout =
+        Checkout { cart, member, vouchers: opts.vouchers.clone(), points: opts.redeem_points };
+    let bill = device.bill(checkout).await.context("no payment was created")?;
+    for d in &bill.priced.discounts {
+        info!(promotion = d.promotion, amount = d.amount.0, "promotion applied");
+    }
+
     let key = format!("checkout-{}", uuid::Uuid::new_v4().simple());
-    let payment = device.start_payment(&cart, &key).await.context("cannot create the payment")?;
+    let payment = device.start_payment(&bill, &key).await.context("cannot create the payment")?;
     info!(payment = %payment.id, total = payment.amount.0, "payment created");
     match opts.pay {
         PayMode::Simulated => simulate_paid(&client, &payment.id).await,
@@ -130,14 +169,33 @@ pub async fn run(opts: CheckoutOptions) -> anyhow::Result<Receipt> {
         bail!("payment {} ended {}, nothing was charged", payment.id, payment.status.as_str());
     }
 
-    let mut receipt = device.record_sale(&cart, &payment).await?;
+    let mut receipt = device.record_sale(&bill, &payment).await?;
     let deadline = tokio::time::Instant::now() + RECORD_PATIENCE;
     while receipt.transaction_id.is_none() && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(500)).await;
-        receipt = device.record_sale(&cart, &payment).await?;
+        receipt = device.record_sale(&bill, &payment).await?;
     }
     if receipt.transaction_id.is_none() {
         warn!(payment = %payment.id, "central unreachable; the sale waits in the outbox");
     }
     Ok(receipt)
+}
+
+/// The member a handed-over cart names, as the central has them.
+async fn cart_owner(client: &Client, id: &str) -> anyhow::Result<IdentifiedMember> {
+    let account = client
+        .member_account(id)
+        .await
+        .context("cannot read the member of the cart; no payment was created")?;
+    let m = account.member;
+    let tier = Tier::parse(&m.tier)
+        .with_context(|| format!("the cart's member has the unknown tier {:?}", m.tier))?;
+    Ok(IdentifiedMember {
+        id: m.id,
+        tier,
+        name: Some(m.name),
+        points: Some(m.points),
+        birthday: m.birthday,
+        checked: Checked::Online,
+    })
 }

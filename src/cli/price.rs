@@ -4,15 +4,19 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tracing::warn;
 
-use crate::central::api::PriceRequest;
 use crate::central::client::Client;
 use crate::central::server::pricing::price_time;
-use crate::checkout::{Device, default_data_dir};
+use crate::checkout::{
+    Checked, Device, IdentifiedMember, check_redeem, default_data_dir, earned, member_facts,
+};
 use crate::domain::Rupiah;
-use crate::domain::pricing::{Discount, MemberFacts, PricedLine, Shopper, VoucherOutcome};
+use crate::domain::loyalty::Tier;
+use crate::domain::pricing::{
+    Discount, LineRequest, MemberFacts, PricedLine, Shopper, VoucherOutcome,
+};
 
 pub struct PriceOptions {
     pub central: String,
@@ -37,18 +41,47 @@ pub struct PriceReceipt {
     pub synced: bool,
 }
 
+/// The cart file: lines by barcode, the member (a code or phone number to
+/// identify, or the facts themselves), voucher codes, points to redeem and
+/// the time to price at.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CartFile {
+    lines: Vec<LineRequest>,
+    #[serde(default)]
+    member: Option<MemberRef>,
+    #[serde(default)]
+    vouchers: Vec<String>,
+    #[serde(default)]
+    redeem_points: u64,
+    #[serde(default)]
+    at: Option<String>,
+}
+
+/// A member as a cart file names them.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum MemberRef {
+    /// A member code (`SWM1...`) or phone number, identified like at the
+    /// kiosk.
+    Text(String),
+    /// `{"id":..,"tier":..,"birthday":..}`, taken as given (no points
+    /// balance known).
+    Facts(MemberFacts),
+}
+
 /// Syncs if the central answers (warns and uses the cache if not), then
 /// prices from the cache only.
 pub async fn run(opts: PriceOptions) -> anyhow::Result<PriceReceipt> {
+    let file = opts.cart.display();
     let text = tokio::fs::read_to_string(&opts.cart)
         .await
-        .with_context(|| format!("cannot read the cart file {}", opts.cart.display()))?;
-    let cart: PriceRequest = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a cart file", opts.cart.display()))?;
-    let at = price_time(cart.at.as_deref())
-        .map_err(|e| anyhow::anyhow!("{}: {e}", opts.cart.display()))?;
+        .with_context(|| format!("cannot read the cart file {file}"))?;
+    let cart: CartFile =
+        serde_json::from_str(&text).with_context(|| format!("{file} is not a cart file"))?;
+    let at = price_time(cart.at.as_deref()).map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
     let client = Client::new(&opts.central)?;
-    let data_dir = opts.data_dir.unwrap_or_else(default_data_dir);
+    let data_dir = opts.data_dir.clone().unwrap_or_else(default_data_dir);
     let device = Device::open(&data_dir, client)
         .with_context(|| format!("cannot open the device data in {}", data_dir.display()))?;
     let synced = match device.sync_catalog().await {
@@ -58,15 +91,36 @@ pub async fn run(opts: PriceOptions) -> anyhow::Result<PriceReceipt> {
             false
         }
     };
-    let points_member = cart.member.clone();
-    let shopper = Shopper { member: cart.member, vouchers: cart.vouchers };
+    let member = match cart.member {
+        Some(MemberRef::Text(text)) => Some(
+            device
+                .identify_member(&text)
+                .await
+                .with_context(|| format!("{file}: cannot identify the member"))?,
+        ),
+        Some(MemberRef::Facts(facts)) => Some(IdentifiedMember {
+            tier: Tier::parse(&facts.tier)
+                .with_context(|| format!("{file}: unknown tier {:?}", facts.tier))?,
+            id: facts.id,
+            name: None,
+            points: None,
+            birthday: facts.birthday.map(|d| d.format("%Y-%m-%d").to_string()),
+            checked: Checked::Offline,
+        }),
+        None => None,
+    };
+    let facts = member.as_ref().map(member_facts);
+    let shopper = Shopper { member: facts.clone(), vouchers: cart.vouchers };
     let priced = device
         .price(&cart.lines, &shopper, at)
         .await
-        .with_context(|| format!("cannot price {}", opts.cart.display()))?;
+        .with_context(|| format!("cannot price {file}"))?;
+    check_redeem(member.as_ref(), cart.redeem_points, priced.total)
+        .with_context(|| format!("{file}: redeem_points"))?;
+    let paid = Rupiah(priced.total.0 - cart.redeem_points as i64);
     Ok(PriceReceipt {
-        points_earned: points_earned(points_member.as_ref(), priced.total),
-        points_redeemed: 0,
+        points_earned: earned(facts.as_ref(), paid),
+        points_redeemed: cart.redeem_points,
         lines: priced.lines,
         subtotal: priced.subtotal,
         discounts: priced.discounts,
@@ -75,18 +129,4 @@ pub async fn run(opts: PriceOptions) -> anyhow::Result<PriceReceipt> {
         at: at.to_rfc3339(),
         synced,
     })
-}
-
-/// Points for paying `paid`: per full Rp 1.000, silver 1, gold 2, platinum
-/// 3 (the rule of the issue 4 plan).
-// TODO: the loyalty module (src/domain/loyalty.rs) owns this rule; call it
-// here once it is merged, so the two cannot differ.
-fn points_earned(member: Option<&MemberFacts>, paid: Rupiah) -> u64 {
-    let per_thousand = match member.map(|m| m.tier.as_str()) {
-        Some("silver") => 1,
-        Some("gold") => 2,
-        Some("platinum") => 3,
-        _ => 0,
-    };
-    (paid.0.max(0) as u64 / 1_000) * per_thousand
 }

@@ -43,7 +43,14 @@ pub(super) async fn create_payment(
     cart: Cart,
     reports: mpsc::UnboundedSender<Report>,
 ) {
-    match device.start_payment(&cart, &attempt).await {
+    // TODO(kiosk): the member, vouchers and points of the visit; until the
+    // screens gather them, the kiosk's checkout is anonymous (promotions for
+    // everyone apply).
+    let started = match device.bill(cart.into()).await {
+        Ok(bill) => device.start_payment(&bill, &attempt).await,
+        Err(e) => Err(e),
+    };
+    match started {
         Ok(payment) => {
             info!(payment = payment.id, amount = payment.amount.0, "payment created");
             let expires_in = Duration::from_secs(payment.expires_in.max(0) as u64);
@@ -234,7 +241,16 @@ pub(super) async fn record_sale(
         _ => device.client().payment(&id).await.map_err(DeviceError::from),
     };
     let recorded = match payment {
-        Ok(payment) => device.record_sale(&cart, &payment).await,
+        // The bill the payment was made for, as stored when it started; a
+        // cart priced again only if that row is gone (settled meanwhile).
+        Ok(payment) => match device.open_bill(&payment.id).await {
+            Ok(Some(bill)) => device.record_sale(&bill, &payment).await,
+            Ok(None) => match device.bill(cart.into()).await {
+                Ok(bill) => device.record_sale(&bill, &payment).await,
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e),
+        },
         Err(e) => Err(e),
     };
     let event = match recorded {

@@ -17,6 +17,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../../migrations/central/0004_loyalty.sql")),
         M::up(include_str!("../../../migrations/central/0005_carts.sql")),
         M::up(include_str!("../../../migrations/central/0006_stock.sql")),
+        M::up(include_str!("../../../migrations/central/0007_sale_discounts.sql")),
     ])
 });
 
@@ -148,7 +149,7 @@ pub fn catalog_page(
     Ok((page, last, more))
 }
 
-fn sale_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Transaction, String, String)> {
+fn sale_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Transaction, [String; 3])> {
     Ok((
         Transaction {
             id: r.get(0)?,
@@ -162,9 +163,9 @@ fn sale_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Transaction, String, Str
             points_redeemed: r.get::<_, i64>(8)? as u64,
             points_earned: r.get::<_, i64>(9)? as u64,
             vouchers: Vec::new(),
+            discounts: Vec::new(),
         },
-        r.get(5)?,
-        r.get(10)?,
+        [r.get(5)?, r.get(10)?, r.get(11)?],
     ))
 }
 
@@ -173,7 +174,7 @@ fn sale_where(conn: &Connection, clause: &str, value: &str) -> anyhow::Result<Op
         .query_row(
             &format!(
                 "SELECT id, idempotency_key, device_id, payment_id, total, lines, created_at,
-                        member_id, points_redeemed, points_earned, vouchers
+                        member_id, points_redeemed, points_earned, vouchers, discounts
                  FROM sale WHERE {clause} = ?1"
             ),
             [value],
@@ -181,9 +182,10 @@ fn sale_where(conn: &Connection, clause: &str, value: &str) -> anyhow::Result<Op
         )
         .optional()?;
     Ok(match row {
-        Some((mut tx, lines, vouchers)) => {
+        Some((mut tx, [lines, vouchers, discounts])) => {
             tx.lines = serde_json::from_str::<Vec<SaleLine>>(&lines)?;
             tx.vouchers = serde_json::from_str::<Vec<String>>(&vouchers)?;
+            tx.discounts = serde_json::from_str(&discounts)?;
             Some(tx)
         }
         None => None,
@@ -205,8 +207,8 @@ pub fn sale_by_payment(conn: &Connection, payment_id: &str) -> anyhow::Result<Op
 pub fn insert_sale(conn: &Connection, tx: &Transaction) -> anyhow::Result<()> {
     conn.execute(
         "INSERT INTO sale (id, idempotency_key, device_id, payment_id, total, lines, created_at,
-                           member_id, points_redeemed, points_earned, vouchers)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                           member_id, points_redeemed, points_earned, vouchers, discounts)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         params![
             tx.id,
             tx.idempotency_key,
@@ -219,6 +221,7 @@ pub fn insert_sale(conn: &Connection, tx: &Transaction) -> anyhow::Result<()> {
             tx.points_redeemed as i64,
             tx.points_earned as i64,
             serde_json::to_string(&tx.vouchers)?,
+            serde_json::to_string(&tx.discounts)?,
         ],
     )?;
     Ok(())

@@ -162,15 +162,34 @@ fn check_sale(req: &NewTransaction, payment: &Payment) -> Result<(), String> {
         }
         sum = sum.checked_add(l.line_total.0).ok_or("total overflows")?;
     }
-    if Rupiah(sum) != req.total {
-        return Err(format!("lines add up to {sum}, total says {}", req.total.0));
+    // The promotions' savings come off the lines' sum; the central keeps
+    // the device's figures (it priced with the promotions it had synced).
+    let mut saved = 0i64;
+    for d in &req.discounts {
+        if d.amount.0 <= 0 || d.promotion.is_empty() {
+            return Err(format!(
+                "discount {:?} of {} is not a promotion's saving above zero",
+                d.promotion, d.amount.0
+            ));
+        }
+        saved = saved.checked_add(d.amount.0).ok_or("discounts overflow")?;
+    }
+    if saved > sum {
+        return Err(format!("discounts of {saved} pass the lines' {sum}"));
+    }
+    if Rupiah(sum - saved) != req.total {
+        return Err(if saved == 0 {
+            format!("lines add up to {sum}, total says {}", req.total.0)
+        } else {
+            format!("lines add up to {sum} less {saved} of discounts, total says {}", req.total.0)
+        });
     }
     // Points pay part of the total; the QRIS payment the rest.
     let points = i64::try_from(req.points_redeemed).map_err(|_| "points overflow")?;
     if payment.amount.0.checked_add(points) != Some(req.total.0) {
         return Err(format!(
             "payment {} is for {} and {} points are redeemed, sale is {}",
-            payment.id, payment.amount.0, points, sum
+            payment.id, payment.amount.0, points, req.total.0
         ));
     }
     if payment.status != PaymentStatus::Paid {
@@ -202,6 +221,7 @@ async fn record_sale(
                     || existing.member != req.member
                     || existing.points_redeemed != req.points_redeemed
                     || existing.vouchers != req.vouchers
+                    || existing.discounts != req.discounts
                 {
                     return Ok(Outcome::Refused(
                         StatusCode::CONFLICT,
@@ -255,6 +275,7 @@ async fn record_sale(
                 payment_id: req.payment_id,
                 lines: req.lines,
                 total: req.total,
+                discounts: req.discounts,
                 created_at: crate::store::now(),
                 member: req.member,
                 points_redeemed: req.points_redeemed,
@@ -312,6 +333,16 @@ async fn receipt(State(s): Shared, Path(id): Path<String>) -> Result<Html<String
             l.qty,
             l.unit_price,
             l.line_total
+        ));
+    }
+    for d in &t.discounts {
+        let name = s.promotions.set.name(&d.promotion).unwrap_or(&d.promotion);
+        rows.push_str(&format!("<tr><td>{}</td><td></td><td>-{}</td></tr>", esc(name), d.amount));
+    }
+    if t.points_redeemed > 0 {
+        rows.push_str(&format!(
+            "<tr><td>Poin ditukar</td><td></td><td>-{}</td></tr>",
+            Rupiah(t.points_redeemed as i64)
         ));
     }
     Ok(Html(format!(
