@@ -51,6 +51,12 @@ pub struct MemberFileRow {
     pub birthday: Option<String>,
 }
 
+/// The largest opening balance a members file may give. The ledger sums a
+/// member's points in SQLite's 64-bit integers, which refuse to overflow:
+/// a balance near `i64::MAX` would make every later sum fail after one
+/// earn. A billion points (Rp 1.000.000.000) leaves that far out of reach.
+pub const MAX_OPENING_POINTS: u64 = 1_000_000_000;
+
 const HEADER: [&str; 6] = ["member_id", "name", "phone", "tier", "points", "birthday"];
 
 /// Reads and checks a whole members CSV; `source_name` names it in errors.
@@ -114,10 +120,18 @@ pub fn parse(text: &str, source_name: &str) -> Result<Vec<MemberFileRow>, Member
         let points = field(4)
             .parse::<u64>()
             .ok()
-            .filter(|p| *p <= i64::MAX as u64 && field(4).bytes().all(|b| b.is_ascii_digit()))
+            .filter(|_| field(4).bytes().all(|b| b.is_ascii_digit()))
             .ok_or_else(|| {
                 row_err(line, format!("points {:?} is not a whole number of 0 or more", field(4)))
             })?;
+        if points > MAX_OPENING_POINTS {
+            return Err(row_err(
+                line,
+                format!(
+                    "points {points} is more than {MAX_OPENING_POINTS}, the most a balance opens with"
+                ),
+            ));
+        }
         let birthday = match field(5) {
             "" => None,
             b => match chrono::NaiveDate::parse_from_str(b, "%Y-%m-%d") {

@@ -300,10 +300,11 @@ fn loyalty_claim(s: &AppState, req: &NewPayment) -> Result<points::Claim, Failur
     }
     let mut seen = std::collections::HashSet::new();
     for code in &req.vouchers {
-        if !seen.insert(code) {
+        // Compared as the engine compares them: trimmed, upper case.
+        let code_n = crate::domain::pricing::normalise_code(code);
+        if !seen.insert(code_n.clone()) {
             return Err(bad_request(format!("voucher {code} is given twice")));
         }
-        let code_n = crate::domain::pricing::normalise_code(code);
         let known = s.promotions.set.voucher(code).is_some()
             || s.config
                 .voucher_codes

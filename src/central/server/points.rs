@@ -20,13 +20,16 @@ use crate::domain::loyalty::{self, Tier};
 pub struct Claim {
     pub member: Option<String>,
     pub points: u64,
-    /// Sorted, so two lists of the same codes compare equal.
+    /// Trimmed, upper case and sorted, so that a code is one code however it
+    /// was typed or scanned (as the pricing engine compares them), and two
+    /// lists of the same codes compare equal.
     pub vouchers: Vec<String>,
 }
 
 impl Claim {
     pub fn new(member: Option<String>, points: u64, vouchers: &[String]) -> Claim {
-        let mut vouchers = vouchers.to_vec();
+        let mut vouchers: Vec<String> =
+            vouchers.iter().map(|v| crate::domain::pricing::normalise_code(v)).collect();
         vouchers.sort();
         Claim { member, points, vouchers }
     }
@@ -204,8 +207,9 @@ pub fn release(conn: &Connection, payment_id: &str) -> rusqlite::Result<()> {
 /// Releases the holds of payments that never got a code and whose time is
 /// up: a creation whose gateway call failed and was not retried would hold
 /// the points for ever otherwise. A retry under the same key holds them
-/// again, if they are still free ([`hold`]).
-fn release_stale(conn: &Connection, now_ms: i64) -> rusqlite::Result<()> {
+/// again, if they are still free ([`hold`]). Run before every hold and on
+/// every tick of the poller.
+pub(super) fn release_stale(conn: &Connection, now_ms: i64) -> rusqlite::Result<()> {
     let stale = "SELECT id FROM payment WHERE qris IS NULL AND expires_ms <= ?1";
     for table in ["reservation", "voucher_hold"] {
         conn.execute(

@@ -51,6 +51,7 @@ pub(super) fn router(state: Arc<AppState>) -> Router {
         )
         .route("/v1/members/{id}/recommendations", get(personal::recommendations))
         .fallback(no_route)
+        .method_not_allowed_fallback(wrong_method)
         .with_state(state)
 }
 
@@ -85,6 +86,16 @@ pub(super) fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, Failure
 
 async fn no_route(uri: axum::http::Uri) -> Failure {
     Failure(StatusCode::NOT_FOUND, "not_found", format!("no route {}", uri.path()))
+}
+
+/// A known route asked with a method it does not take: a JSON error like
+/// every other, rather than axum's empty 405.
+async fn wrong_method(method: axum::http::Method, uri: axum::http::Uri) -> Failure {
+    Failure(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{} does not take {method}", uri.path()),
+    )
 }
 
 pub(super) fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, Failure> {
