@@ -34,10 +34,9 @@ pub fn describe(change: &Change, channel: Channel, promotion: &dyn Fn(&str) -> S
             format!("{name} (x{qty}) tidak dijual di toko ini"),
             "not sold at this store".to_owned(),
         ),
-        Change::OutOfStock { name, qty, .. } => (
-            format!("{name} (x{qty}) habis di toko ini"),
-            "out of stock at this store".to_owned(),
-        ),
+        Change::OutOfStock { name, qty, .. } => {
+            (format!("{name} (x{qty}) habis di toko ini"), "out of stock at this store".to_owned())
+        }
         Change::FewerInStock { name, wanted, here, .. } => (
             format!("{name}: hanya {here} tersedia, bukan {wanted}"),
             format!("only {here} in stock, not {wanted}"),

@@ -141,7 +141,8 @@ impl OmniService {
     /// Posts the kiosk's cart for the shopper's phone; returns its hand-off
     /// code, to draw as a QR.
     pub async fn hand_off(&self, cart: &Cart, member: Option<&str>) -> Result<String, OmniError> {
-        let view = self.device.hand_off(cart, member).await.map_err(cart_error("continue on phone"))?;
+        let view =
+            self.device.hand_off(cart, member).await.map_err(cart_error("continue on phone"))?;
         Ok(view.code)
     }
 
@@ -220,9 +221,8 @@ pub fn price(
 /// name or points known: the badge shows their member id, and no points to
 /// spend (the central could not hold them anyway).
 fn member_of(m: IdentifiedMember) -> Member {
-    let birthday = m.birthday.as_deref().and_then(|b| {
-        chrono::NaiveDate::parse_from_str(b, "%Y-%m-%d").ok()
-    });
+    let birthday =
+        m.birthday.as_deref().and_then(|b| chrono::NaiveDate::parse_from_str(b, "%Y-%m-%d").ok());
     Member {
         name: m.name.unwrap_or_else(|| m.id.clone()),
         id: m.id,
