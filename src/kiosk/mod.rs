@@ -7,6 +7,7 @@
 //! `upgrade_in_event_loop`.
 
 mod camera;
+mod changes;
 pub mod omni;
 mod paying;
 pub mod qr;

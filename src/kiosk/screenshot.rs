@@ -314,7 +314,7 @@ fn demo_pricer() -> Pricer {
         let total = Rupiah(subtotal.0 - discounts.iter().map(|(_, d)| d.0).sum::<i64>());
         let paid = total.0 - shopper.points_redeemed as i64;
         let points_earned = if shopper.member.is_some() { (paid / 1_000) as u64 * 2 } else { 0 };
-        Totals { subtotal, discounts, total, points_earned, unused_vouchers }
+        Totals { subtotal, discounts, promotions: vec![], total, points_earned, unused_vouchers }
     })
 }
 

@@ -224,3 +224,118 @@ mod omni_view {
         assert_eq!(view(&v).omni.recommendations.len(), 3);
     }
 }
+
+/// The kiosk's pricer over the demo promotions (assets/promotions.toml),
+/// every figure worked out by hand from the file and the demo catalog.
+mod pricer {
+    use chrono::{NaiveDate, TimeZone};
+
+    use crate::central::server::pricing::DEMO_PROMOTIONS;
+    use crate::domain::cart::Cart;
+    use crate::domain::pricing::{self, Discount, Promotions};
+    use crate::domain::visit::{Member, Shopper};
+    use crate::domain::{Product, Rupiah};
+    use crate::kiosk::omni::price;
+
+    fn product(barcode: &str, name: &str, price: i64, category: &str) -> Product {
+        Product {
+            barcode: barcode.into(),
+            name: name.into(),
+            price: Rupiah(price),
+            category: Some(category.into()),
+        }
+    }
+
+    fn bimoli() -> Product {
+        product("8991767000919", "Minyak Goreng Bimoli 2 L", 41_000, "sembako")
+    }
+
+    fn skm() -> Product {
+        product("8991804000841", "Frisian Flag Susu Kental Manis 370 g", 12_500, "susu")
+    }
+
+    fn cart(items: &[(Product, u32)]) -> Cart {
+        let mut cart = Cart::new();
+        for (p, qty) in items {
+            for _ in 0..*qty {
+                cart.add(p).unwrap();
+            }
+        }
+        cart
+    }
+
+    fn demo() -> Promotions {
+        Promotions::from_toml(DEMO_PROMOTIONS, "demo").unwrap()
+    }
+
+    /// 20 April 2026, 10:00 in Jakarta: inside every demo window.
+    fn at() -> chrono::DateTime<chrono::FixedOffset> {
+        pricing::jakarta().with_ymd_and_hms(2026, 4, 20, 10, 0, 0).unwrap()
+    }
+
+    fn siti(birthday: Option<NaiveDate>) -> Member {
+        Member {
+            id: "M0001".into(),
+            name: "Siti Rahayu".into(),
+            tier: "silver".into(),
+            points: 1_200,
+            birthday,
+        }
+    }
+
+    #[test]
+    fn a_percent_off_item_shows_under_its_name_and_earns_nothing_anonymously() {
+        let teh = product("8991545000735", "Teh Botol Sosro 450 ml", 5_500, "minuman");
+        let totals = price(&cart(&[(bimoli(), 1), (teh, 1)]), &Shopper::default(), &demo(), at());
+        // 41.000 + 5.500; MINYAK-10 takes 10 % of 41.000.
+        assert_eq!(totals.subtotal, Rupiah(46_500));
+        assert_eq!(totals.discounts, vec![("Minyak goreng hemat 10%".to_owned(), Rupiah(4_100))]);
+        let ids = vec![Discount { promotion: "MINYAK-10".into(), amount: Rupiah(4_100) }];
+        assert_eq!(totals.promotions, ids);
+        assert_eq!(totals.total, Rupiah(42_400));
+        assert_eq!(totals.points_earned, 0);
+    }
+
+    #[test]
+    fn a_member_gets_the_member_price_and_earns_on_what_is_left_after_points() {
+        let shopper = Shopper { member: Some(siti(None)), vouchers: vec![], points_redeemed: 700 };
+        let totals = price(&cart(&[(bimoli(), 2), (skm(), 1)]), &shopper, &demo(), at());
+        // 82.000 + 12.500 = 94.500; 10 % of 82.000 is 8.200; the member
+        // price of 10.900 takes 1.600 off the milk: 84.700. After 700
+        // points the member pays 84.000: silver earns 84.
+        assert_eq!(totals.subtotal, Rupiah(94_500));
+        let names: Vec<_> = totals.discounts.iter().map(|(n, a)| (n.as_str(), a.0)).collect();
+        assert!(names.contains(&("Minyak goreng hemat 10%", 8_200)), "{names:?}");
+        assert!(names.contains(&("Harga member Frisian Flag Kental Manis", 1_600)), "{names:?}");
+        assert_eq!(totals.total, Rupiah(84_700));
+        assert_eq!(totals.points_earned, 84);
+    }
+
+    #[test]
+    fn the_members_birthday_reaches_the_engine() {
+        let birthday = NaiveDate::from_ymd_opt(1990, 4, 17);
+        let shopper = Shopper { member: Some(siti(birthday)), ..Shopper::default() };
+        let totals = price(&cart(&[(bimoli(), 1)]), &shopper, &demo(), at());
+        // 41.000 less 4.100 is 36.900; three days after her birthday the
+        // birthday gift takes 15 %, floored: 5.535. 31.365 left, 31 points.
+        let ids: Vec<_> =
+            totals.promotions.iter().map(|d| (d.promotion.as_str(), d.amount.0)).collect();
+        assert_eq!(ids, [("MINYAK-10", 4_100), ("ULANG-TAHUN-15", 5_535)]);
+        assert_eq!(totals.total, Rupiah(31_365));
+        assert_eq!(totals.points_earned, 31);
+    }
+
+    #[test]
+    fn a_voucher_counts_as_given_whatever_its_case_and_an_unknown_one_is_unused() {
+        let vouchers = vec!["swl-25rb-0001".to_owned(), "NOPE-1".to_owned()];
+        let shopper = Shopper { vouchers, ..Shopper::default() };
+        let totals = price(&cart(&[(bimoli(), 1)]), &shopper, &demo(), at());
+        // 36.900 after MINYAK-10, less the Rp 25.000 voucher.
+        assert_eq!(totals.total, Rupiah(11_900));
+        assert_eq!(
+            totals.discounts.last(),
+            Some(&("Voucher Rp 25.000".to_owned(), Rupiah(25_000)))
+        );
+        assert_eq!(totals.unused_vouchers, vec!["NOPE-1".to_owned()]);
+    }
+}

@@ -37,6 +37,8 @@ pub(super) enum Report {
     /// The central's latest word on a payment, kept to record the sale.
     Payment(api::Payment),
     Online(bool),
+    /// The promotions the pricer reads changed: the cart is priced again.
+    PromotionsChanged,
     /// An omnichannel answer for visit number `visit`: dropped once that
     /// visit has ended, so one shopper's member never reaches the next.
     Omni {
@@ -113,7 +115,7 @@ impl Worker {
         if let Some(rx) = self.lookups_rx.take() {
             tokio::spawn(look_up_in_order(self.device.clone(), rx, self.reports.clone()));
         }
-        tokio::spawn(keep_in_sync(self.device.clone(), self.reports.clone()));
+        tokio::spawn(keep_in_sync(self.device.clone(), self.omni.clone(), self.reports.clone()));
         let frames = std::mem::take(&mut self.frames);
         camera::spawn(frames, self.reading.clone(), self.window.clone(), self.reports.clone());
 
@@ -137,6 +139,11 @@ impl Worker {
                         self.payments.insert(payment.id.clone(), payment);
                     }
                     Report::Online(online) => self.handle(Event::Connectivity { online }),
+                    Report::PromotionsChanged => {
+                        // A cart being paid keeps the bill it is paid with.
+                        self.visit.set_pricer(self.omni.pricer());
+                        self.push_view();
+                    }
                     Report::Omni { visit, event } if visit == self.visit_no => self.handle(event),
                     Report::Omni { .. } => debug!("answer for an ended visit dropped"),
                 },
@@ -194,9 +201,10 @@ impl Worker {
                 warn!(payment = id, "simulated payment refused outside demo mode");
             }
             // TODO: the payment and the sale carry `checkout` (the member,
-            // the points, the vouchers, the hand-off cart) once the device
-            // calls take them; until then the shelf-price pricer makes the
-            // cart's total the amount.
+            // the points, the vouchers, the hand-off cart, the bill with its
+            // promotion ids) once the device calls take them; until then the
+            // QRIS amount is the cart's shelf total, not the bill's `to_pay`
+            // that the cart screen shows.
             Effect::RecordSale { cart, payment, checkout: _ } => {
                 let known = self.payments.get(&payment.id).cloned();
                 tokio::spawn(paying::record_sale(device, cart, payment.id, known, reports));
@@ -330,7 +338,9 @@ async fn look_up_in_order(
 
 /// Checks the central now and then, replays the outbox and syncs the
 /// catalog whenever it answers.
-async fn keep_in_sync(device: Device, reports: mpsc::UnboundedSender<Report>) {
+async fn keep_in_sync(device: Device, omni: OmniService, reports: mpsc::UnboundedSender<Report>) {
+    // The promotions of the last run price carts until the central answers.
+    refresh_promotions(&omni, &reports).await;
     // Payments a previous run left open (a crash, a power cut) are settled
     // once the central answers: a paid one gets its sale recorded.
     let mut left_open = match device.open_payment_keys().await {
@@ -376,9 +386,23 @@ async fn keep_in_sync(device: Device, reports: mpsc::UnboundedSender<Report>) {
         if let Err(e) = device.flush_outbox().await {
             warn!(error = %e, "outbox replay failed");
         }
-        if let Err(e) = device.sync_catalog().instrument(info_span!("sync")).await {
-            warn!(error = %e, "catalog sync failed; scanning from the cache");
+        match device.sync_catalog().instrument(info_span!("sync")).await {
+            Ok(report) if report.promotions_changed => refresh_promotions(&omni, &reports).await,
+            Ok(_) => {}
+            Err(e) => warn!(error = %e, "catalog sync failed; scanning from the cache"),
         }
+    }
+}
+
+/// Loads the device's cached promotions into the pricer, and has the cart
+/// priced again if they changed.
+async fn refresh_promotions(omni: &OmniService, reports: &mpsc::UnboundedSender<Report>) {
+    match omni.refresh_promotions().await {
+        Ok(true) => {
+            let _ = reports.send(Report::PromotionsChanged);
+        }
+        Ok(false) => {}
+        Err(e) => warn!(error = %e, "cached promotions not read; pricing with the last set"),
     }
 }
 

@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use super::{Effect, Event, Notice, State, Visit};
 use crate::domain::cart::{Cart, Line, MAX_QTY};
-use crate::domain::{Product, Rupiah};
+use crate::domain::pricing::{Discount, MemberFacts};
+use crate::domain::{Product, Rupiah, loyalty};
 
 /// A member as the screen shows them, from the central's answer to an
 /// identification.
@@ -26,6 +27,13 @@ pub struct Member {
     pub points: u64,
     /// For birthday offers; only the pricer reads it.
     pub birthday: Option<chrono::NaiveDate>,
+}
+
+impl Member {
+    /// What the pricing engine is told of the member: tier and birthday.
+    pub fn facts(&self) -> MemberFacts {
+        MemberFacts { id: self.id.clone(), tier: self.tier.clone(), birthday: self.birthday }
+    }
 }
 
 /// Who the cart is priced for: what the pricer needs to know.
@@ -47,6 +55,9 @@ pub struct Totals {
     /// Each promotion applied, by the name the screen shows, and what it
     /// saved, in the order the engine applied them.
     pub discounts: Vec<(String, Rupiah)>,
+    /// The same discounts by promotion id, as the receipt and the central
+    /// record them (`{"promotion":"ID","amount":N}`).
+    pub promotions: Vec<Discount>,
     /// The subtotal minus the discounts: what the shopper owes.
     pub total: Rupiah,
     /// Points the member earns on the amount paid (the total minus the
@@ -64,6 +75,7 @@ impl Totals {
         Totals {
             subtotal: cart.total(),
             discounts: vec![],
+            promotions: vec![],
             total: cart.total(),
             points_earned: 0,
             unused_vouchers: shopper.vouchers.clone(),
@@ -106,6 +118,9 @@ impl fmt::Debug for Pricer {
 pub struct Bill {
     pub subtotal: Rupiah,
     pub discounts: Vec<(String, Rupiah)>,
+    /// The discounts by promotion id, for the payment, the sale and the
+    /// receipt.
+    pub promotions: Vec<Discount>,
     /// After discounts, before points.
     pub total: Rupiah,
     /// Points paying part of the total (one point pays Rp 1).
@@ -339,6 +354,7 @@ impl Visit {
             subtotal: totals.subtotal,
             to_pay: Rupiah(totals.total.0 - redeemed as i64),
             discounts: totals.discounts,
+            promotions: totals.promotions,
             total: totals.total,
             points_redeemed: redeemed,
             points_earned: totals.points_earned,
@@ -555,12 +571,11 @@ impl Visit {
     }
 }
 
-/// The most points that may pay `total`: one point pays Rp 1, and the QRIS
-/// payment stays at least Rp 1, so at most `total - 1`.
-// TODO: the loyalty rules (src/domain/loyalty.rs) own this cap; call theirs
-// once they are on this branch.
+/// The most of a member's `points` that may pay `total`: the loyalty rule
+/// ([`loyalty::redeem_cap`]), at most `total - 1` so that the QRIS payment
+/// stays at least Rp 1.
 pub fn redeemable(points: u64, total: Rupiah) -> u64 {
-    points.min(total.0.saturating_sub(1).max(0) as u64)
+    loyalty::redeem_cap(total, points)
 }
 
 /// Sets the item page's alert to the answer about `barcode`'s.

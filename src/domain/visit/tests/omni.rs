@@ -37,6 +37,7 @@ fn pricer() -> Pricer {
         Totals {
             subtotal,
             discounts,
+            promotions: vec![],
             total,
             points_earned: (paid / 1_000) as u64 * per_thousand,
             unused_vouchers,
