@@ -71,7 +71,7 @@ fn sale(payment: &str, total: i64, member: &str, vouchers: &[&str]) -> NewTransa
         points_redeemed: 0,
         vouchers: vouchers.iter().map(|v| v.to_string()).collect(),
         points_earned: 0,
-        cart: None,
+        ..Default::default()
     }
 }
 

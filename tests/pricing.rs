@@ -335,3 +335,64 @@ fn hundred_thousand_random_carts_agree_device_and_central() {
         differing.first()
     );
 }
+
+/// A sale keeps the device's figures (the shopper paid them), and the
+/// central notes beside it the total it would have reached: here 10 % off
+/// Bimoli 2 L (Rp 41.000) is Rp 4.100, so Rp 36.900, which a device priced
+/// from a cache without the promotion did not take off.
+#[tokio::test]
+async fn a_sale_priced_otherwise_than_the_central_is_kept_with_the_central_total() {
+    use swalayan::central::api::{NewPayment, NewTransaction, PaymentStatus, SaleLine};
+    use swalayan::domain::pricing::Discount;
+    const BIMOLI: &str = "8991767000919";
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("promotions.toml");
+    std::fs::write(
+        &file,
+        r#"[[promotion]]
+id = "BIMOLI-10"
+name = "Bimoli 10%"
+kind = "percent_off"
+percent = 10
+items = ["8991767000919"]
+from = 2020-01-01
+until = 2099-12-31
+"#,
+    )
+    .unwrap();
+    let config = Config { promotions: Some(file), ..Default::default() };
+    let central = server::start(config, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let client = Client::new(&central.url()).unwrap();
+
+    let line = SaleLine {
+        barcode: BIMOLI.into(),
+        name: "Minyak Goreng Bimoli 2 L".into(),
+        qty: 1,
+        unit_price: Rupiah(41_000),
+        line_total: Rupiah(41_000),
+    };
+    let mut sales = Vec::new();
+    for (key, discounts) in [
+        ("stale", vec![]),
+        ("fresh", vec![Discount { promotion: "BIMOLI-10".into(), amount: Rupiah(4_100) }]),
+    ] {
+        let saved: i64 = discounts.iter().map(|d| d.amount.0).sum();
+        let total = Rupiah(41_000 - saved);
+        let payment = NewPayment { amount: total, ..Default::default() };
+        let payment = client.create_payment_with(&payment, key).await.unwrap();
+        client.simulate_payment(&payment.id, PaymentStatus::Paid).await.unwrap();
+        let sale = NewTransaction {
+            idempotency_key: format!("sale-{key}"),
+            device_id: "dev-test".into(),
+            payment_id: payment.id.clone(),
+            lines: vec![line.clone()],
+            total,
+            discounts,
+            ..Default::default()
+        };
+        let recorded = client.post_transaction(&sale).await.unwrap();
+        sales.push((recorded.total, client.transaction(&recorded.id).await.unwrap().central_total));
+    }
+    assert_eq!(sales[0], (Rupiah(41_000), Some(Rupiah(36_900))), "stale: recorded as paid, noted");
+    assert_eq!(sales[1], (Rupiah(36_900), None), "priced as the central prices: nothing noted");
+}

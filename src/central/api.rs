@@ -287,6 +287,12 @@ pub struct Transaction {
     pub points_earned: u64,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub vouchers: Vec<String>,
+    /// The central's own total for these lines, member and vouchers (its
+    /// catalog and promotions when the payment was made), present only
+    /// when it differs from `total`. The sale is recorded as the device
+    /// priced it (the shopper paid that); this is for staff to look into.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub central_total: Option<Rupiah>,
 }
 
 /// `GET /v1/keys`: what a device needs to check the central's codes

@@ -12,7 +12,8 @@ use tracing::{debug, info, warn};
 
 use super::worker::Report;
 use crate::central::api::{self, PaymentStatus};
-use crate::checkout::{Device, DeviceError};
+use crate::checkout::{Checkout, Device, DeviceError};
+use crate::domain::Rupiah;
 use crate::domain::cart::Cart;
 use crate::domain::visit::{self, CodeProblem, Event, NotCreated};
 
@@ -40,14 +41,25 @@ fn unanswered(e: &DeviceError) -> bool {
 pub(super) async fn create_payment(
     device: Device,
     attempt: String,
-    cart: Cart,
+    checkout: Checkout,
+    shown: Rupiah,
     reports: mpsc::UnboundedSender<Report>,
 ) {
-    // TODO(kiosk): the member, vouchers and points of the visit; until the
-    // screens gather them, the kiosk's checkout is anonymous (promotions for
-    // everyone apply).
-    let started = match device.bill(cart.into()).await {
-        Ok(bill) => device.start_payment(&bill, &attempt).await,
+    // Priced again from the same cache the screen was priced from, so the
+    // bill stored with the open payment is the device's own; the two agree
+    // unless a promotion began or ended in between, and then the payment
+    // screen shows the amount the central was asked for.
+    let started = match device.bill(checkout).await {
+        Ok(bill) => {
+            if bill.amount() != shown {
+                warn!(
+                    shown = shown.0,
+                    billed = bill.amount().0,
+                    "the bill changed since the cart screen was priced"
+                );
+            }
+            device.start_payment(&bill, &attempt).await
+        }
         Err(e) => Err(e),
     };
     match started {

@@ -13,9 +13,11 @@ use super::omni::{self, Identify, OmniService, ReplyTo};
 use super::view::{Qr, View};
 use super::{DEFAULT_LANGUAGE, KioskOptions, camera, paying, qr, select_language, ui};
 use crate::central::api::{self, PaymentStatus};
-use crate::checkout::Device;
+use crate::checkout::{Checked, Checkout, Device, IdentifiedMember};
+use crate::domain::cart::Cart;
 use crate::domain::gtin;
-use crate::domain::visit::{Effect, Event, PayStage, State, Visit};
+use crate::domain::loyalty::Tier;
+use crate::domain::visit::{self, Effect, Event, PayStage, State, Visit};
 use crate::scan::Wedge;
 
 /// What the UI thread asks of the worker.
@@ -170,8 +172,9 @@ impl Worker {
             Effect::LookUp { code } => {
                 let _ = self.lookups.send(code);
             }
-            Effect::CreatePayment { attempt, cart, .. } => {
-                let task = paying::create_payment(device, attempt, cart, reports);
+            Effect::CreatePayment { attempt, cart, amount, checkout } => {
+                let checkout = self.device_checkout(cart, &checkout);
+                let task = paying::create_payment(device, attempt, checkout, amount, reports);
                 tokio::spawn(task.instrument(info_span!("payment")));
             }
             Effect::WatchPayment { id } => match self.payments.get(&id).cloned() {
@@ -200,12 +203,9 @@ impl Worker {
             Effect::SimulatePayment { id } => {
                 warn!(payment = id, "simulated payment refused outside demo mode");
             }
-            // TODO: the payment and the sale carry `checkout` (the member,
-            // the points, the vouchers, the hand-off cart, the bill with its
-            // promotion ids) once the device calls take them; until then the
-            // QRIS amount is the cart's shelf total, not the bill's `to_pay`
-            // that the cart screen shows.
-            Effect::RecordSale { cart, payment, checkout: _ } => {
+            // The sale is recorded from the bill stored when the payment
+            // started, so it carries what the payment carried.
+            Effect::RecordSale { cart, payment, .. } => {
                 let known = self.payments.get(&payment.id).cloned();
                 tokio::spawn(paying::record_sale(device, cart, payment.id, known, reports));
             }
@@ -241,6 +241,29 @@ impl Worker {
                 tokio::spawn(omni::recommend(omni, member, cart, to));
             }
             other => warn!(effect = ?std::mem::discriminant(&other), "effect not run"),
+        }
+    }
+
+    /// What the device bills for the visit's checkout: the cart (with the
+    /// central's id of a cart handed over from another channel), the
+    /// member as identified, the vouchers that applied and the points.
+    fn device_checkout(&self, mut cart: Cart, checkout: &visit::Checkout) -> Checkout {
+        cart.set_central_id(checkout.cart_id.clone());
+        let member = self.visit.member().and_then(|m| {
+            Some(IdentifiedMember {
+                id: m.id.clone(),
+                tier: Tier::parse(&m.tier)?,
+                name: Some(m.name.clone()),
+                points: Some(m.points),
+                birthday: m.birthday.map(|b| b.format("%Y-%m-%d").to_string()),
+                checked: Checked::Online,
+            })
+        });
+        Checkout {
+            cart,
+            member,
+            vouchers: checkout.vouchers.clone(),
+            points: checkout.bill.points_redeemed,
         }
     }
 

@@ -164,6 +164,7 @@ fn sale_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Transaction, [String; 3]
             points_earned: r.get::<_, i64>(9)? as u64,
             vouchers: Vec::new(),
             discounts: Vec::new(),
+            central_total: r.get::<_, Option<i64>>(12)?.map(Rupiah),
         },
         [r.get(5)?, r.get(10)?, r.get(11)?],
     ))
@@ -174,7 +175,8 @@ fn sale_where(conn: &Connection, clause: &str, value: &str) -> anyhow::Result<Op
         .query_row(
             &format!(
                 "SELECT id, idempotency_key, device_id, payment_id, total, lines, created_at,
-                        member_id, points_redeemed, points_earned, vouchers, discounts
+                        member_id, points_redeemed, points_earned, vouchers, discounts,
+                        central_total
                  FROM sale WHERE {clause} = ?1"
             ),
             [value],
@@ -207,8 +209,9 @@ pub fn sale_by_payment(conn: &Connection, payment_id: &str) -> anyhow::Result<Op
 pub fn insert_sale(conn: &Connection, tx: &Transaction) -> anyhow::Result<()> {
     conn.execute(
         "INSERT INTO sale (id, idempotency_key, device_id, payment_id, total, lines, created_at,
-                           member_id, points_redeemed, points_earned, vouchers, discounts)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                           member_id, points_redeemed, points_earned, vouchers, discounts,
+                           central_total)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         params![
             tx.id,
             tx.idempotency_key,
@@ -222,6 +225,7 @@ pub fn insert_sale(conn: &Connection, tx: &Transaction) -> anyhow::Result<()> {
             tx.points_earned as i64,
             serde_json::to_string(&tx.vouchers)?,
             serde_json::to_string(&tx.discounts)?,
+            tx.central_total.map(|t| t.0),
         ],
     )?;
     Ok(())

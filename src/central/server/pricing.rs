@@ -95,3 +95,42 @@ fn product(conn: &Connection, barcode: &str) -> rusqlite::Result<Option<Product>
     })
     .optional()
 }
+
+/// The central's own total of a sale: its lines (by barcode and quantity)
+/// priced with this central's catalog and `promotions` at `at`, for the
+/// sale's member (as the central knows them) and vouchers. `None` when a
+/// line cannot be priced here (a product since removed, say): the caller
+/// says so in its log.
+pub(super) fn sale_total(
+    conn: &Connection,
+    promotions: &pricing::Promotions,
+    sale: &crate::central::api::NewTransaction,
+    at: DateTime<FixedOffset>,
+) -> rusqlite::Result<Result<Rupiah, String>> {
+    let requested: Vec<pricing::LineRequest> = sale
+        .lines
+        .iter()
+        .map(|l| pricing::LineRequest { barcode: l.barcode.clone(), qty: l.qty })
+        .collect();
+    let mut failed = None;
+    let lines = pricing::cart_lines(&requested, |b| match product(conn, b) {
+        Ok(p) => p,
+        Err(e) => {
+            failed = Some(e);
+            None
+        }
+    });
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    let lines = match lines {
+        Ok(lines) => lines,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    let member = match &sale.member {
+        Some(id) => super::points::member(conn, id)?.map(|m| super::points::member_facts(&m)),
+        None => None,
+    };
+    let shopper = Shopper { member, vouchers: sale.vouchers.clone() };
+    Ok(Ok(pricing::price(&lines, promotions, &shopper, at).total))
+}

@@ -216,6 +216,7 @@ async fn record_sale(
     let req = json_body(body)?;
     // The sale's items leave the shelves of this central's store.
     let store = s.config.store.clone().unwrap_or_default();
+    let promotions = s.promotions.set.clone();
     enum Outcome {
         Recorded(Transaction),
         Replayed(Transaction),
@@ -275,6 +276,30 @@ async fn record_sale(
             let cart = req.cart.clone();
             let member = req.member.clone();
             let sale_id = new_id("TRX");
+            // The shopper paid what the device priced, so the sale stands
+            // as priced; a total this central would not have reached (a
+            // stale cache, a changed promotion) is kept beside it.
+            let at = pricing::price_time(Some(&row.payment.created_at))
+                .or_else(|_| pricing::price_time(None))
+                .map_err(anyhow::Error::msg)?;
+            let central_total = match pricing::sale_total(&tx, &promotions, &req, at)? {
+                Ok(total) if total == req.total => None,
+                Ok(total) => {
+                    warn!(
+                        sale = %sale_id,
+                        device = %req.device_id,
+                        device_total = req.total.0,
+                        central_total = total.0,
+                        "sale priced otherwise than the central prices it"
+                    );
+                    Some(total)
+                }
+                Err(why) => {
+                    let device = &req.device_id;
+                    warn!(sale = %sale_id, device, why, "sale cannot be priced here");
+                    None
+                }
+            };
             let settled = match points::settle_sale(&tx, &req, row.payment.amount, &sale_id)? {
                 Ok(settled) => settled,
                 Err((code, kind, why)) => return Ok(Outcome::Refused(code, kind, why)),
@@ -292,6 +317,7 @@ async fn record_sale(
                 points_redeemed: req.points_redeemed,
                 points_earned: settled.points_earned,
                 vouchers: req.vouchers,
+                central_total,
             };
             db::insert_sale(&tx, &sale)?;
             // The cart closes with the sale, or neither is written.
