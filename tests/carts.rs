@@ -160,15 +160,42 @@ async fn the_sale_that_pays_a_cart_closes_it_and_a_replay_is_the_same_sale() {
     assert_eq!(refusal(&e).1, "idempotency_conflict");
 }
 
+/// One cart continued on two kiosks at once: while one payment for it is
+/// pending or paid, another is refused, so the shopper is charged once.
+#[tokio::test]
+async fn a_cart_is_paid_by_one_payment_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_central, client) = start(dir.path(), CATALOG, DAY).await;
+    let cart = client.create_cart(&two_mamypoko_one_merries()).await.unwrap();
+    let body =
+        NewPayment { amount: Rupiah(277_000), cart: Some(cart.id.clone()), ..Default::default() };
+    let in_payment = |e: &ClientError| refusal(e).1 == "cart_in_payment" && refusal(e).0 == 409;
+
+    let first = client.create_payment_with(&body, "kiosk-1").await.unwrap();
+    let e = client.create_payment_with(&body, "kiosk-2").await.unwrap_err();
+    assert!(in_payment(&e), "a pending payment holds the cart: {e}");
+    // The same key is the same payment, not a second one.
+    assert_eq!(client.create_payment_with(&body, "kiosk-1").await.unwrap().id, first.id);
+
+    // Ended unpaid, it lets the cart go.
+    client.cancel_payment(&first.id).await.unwrap();
+    let second = client.create_payment_with(&body, "kiosk-2").await.unwrap();
+    let second = client.simulate_payment(&second.id, PaymentStatus::Paid).await.unwrap();
+    let e = client.create_payment_with(&body, "kiosk-3").await.unwrap_err();
+    assert!(in_payment(&e), "a paid payment holds the cart until its sale: {e}");
+    client.post_transaction(&sale_of(&cart, &second, "sale-2")).await.unwrap();
+    let e = client.create_payment_with(&body, "kiosk-4").await.unwrap_err();
+    assert_eq!((refusal(&e).0, refusal(&e).1), (409, "cart_closed"));
+}
+
 #[tokio::test]
 async fn a_second_sale_for_a_paid_cart_is_refused_and_leaves_nothing_behind() {
     let dir = tempfile::tempdir().unwrap();
     let (_central, client) = start(dir.path(), CATALOG, DAY).await;
     let cart = client.create_cart(&two_mamypoko_one_merries()).await.unwrap();
-    // Two payments made while the cart was open (a first code that the
-    // shopper paid late, say), both paid.
     let first = pay(&client, "pay-1", 277_000, Some(&cart.id)).await;
-    let second = pay(&client, "pay-2", 277_000, Some(&cart.id)).await;
+    // A payment that did not name the cart, whose sale then does.
+    let second = pay(&client, "pay-2", 277_000, None).await;
     client.post_transaction(&sale_of(&cart, &first, "sale-1")).await.unwrap();
     let e = client.post_transaction(&sale_of(&cart, &second, "sale-2")).await.unwrap_err();
     assert_eq!(refusal(&e).0, 409);

@@ -406,3 +406,72 @@ async fn a_loyalty_payment_whose_creation_answer_was_lost_is_found_with_the_same
     assert!(again.reconcile().await.unwrap().is_empty());
     assert_eq!(ledger(&client.member_account("M0006").await.unwrap()).len(), 3);
 }
+
+/// `swalayan price` of `cart` (the file's JSON text) on a fresh device.
+async fn price(url: &str, dir: &Path, cart: &str) -> (i32, Value, String) {
+    let file = dir.join("cart.json");
+    std::fs::write(&file, cart).unwrap();
+    let data = dir.join("price-device");
+    let args = ["price", "--central", url, "--cart", &file.display().to_string()];
+    let mut args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    args.extend(["--data-dir".into(), data.display().to_string()]);
+    swalayan(args).await
+}
+
+/// One Minyak Zaitun (Rp 45.000, no item promotion) for a silver member
+/// whose birthday, 12 March, is two days after the time priced at:
+/// ULANG-TAHUN-15 takes 15 % of 45.000 = 6.750 off, total 38.250, and
+/// silver earns 1 point per full Rp 1.000: 38. A misspelt field in the
+/// member or in a line must be refused, not dropped: dropping `birthday`
+/// would price 45.000 without a word.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_misspelt_field_in_a_price_file_member_or_line_is_refused_not_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = central(dir.path()).await;
+    let url = running.url();
+    let cart = |member: &str, line: &str| {
+        format!(
+            r#"{{"lines": [{{"barcode": "{ZAITUN}", "qty": 1{line}}}],
+                "member": {{"id": "M-1", "tier": "silver", {member}}},
+                "at": "2026-03-10T10:00:00+07:00"}}"#
+        )
+    };
+
+    let (code, priced, stderr) =
+        price(&url, dir.path(), &cart(r#""birthday": "1990-03-12""#, "")).await;
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(priced["discounts"], json!([{"promotion": "ULANG-TAHUN-15", "amount": 6_750}]));
+    assert_eq!(priced["total"], 38_250);
+    assert_eq!(priced["points_earned"], 38);
+
+    let (code, priced, stderr) =
+        price(&url, dir.path(), &cart(r#""birthdya": "1990-03-12""#, "")).await;
+    assert_ne!(code, 0, "priced as {priced}");
+    assert!(stderr.contains("member") && stderr.contains("`birthdya`"), "{stderr}");
+
+    let (code, priced, stderr) =
+        price(&url, dir.path(), &cart(r#""birthday": "1990-03-12""#, r#", "price": 1"#)).await;
+    assert_ne!(code, 0, "priced as {priced}");
+    assert!(stderr.contains("`price`"), "{stderr}");
+
+    let (code, _, stderr) = price(&url, dir.path(), &cart(r#""birthday": "1990-13-40""#, "")).await;
+    assert_ne!(code, 0);
+    assert!(stderr.contains(r#"birthday "1990-13-40" is not a YYYY-MM-DD date"#), "{stderr}");
+    running.stop().await;
+}
+
+/// A device that never synced has no catalog: with the central down,
+/// `swalayan price` must say so, not that the product is unknown.
+#[tokio::test(flavor = "multi_thread")]
+async fn price_with_the_central_down_and_no_cache_says_the_device_never_synced() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = central(dir.path()).await;
+    let url = running.url();
+    running.stop().await;
+
+    let cart = format!(r#"{{"lines": [{{"barcode": "{KOPI}", "qty": 1}}]}}"#);
+    let (code, _, stderr) = price(&url, dir.path(), &cart).await;
+    assert_ne!(code, 0);
+    assert!(!stderr.contains("is not in the catalog"), "{stderr}");
+    assert!(stderr.contains("never synced"), "{stderr}");
+}

@@ -109,6 +109,13 @@ pub fn value(app: &ui::AppWindow, label: &str) -> String {
         .to_string()
 }
 
+/// The value of the element labelled `label`, if one is on screen yet.
+pub fn value_if_shown(app: &ui::AppWindow, label: &str) -> Option<String> {
+    ElementHandle::find_by_accessible_label(app, label)
+        .find_map(|e| e.accessible_value())
+        .map(|v| v.to_string())
+}
+
 pub fn screen(app: &ui::AppWindow) -> ui::Screen {
     app.global::<ui::AppAdapter>().get_screen()
 }
@@ -126,6 +133,17 @@ pub async fn type_on_keypad(app: &ui::AppWindow, code: &str) {
     }
     until("the typed code on screen", || value(app, "Typed code") == code).await;
     press(app, "Add typed code");
+}
+
+/// Switches the keypad to the member's phone number, types `phone` and
+/// presses Find.
+pub async fn type_phone_on_keypad(app: &ui::AppWindow, phone: &str) {
+    press(app, "Member: type your phone number");
+    for digit in phone.chars() {
+        press(app, &digit.to_string());
+    }
+    until("the typed phone number", || value(app, "Typed code") == phone).await;
+    press(app, "Find member by phone");
 }
 
 /// Types `code` and Enter as a USB barcode scanner does.

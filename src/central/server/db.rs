@@ -18,6 +18,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../../migrations/central/0005_carts.sql")),
         M::up(include_str!("../../../migrations/central/0006_stock.sql")),
         M::up(include_str!("../../../migrations/central/0007_sale_discounts.sql")),
+        M::up(include_str!("../../../migrations/central/0008_payment_cart.sql")),
     ])
 });
 

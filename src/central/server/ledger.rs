@@ -100,6 +100,8 @@ pub struct NewRow<'a> {
     pub created_at: &'a str,
     pub expires_at: &'a str,
     pub expires_ms: i64,
+    /// The cart it pays, if it came from another channel.
+    pub cart: Option<&'a str>,
 }
 
 /// Stores a payment the gateway has not issued a code for yet, with no
@@ -107,8 +109,8 @@ pub struct NewRow<'a> {
 pub fn insert(conn: &Connection, p: &NewRow<'_>) -> rusqlite::Result<()> {
     conn.execute(
         "INSERT INTO payment (id, idempotency_key, amount, reference, status, created_at,
-                              expires_at, expires_ms, gateway, attempt)
-         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, 0)",
+                              expires_at, expires_ms, gateway, attempt, cart_id)
+         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, 0, ?9)",
         params![
             p.id,
             p.key,
@@ -117,10 +119,24 @@ pub fn insert(conn: &Connection, p: &NewRow<'_>) -> rusqlite::Result<()> {
             p.created_at,
             p.expires_at,
             p.expires_ms,
-            p.gateway
+            p.gateway,
+            p.cart
         ],
     )?;
     Ok(())
+}
+
+/// The payment that is paying the cart `cart` now: pending and not past
+/// its time, or paid.
+pub fn paying_cart(conn: &Connection, cart: &str, now_ms: i64) -> rusqlite::Result<Option<String>> {
+    conn.query_row(
+        "SELECT id FROM payment
+         WHERE cart_id = ?1 AND ((status = 'pending' AND expires_ms > ?2) OR status = 'paid')
+         ORDER BY created_at LIMIT 1",
+        params![cart, now_ms],
+        |r| r.get(0),
+    )
+    .optional()
 }
 
 /// Gives an unissued payment a new validity: nobody has seen its code, so

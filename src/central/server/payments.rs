@@ -183,10 +183,20 @@ pub(super) async fn create_payment(
                     }
                 }
                 None => {
-                    if let Some(cart) = &cart
-                        && let Err(refusal) = super::carts::check_payable(&tx, cart)?
-                    {
-                        return Ok(Found::Refused(refusal));
+                    if let Some(cart) = &cart {
+                        if let Err(refusal) = super::carts::check_payable(&tx, cart)? {
+                            return Ok(Found::Refused(refusal));
+                        }
+                        if let Some(other) = ledger::paying_cart(&tx, cart, now_ms())? {
+                            return Ok(Found::Refused(Failure(
+                                StatusCode::CONFLICT,
+                                "cart_in_payment",
+                                format!(
+                                    "cart {cart} is being paid by payment {other}; it can be \
+                                     paid again once that one ends unpaid"
+                                ),
+                            )));
+                        }
                     }
                     let id = new_id("PAY");
                     ledger::insert(
@@ -200,6 +210,7 @@ pub(super) async fn create_payment(
                             created_at: &fmt(created),
                             expires_at: &fmt(expires),
                             expires_ms: expires.timestamp_millis(),
+                            cart: cart.as_deref(),
                         },
                     )?;
                     // Held in the transaction that creates the payment.
