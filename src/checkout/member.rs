@@ -65,7 +65,8 @@ pub struct IdentifiedMember {
 }
 
 impl IdentifiedMember {
-    fn online(m: Member) -> Result<IdentifiedMember, IdentifyError> {
+    /// The member as the central answered for them.
+    pub(crate) fn online(m: Member) -> Result<IdentifiedMember, IdentifyError> {
         let tier = Tier::parse(&m.tier).ok_or(IdentifyError::UnknownTier(m.tier))?;
         Ok(IdentifiedMember {
             id: m.id,

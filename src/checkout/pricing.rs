@@ -41,17 +41,7 @@ impl Device {
         let requested = lines.to_vec();
         let (lines, promotions) = self
             .with_store_blocking(move |s| {
-                let mut failed = None;
-                let lines = pricing::cart_lines(&requested, |b| match s.product(b) {
-                    Ok(p) => p,
-                    Err(e) => {
-                        failed = Some(e);
-                        None
-                    }
-                });
-                if let Some(e) = failed {
-                    return Err(e);
-                }
+                let lines = pricing::try_cart_lines(&requested, |b| s.product(b))?;
                 Ok((lines, s.promotions()?))
             })
             .await?;

@@ -8,9 +8,8 @@ use tracing::{info, warn};
 
 use crate::central::api::{Payment, PaymentStatus};
 use crate::central::client::Client;
-use crate::checkout::{Checked, Checkout, Device, IdentifiedMember, Receipt, default_data_dir};
+use crate::checkout::{Checkout, Device, IdentifiedMember, Receipt, default_data_dir};
 use crate::domain::cart::Cart;
-use crate::domain::loyalty::Tier;
 use crate::scan::decoder::decode_file;
 
 /// How the headless checkout pays.
@@ -187,15 +186,5 @@ async fn cart_owner(client: &Client, id: &str) -> anyhow::Result<IdentifiedMembe
         .member_account(id)
         .await
         .context("cannot read the member of the cart; no payment was created")?;
-    let m = account.member;
-    let tier = Tier::parse(&m.tier)
-        .with_context(|| format!("the cart's member has the unknown tier {:?}", m.tier))?;
-    Ok(IdentifiedMember {
-        id: m.id,
-        tier,
-        name: Some(m.name),
-        points: Some(m.points),
-        birthday: m.birthday,
-        checked: Checked::Online,
-    })
+    IdentifiedMember::online(account.member).context("cannot take the cart's member")
 }

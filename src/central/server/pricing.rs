@@ -55,11 +55,10 @@ pub(super) async fn price(
     let req = json_body(body)?;
     let at = price_time(req.at.as_deref()).map_err(bad_request)?;
     let requested = req.lines.clone();
-    let lines = s
-        .db
-        .run(move |conn| Ok(pricing::cart_lines(&requested, |b| product(conn, b).ok().flatten())))
-        .await?
-        .map_err(|e| bad_request(e.to_string()))?;
+    let lines =
+        s.db.run(move |conn| Ok(pricing::try_cart_lines(&requested, |b| product(conn, b))?))
+            .await?
+            .map_err(|e| bad_request(e.to_string()))?;
     let shopper = Shopper { member: req.member, vouchers: req.vouchers };
     let priced = pricing::price(&lines, &s.promotions.set, &shopper, at);
     debug!(lines = lines.len(), total = priced.total.0, "cart priced");
@@ -112,18 +111,7 @@ pub(super) fn sale_total(
         .iter()
         .map(|l| pricing::LineRequest { barcode: l.barcode.clone(), qty: l.qty })
         .collect();
-    let mut failed = None;
-    let lines = pricing::cart_lines(&requested, |b| match product(conn, b) {
-        Ok(p) => p,
-        Err(e) => {
-            failed = Some(e);
-            None
-        }
-    });
-    if let Some(e) = failed {
-        return Err(e);
-    }
-    let lines = match lines {
+    let lines = match pricing::try_cart_lines(&requested, |b| product(conn, b))? {
         Ok(lines) => lines,
         Err(e) => return Ok(Err(e.to_string())),
     };

@@ -215,6 +215,26 @@ pub fn cart_lines(
         .collect()
 }
 
+/// [`cart_lines`] from a catalog whose reads can fail (a database): the
+/// first failed read is the outer error, a line the catalog cannot price
+/// the inner one.
+pub fn try_cart_lines<E>(
+    requested: &[LineRequest],
+    mut lookup: impl FnMut(&str) -> Result<Option<Product>, E>,
+) -> Result<Result<Vec<cart::Line>, LineError>, E> {
+    let mut failed = None;
+    let lines = cart_lines(requested, |b| {
+        lookup(b).unwrap_or_else(|e| {
+            failed = Some(e);
+            None
+        })
+    });
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(lines),
+    }
+}
+
 /// A cart's lines as requested lines (to send to `POST /v1/price`).
 pub fn requested(lines: &[cart::Line]) -> Vec<LineRequest> {
     lines.iter().map(|l| LineRequest { barcode: l.barcode.clone(), qty: l.qty }).collect()
