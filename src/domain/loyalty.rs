@@ -109,6 +109,11 @@ pub fn normalise_phone(text: &str) -> Result<String, PhoneError> {
     if digits.is_empty() {
         return Err(PhoneError::Empty);
     }
+    // 00 is the international prefix dialled from Indonesia: 0062 is +62.
+    let (plus, digits) = match digits.strip_prefix("00") {
+        Some(international) if !plus => (true, international.to_owned()),
+        _ => (plus, digits),
+    };
     let national = if let Some(n) = digits.strip_prefix("62") {
         n
     } else if plus {
@@ -130,6 +135,13 @@ pub fn normalise_phone(text: &str) -> Result<String, PhoneError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_international_prefix_00_reads_as_a_plus() {
+        assert_eq!(normalise_phone("0062 812 0000 0001").unwrap(), "6281200000001");
+        assert_eq!(normalise_phone("0062-0812-0000-0001").unwrap(), "6281200000001");
+        assert_eq!(normalise_phone("0065 6123 4567"), Err(PhoneError::NotIndonesian));
+    }
 
     #[test]
     fn tiers_earn_one_two_three_points_per_full_thousand() {
