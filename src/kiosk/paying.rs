@@ -14,7 +14,6 @@ use super::worker::Report;
 use crate::central::api::{self, PaymentStatus};
 use crate::checkout::{Checkout, Device, DeviceError};
 use crate::domain::Rupiah;
-use crate::domain::cart::Cart;
 use crate::domain::visit::{self, CodeProblem, Event, NotCreated};
 
 /// How long one long-poll for a payment's status waits.
@@ -243,7 +242,7 @@ pub(super) async fn give_up_payment(device: Device, attempt: String) {
 
 pub(super) async fn record_sale(
     device: Device,
-    cart: Cart,
+    checkout: Checkout,
     id: String,
     known: Option<api::Payment>,
     reports: mpsc::UnboundedSender<Report>,
@@ -253,11 +252,12 @@ pub(super) async fn record_sale(
         _ => device.client().payment(&id).await.map_err(DeviceError::from),
     };
     let recorded = match payment {
-        // The bill the payment was made for, as stored when it started; a
-        // cart priced again only if that row is gone (settled meanwhile).
+        // The bill the payment was made for, as stored when it started; the
+        // checkout billed again, as the payment was, only if that row is
+        // gone (settled meanwhile: the same sale then answers as recorded).
         Ok(payment) => match device.open_bill(&payment.id).await {
             Ok(Some(bill)) => device.record_sale(&bill, &payment).await,
-            Ok(None) => match device.bill(cart.into()).await {
+            Ok(None) => match device.bill(checkout).await {
                 Ok(bill) => device.record_sale(&bill, &payment).await,
                 Err(e) => Err(e),
             },

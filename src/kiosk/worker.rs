@@ -205,9 +205,10 @@ impl Worker {
             }
             // The sale is recorded from the bill stored when the payment
             // started, so it carries what the payment carried.
-            Effect::RecordSale { cart, payment, .. } => {
+            Effect::RecordSale { cart, payment, checkout } => {
                 let known = self.payments.get(&payment.id).cloned();
-                tokio::spawn(paying::record_sale(device, cart, payment.id, known, reports));
+                let checkout = self.device_checkout(cart, &checkout);
+                tokio::spawn(paying::record_sale(device, checkout, payment.id, known, reports));
             }
             Effect::EndVisit => self.end_visit(),
             effect => self.run_omni(effect),

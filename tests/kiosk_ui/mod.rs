@@ -9,8 +9,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use i_slint_backend_testing::{AccessibleRole, ElementHandle, ElementRoot};
-use slint::ComponentHandle;
 use slint::platform::{Key, WindowEvent};
+use slint::{ComponentHandle, Model};
 use swalayan::kiosk::ui;
 
 /// How long the test waits for the kiosk to reach a state.
@@ -124,6 +124,22 @@ pub fn product_count(data_dir: &Path) -> u64 {
     swalayan::store::Store::open(&data_dir.join("device.db"))
         .and_then(|s| s.product_count())
         .unwrap_or(0)
+}
+
+/// Returns true if and only if the kiosk has stored the central's
+/// promotions: a catalog sync stores the products first, the promotions
+/// last.
+pub fn promotions_synced(data_dir: &Path) -> bool {
+    swalayan::store::Store::open(&data_dir.join("device.db"))
+        .and_then(|s| s.promotions_version())
+        .is_ok_and(|v| v.is_some())
+}
+
+/// The cart's lines on the scanning screen: barcode, quantity and line
+/// total as shown.
+pub fn cart_lines(app: &ui::AppWindow) -> Vec<(String, i32, String)> {
+    let lines = app.global::<ui::ScanAdapter>().get_lines();
+    lines.iter().map(|l| (l.barcode.to_string(), l.qty, l.line_total.to_string())).collect()
 }
 
 /// Types `code` on the on-screen keypad and presses Add.
