@@ -8,11 +8,12 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use common::gateway::TestGateway;
+use common::{refusal, start};
 use swalayan::central::server::gateway::simulator::Outcome;
 
 use swalayan::central::api::{IdentifyMember, NewPayment, NewTransaction, PaymentStatus, SaleLine};
-use swalayan::central::client::{Client, ClientError};
-use swalayan::central::server::{self, Config, GatewayChoice, Running};
+use swalayan::central::client::Client;
+use swalayan::central::server::{Config, GatewayChoice, Running};
 use swalayan::domain::Rupiah;
 
 const MEMBERS: &str = "member_id,name,phone,tier,points,birthday
@@ -30,19 +31,6 @@ fn config(dir: &Path) -> Config {
         voucher_codes: vec!["HEMAT10".into(), "GRATIS1".into()],
         late_refund_grace: Duration::ZERO,
         ..Default::default()
-    }
-}
-
-async fn start(config: Config) -> (Running, Client) {
-    let central = server::start(config, "127.0.0.1:0".parse().unwrap()).await.expect("starts");
-    let client = Client::new(&central.url()).unwrap();
-    (central, client)
-}
-
-fn refusal(e: &ClientError) -> (u16, &str) {
-    match e {
-        ClientError::Refused { status, code, .. } => (status.as_u16(), code),
-        other => panic!("not a refusal: {other}"),
     }
 }
 

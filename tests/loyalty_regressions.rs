@@ -9,9 +9,9 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use common::gateway::TestGateway;
+use common::{refusal, start};
 use swalayan::central::api::{NewPayment, NewTransaction, PaymentStatus, SaleLine};
-use swalayan::central::client::{Client, ClientError};
-use swalayan::central::server::{self, Config, GatewayChoice, Running};
+use swalayan::central::server::{self, Config, GatewayChoice};
 use swalayan::domain::Rupiah;
 
 const MEMBERS: &str = "member_id,name,phone,tier,points,birthday
@@ -27,19 +27,6 @@ fn config(dir: &Path, members: &str) -> Config {
         members: Some(file),
         voucher_codes: vec!["HEMAT10".into()],
         ..Default::default()
-    }
-}
-
-async fn start(config: Config) -> (Running, Client) {
-    let central = server::start(config, "127.0.0.1:0".parse().unwrap()).await.expect("starts");
-    let client = Client::new(&central.url()).unwrap();
-    (central, client)
-}
-
-fn refusal(e: &ClientError) -> (u16, &str) {
-    match e {
-        ClientError::Refused { status, code, .. } => (status.as_u16(), code),
-        other => panic!("not a refusal: {other}"),
     }
 }
 

@@ -163,14 +163,7 @@ pub fn earned(member: Option<&MemberFacts>, paid: Rupiah) -> u64 {
 
 /// What the promotions may know of an identified member.
 pub fn member_facts(m: &IdentifiedMember) -> MemberFacts {
-    MemberFacts {
-        id: m.id.clone(),
-        tier: m.tier.as_str().to_owned(),
-        birthday: m
-            .birthday
-            .as_deref()
-            .and_then(|b| chrono::NaiveDate::parse_from_str(b, "%Y-%m-%d").ok()),
-    }
+    MemberFacts::new(&m.id, m.tier.as_str(), m.birthday.as_deref())
 }
 
 /// Checks `points` to redeem against a total: a member must be known, and

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use swalayan::central::api::Payment;
-use swalayan::central::client::Client;
+use swalayan::central::client::{Client, ClientError};
 use swalayan::central::server::{self, Config, Running};
 
 /// The shared sample photos, beside the repository.
@@ -35,6 +35,21 @@ pub async fn start_central_with(catalog: Option<&str>, dir: &Path, ttl: Duration
         ..Default::default()
     };
     server::start(config, "127.0.0.1:0".parse().unwrap()).await.expect("central starts")
+}
+
+/// Starts a central with `config` on 127.0.0.1, port 0, and a client of it.
+pub async fn start(config: Config) -> (Running, Client) {
+    let central = server::start(config, "127.0.0.1:0".parse().unwrap()).await.expect("starts");
+    let client = Client::new(&central.url()).unwrap();
+    (central, client)
+}
+
+/// The status and error code of a refusal; panics on any other error.
+pub fn refusal(e: &ClientError) -> (u16, &str) {
+    match e {
+        ClientError::Refused { status, code, .. } => (status.as_u16(), code),
+        other => panic!("not a refusal: {other}"),
+    }
 }
 
 /// Reads the payment until `done` holds, for up to ten seconds.

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use tracing::{debug, info};
 
 use super::AppState;
-use super::lifecycle::new_id;
+use super::lifecycle::{new_id, now_ms};
 use super::routes::{Failure, bad_request, json_body, not_found};
 use crate::central::api::{CartStatus, CartView, Channel, NewCart, OpenCart, SaleLine};
 use crate::domain::Rupiah;
@@ -137,10 +137,25 @@ fn unpayable(row: Option<&Row>, id: &str, now_s: i64) -> Option<Failure> {
     None
 }
 
-/// Refuses a payment for a cart that is unknown, closed or expired.
+/// Refuses a payment for a cart that is unknown, closed or expired, or that
+/// another payment is paying: one payment at a time, so two shoppers
+/// continuing one cart on two kiosks are never both charged.
 pub(super) fn check_payable(conn: &Connection, id: &str) -> anyhow::Result<Result<(), Failure>> {
     let row = load(conn, id)?;
-    Ok(unpayable(row.as_ref(), id, now_s()).map_or(Ok(()), Err))
+    if let Some(refusal) = unpayable(row.as_ref(), id, now_s()) {
+        return Ok(Err(refusal));
+    }
+    if let Some(other) = super::ledger::paying_cart(conn, id, now_ms())? {
+        return Ok(Err(Failure(
+            StatusCode::CONFLICT,
+            "cart_in_payment",
+            format!(
+                "cart {id} is being paid by payment {other}; it can be paid again once that \
+                 one ends unpaid"
+            ),
+        )));
+    }
+    Ok(Ok(()))
 }
 
 /// Closes the cart `id` for the sale `sale_id`, inside the transaction that

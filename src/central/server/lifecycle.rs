@@ -492,12 +492,18 @@ pub(super) async fn poll(s: Arc<AppState>) {
 }
 
 async fn poll_once(s: &AppState) -> anyhow::Result<()> {
-    let expired = s.db.run(|c| Ok(ledger::expire_all_due(c, now_ms())?)).await?;
-    // A creation whose gateway call failed (or whose central stopped before
-    // the code came) and that was never retried holds its points until its
-    // time is up; without this they would stay held until the next payment
-    // that holds anything.
-    s.db.run(|c| Ok(super::points::release_stale(c, now_ms())?)).await?;
+    let expired =
+        s.db.run(|c| {
+            let now = now_ms();
+            let expired = ledger::expire_all_due(c, now)?;
+            // A creation whose gateway call failed (or whose central stopped
+            // before the code came) and that was never retried holds its
+            // points until its time is up; without this they would stay
+            // held until the next payment that holds anything.
+            super::points::release_stale(c, now)?;
+            Ok(expired)
+        })
+        .await?;
     if !expired.is_empty() {
         debug!(count = expired.len(), "payments expired");
         s.payments_changed.notify_waiters();

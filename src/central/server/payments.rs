@@ -183,20 +183,10 @@ pub(super) async fn create_payment(
                     }
                 }
                 None => {
-                    if let Some(cart) = &cart {
-                        if let Err(refusal) = super::carts::check_payable(&tx, cart)? {
-                            return Ok(Found::Refused(refusal));
-                        }
-                        if let Some(other) = ledger::paying_cart(&tx, cart, now_ms())? {
-                            return Ok(Found::Refused(Failure(
-                                StatusCode::CONFLICT,
-                                "cart_in_payment",
-                                format!(
-                                    "cart {cart} is being paid by payment {other}; it can be \
-                                     paid again once that one ends unpaid"
-                                ),
-                            )));
-                        }
+                    if let Some(cart) = &cart
+                        && let Err(refusal) = super::carts::check_payable(&tx, cart)?
+                    {
+                        return Ok(Found::Refused(refusal));
                     }
                     let id = new_id("PAY");
                     ledger::insert(

@@ -74,14 +74,7 @@ pub fn member(conn: &Connection, id: &str) -> rusqlite::Result<Option<MemberRow>
 
 /// What the pricing engine knows of a member: tier and birthday.
 pub fn member_facts(m: &MemberRow) -> crate::domain::pricing::MemberFacts {
-    crate::domain::pricing::MemberFacts {
-        id: m.id.clone(),
-        tier: m.tier.as_str().to_owned(),
-        birthday: m
-            .birthday
-            .as_deref()
-            .and_then(|b| chrono::NaiveDate::parse_from_str(b, "%Y-%m-%d").ok()),
-    }
+    crate::domain::pricing::MemberFacts::new(&m.id, m.tier.as_str(), m.birthday.as_deref())
 }
 
 /// The member with this normalised phone number.

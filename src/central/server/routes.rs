@@ -276,6 +276,10 @@ async fn record_sale(
             let cart = req.cart.clone();
             let member = req.member.clone();
             let sale_id = new_id("TRX");
+            let settled = match points::settle_sale(&tx, &req, row.payment.amount, &sale_id)? {
+                Ok(settled) => settled,
+                Err((code, kind, why)) => return Ok(Outcome::Refused(code, kind, why)),
+            };
             // The shopper paid what the device priced, so the sale stands
             // as priced; a total this central would not have reached (a
             // stale cache, a changed promotion) is kept beside it.
@@ -299,10 +303,6 @@ async fn record_sale(
                     warn!(sale = %sale_id, device, why, "sale cannot be priced here");
                     None
                 }
-            };
-            let settled = match points::settle_sale(&tx, &req, row.payment.amount, &sale_id)? {
-                Ok(settled) => settled,
-                Err((code, kind, why)) => return Ok(Outcome::Refused(code, kind, why)),
             };
             let sale = Transaction {
                 id: sale_id,

@@ -67,6 +67,19 @@ pub struct MemberFacts {
     pub birthday: Option<NaiveDate>,
 }
 
+impl MemberFacts {
+    /// The facts of member `id` of `tier`, their birthday given as the
+    /// `YYYY-MM-DD` text the central stores and sends; text that is no such
+    /// date is no birthday.
+    pub fn new(id: &str, tier: &str, birthday: Option<&str>) -> MemberFacts {
+        MemberFacts {
+            id: id.to_owned(),
+            tier: tier.to_owned(),
+            birthday: birthday.and_then(|b| NaiveDate::parse_from_str(b, "%Y-%m-%d").ok()),
+        }
+    }
+}
+
 /// An optional date as `YYYY-MM-DD` (chrono is built without serde here).
 mod iso_date {
     use chrono::NaiveDate;
