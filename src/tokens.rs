@@ -141,6 +141,13 @@ impl Verifier {
         now: i64,
     ) -> Result<T, TokenError> {
         let token = token.trim();
+        let head = token.get(..kind.prefix().len());
+        if head.is_some_and(|h| h != kind.prefix() && h.eq_ignore_ascii_case(kind.prefix())) {
+            return Err(TokenError::Malformed(
+                kind,
+                "its letters changed case on the way (a scanner set to upper or lower case?)",
+            ));
+        }
         let rest = token
             .strip_prefix(kind.prefix())
             .and_then(|r| r.strip_prefix('.'))
@@ -219,6 +226,18 @@ mod tests {
             v.verify::<Member>(Kind::Member, "SWM1.abc", 0),
             Err(TokenError::Malformed(Kind::Member, "it has no signature"))
         );
+    }
+
+    #[test]
+    fn a_token_whose_case_changed_is_called_damaged() {
+        let signer = Signer::generate();
+        let t = signer.sign(Kind::Member, &member(), 1_000).to_ascii_lowercase();
+        let e = signer.verifier().verify::<Member>(Kind::Member, &t, 0).unwrap_err();
+        assert!(matches!(e, TokenError::Malformed(Kind::Member, _)), "{e}");
+        // A cart code is still the wrong kind, whatever its case.
+        let c = signer.sign(Kind::Cart, &member(), 1_000).to_ascii_lowercase();
+        let e = signer.verifier().verify::<Member>(Kind::Member, &c, 0);
+        assert_eq!(e, Err(TokenError::WrongKind(Kind::Member)));
     }
 
     #[test]

@@ -85,6 +85,12 @@ async fn a_member_is_identified_online_and_offline_and_their_phone_stays_off_the
     forged[i] = if forged[i] == b'A' { b'B' } else { b'A' };
     let e = device.identify_member(std::str::from_utf8(&forged).unwrap()).await.unwrap_err();
     assert!(matches!(e, IdentifyError::Code(TokenError::BadSignature(_))), "{e}");
+    // A code whose case was changed on the way (a scanner set to lower
+    // case) is refused as a code, not taken for a phone number.
+    let lowered = std::str::from_utf8(&forged).unwrap().to_ascii_lowercase();
+    let e = device.identify_member(&lowered).await.unwrap_err();
+    assert!(matches!(e, IdentifyError::Code(TokenError::Malformed(..))), "{e}");
+    assert!(e.to_string().contains("changed case"), "{e}");
     let e = device.identify_member("not a phone").await.unwrap_err();
     assert!(matches!(e, IdentifyError::Phone(_)), "{e}");
     drop(device);

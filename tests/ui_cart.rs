@@ -126,7 +126,7 @@ fn a_web_cart_scanned_at_the_kiosk_is_paid_there_and_closed() {
         // The shopper shows the web cart's code to the USB scanner: its
         // lines come in, nothing changed, so the notice says it is here.
         scanner_types(&app, &code);
-        let here = "Your cart from the app is here: 3 items";
+        let here = "Your cart is here: 3 items";
         until("the web cart's lines", || exists(&app, here)).await;
         assert_eq!(
             cart_lines(&app),

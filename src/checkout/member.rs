@@ -91,7 +91,12 @@ impl Device {
     /// answers. A phone number needs the central.
     pub async fn identify_member(&self, text: &str) -> Result<IdentifiedMember, IdentifyError> {
         let text = text.trim();
-        if text.starts_with(Kind::Member.prefix()) || Kind::of(text).is_some() {
+        // A code typed or read in the wrong case is still a code: it gets
+        // the "damaged code" answer, not the phone number one.
+        let prefix = Kind::Member.prefix();
+        let looks_like_code =
+            text.get(..prefix.len()).is_some_and(|head| head.eq_ignore_ascii_case(prefix));
+        if looks_like_code || Kind::of(text).is_some() {
             return self.identify_by_code(text).await;
         }
         let phone = normalise_phone(text)?;
