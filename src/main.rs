@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use swalayan::cli;
+use swalayan::kiosk::access::{Panel, Size};
 
 /// Self-service checkout for omnichannel retail: the kiosk and handheld
 /// application, and a reference central API.
@@ -101,6 +102,14 @@ struct KioskArgs {
     /// with the in-process central).
     #[arg(long)]
     no_demo: bool,
+    /// The touchscreen's active area in millimetres (default: 286.08x178.8,
+    /// the 13.3-inch Innolux N133IGE-L41); sets the smallest touch target
+    /// (9 mm) and large text (6.1 mm).
+    #[arg(long, value_name = "WIDTHxHEIGHT")]
+    panel_mm: Option<Size<f32>>,
+    /// The touchscreen's resolution in pixels (default: 1280x800).
+    #[arg(long, value_name = "WIDTHxHEIGHT")]
+    panel_px: Option<Size<u32>>,
 }
 
 #[derive(Args)]
@@ -243,15 +252,19 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             })
         }
-        Command::Kiosk(a) => swalayan::kiosk::run(swalayan::kiosk::KioskOptions {
-            central: a.central,
-            data_dir: a.data_dir,
-            camera: a.camera,
-            frames: a.frames,
-            idle_timeout: Duration::from_secs(a.idle_timeout),
-            demo: !a.no_demo,
-        })
-        .map(|()| ExitCode::SUCCESS),
+        Command::Kiosk(a) => panel(a.panel_mm, a.panel_px)
+            .and_then(|panel| {
+                let opts = swalayan::kiosk::KioskOptions {
+                    central: a.central,
+                    data_dir: a.data_dir,
+                    camera: a.camera,
+                    frames: a.frames,
+                    idle_timeout: Duration::from_secs(a.idle_timeout),
+                    demo: !a.no_demo,
+                };
+                swalayan::kiosk::run(opts, panel)
+            })
+            .map(|()| ExitCode::SUCCESS),
         Command::Central(a) => cli::central(
             swalayan::central::server::Config {
                 db: a.db,
@@ -323,6 +336,15 @@ fn error_chain(e: &anyhow::Error) -> String {
         }
     }
     text
+}
+
+/// The panel of `--panel-mm` and `--panel-px`, each defaulting to the
+/// default panel's.
+fn panel(mm: Option<Size<f32>>, px: Option<Size<u32>>) -> anyhow::Result<Panel> {
+    let d = Panel::DEFAULT;
+    let mm = mm.unwrap_or(Size(d.width_mm, d.height_mm));
+    let px = px.unwrap_or(Size(d.width_px, d.height_px));
+    Panel::new(mm, px).map_err(|e| anyhow::anyhow!("--panel-mm, --panel-px: {e}"))
 }
 
 impl KioskArgs {

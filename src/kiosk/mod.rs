@@ -6,6 +6,7 @@
 //! central) and pushes the resulting [`view::View`] back with
 //! `upgrade_in_event_loop`.
 
+pub mod access;
 mod camera;
 mod changes;
 pub mod omni;
@@ -26,7 +27,8 @@ use tracing::{info, warn};
 use crate::central::client::Client;
 use crate::checkout::{Device, default_data_dir};
 use crate::domain::visit::{Event, Visit};
-pub use screenshot::screenshots;
+pub use access::Panel;
+pub use screenshot::{screenshots, tour};
 pub use worker::Command;
 
 /// The generated Slint code: the window and one adapter per screen.
@@ -69,9 +71,10 @@ impl Default for KioskOptions {
     }
 }
 
-/// Opens the kiosk window and runs until it is closed.
-pub fn run(opts: KioskOptions) -> anyhow::Result<()> {
+/// Opens the kiosk window on `panel` and runs until it is closed.
+pub fn run(opts: KioskOptions, panel: Panel) -> anyhow::Result<()> {
     let kiosk = Kiosk::start(opts)?;
+    fit_to_panel(kiosk.window(), &panel);
     kiosk.window().run().context("the kiosk window failed")?;
     kiosk.stop();
     Ok(())
@@ -87,7 +90,8 @@ pub struct Kiosk {
 
 impl Kiosk {
     /// Connects to the central (or starts one), opens the device database,
-    /// creates the window and starts the worker. The window is not shown;
+    /// creates the window (for the default panel: [`fit_to_panel`] changes
+    /// it) and starts the worker. The window is not shown;
     /// [`run`] shows it.
     ///
     /// # Errors
@@ -125,6 +129,7 @@ impl Kiosk {
 
         let window = ui::AppWindow::new().context("cannot create the kiosk window")?;
         select_language(&window, DEFAULT_LANGUAGE);
+        fit_to_panel(&window, &Panel::DEFAULT);
         // The welcome screen from the first frame on, not the preview data.
         let now = Instant::now();
         view::View::of(&Visit::new(opts.idle_timeout, "", now), now, opts.demo, &mut |_| None)
@@ -184,6 +189,14 @@ pub fn select_language(window: &ui::AppWindow, language: &str) {
     window.global::<ui::AppAdapter>().set_language(language.into());
 }
 
+/// Sizes touch targets and large text for the panel (see [`access`]).
+pub fn fit_to_panel(window: &ui::AppWindow, panel: &Panel) {
+    let app = window.global::<ui::AppAdapter>();
+    app.set_touch_min(panel.touch_min_px());
+    app.set_large_font(panel.large_font_px());
+    info!(%panel, touch_min = panel.touch_min_px(), large_font = panel.large_font_px(), "panel");
+}
+
 /// Wires every UI callback to a command for the worker.
 fn connect(window: &ui::AppWindow, commands: &mpsc::UnboundedSender<Command>) {
     let send = {
@@ -207,6 +220,17 @@ fn connect(window: &ui::AppWindow, commands: &mpsc::UnboundedSender<Command>) {
         move |language| {
             if let Some(window) = window.upgrade() {
                 select_language(&window, &language);
+            }
+            send(Event::Touch)
+        }
+    });
+    app.on_toggle_large_text({
+        let (window, send) = (window.as_weak(), send.clone());
+
+        move || {
+            if let Some(window) = window.upgrade() {
+                let app = window.global::<ui::AppAdapter>();
+                app.set_large_text(!app.get_large_text());
             }
             send(Event::Touch)
         }

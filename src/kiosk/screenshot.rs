@@ -15,7 +15,7 @@ use slint::platform::{Platform, WindowAdapter};
 use slint::{ComponentHandle, PhysicalSize, PlatformError, Rgb8Pixel, SharedPixelBuffer};
 
 use super::view::{Qr, View};
-use super::{qr, select_language, ui};
+use super::{Panel, fit_to_panel, qr, select_language, ui};
 use crate::central::server::{DEMO_CATALOG, demo_merchant};
 use crate::domain::cart::Line;
 use crate::domain::visit::{
@@ -54,6 +54,9 @@ impl Platform for Offscreen {
 /// other states: `payment-offline.png` (the connection lost while the code
 /// is up), `payment-expired.png`, `payment-connecting.png` and
 /// `payment-failed.png`, and the omnichannel ones of [`shoot_omni`].
+/// Then, with large text on, `welcome-large.png`, `scanning-large.png`,
+/// `payment-large.png`, `item-stock-large.png`, `scanning-member-large.png`
+/// and `done-large.png`.
 /// Returns their paths. The first image of the folder
 /// `frames`, if given, stands in for the camera picture.
 ///
@@ -73,6 +76,7 @@ pub fn screenshots(dir: &Path, frames: Option<&Path>) -> anyhow::Result<Vec<Path
     window.set_size(PhysicalSize::new(WIDTH, HEIGHT));
     app.show()?;
     select_language(&app, super::DEFAULT_LANGUAGE);
+    fit_to_panel(&app, &Panel::DEFAULT);
 
     if let Some(folder) = frames {
         let frame = FolderFrames::open(folder)?.next_frame()?;
@@ -87,16 +91,45 @@ pub fn screenshots(dir: &Path, frames: Option<&Path>) -> anyhow::Result<Vec<Path
         scan.set_camera_frame(slint::Image::from_rgb8(pixels));
     }
 
-    let products = demo_products()?;
-    let t0 = Instant::now();
-    let mut visit = Visit::new(Duration::from_secs(90), "shot", t0);
     let mut written = vec![];
-    let mut shoot = |visit: &Visit, now: Instant, name: &str| -> anyhow::Result<()> {
-        View::of(visit, now, true, &mut draw).apply(&app);
+    let mut save_as = |name: String| -> anyhow::Result<()> {
         let path = dir.join(format!("{name}.png"));
         save(&window, &path)?;
         written.push(path);
         Ok(())
+    };
+    tour(&app, &mut |name| save_as(name.to_owned()))?;
+    // Large text, on the screens with the most to fit.
+    app.global::<ui::AppAdapter>().set_large_text(true);
+    tour(&app, &mut |name| {
+        if LARGE_SHOTS.contains(&name) { save_as(format!("{name}-large")) } else { Ok(()) }
+    })?;
+    app.global::<ui::AppAdapter>().set_large_text(false);
+    Ok(written)
+}
+
+/// The screens shot again with large text.
+const LARGE_SHOTS: [&str; 6] =
+    ["welcome", "scanning", "payment", "item-stock", "scanning-member", "done"];
+
+/// Puts every screen and panel of a visit on `app` in turn, with fixture
+/// data, and calls `stop` with its name (`welcome`, `scanning`, ...) while
+/// it is up: the screenshots shoot it, the accessibility test and report
+/// measure it.
+///
+/// # Errors
+///
+/// When a demo product is missing from the catalog, or `stop` fails.
+pub fn tour(
+    app: &ui::AppWindow,
+    stop: &mut dyn FnMut(&str) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let products = demo_products()?;
+    let t0 = Instant::now();
+    let mut visit = Visit::new(Duration::from_secs(90), "shot", t0);
+    let mut shoot = |visit: &Visit, now: Instant, name: &str| -> anyhow::Result<()> {
+        View::of(visit, now, true, &mut draw).apply(app);
+        stop(name)
     };
 
     shoot(&visit, t0, "welcome")?;
@@ -116,9 +149,9 @@ pub fn screenshots(dir: &Path, frames: Option<&Path>) -> anyhow::Result<Vec<Path
     }
     shoot(&visit, t0, "scanning")?;
     // The same in English, the second language.
-    select_language(&app, "en");
+    select_language(app, "en");
     shoot(&visit, t0, "scanning-en")?;
-    select_language(&app, super::DEFAULT_LANGUAGE);
+    select_language(app, super::DEFAULT_LANGUAGE);
 
     visit.step(Event::Pay, t0);
     let amount: Rupiah = match visit.state() {
@@ -187,8 +220,7 @@ pub fn screenshots(dir: &Path, frames: Option<&Path>) -> anyhow::Result<Vec<Path
     );
     shoot(&visit, at(333), "done")?;
 
-    shoot_omni(&products, t0, &mut shoot)?;
-    Ok(written)
+    shoot_omni(&products, t0, &mut shoot)
 }
 
 /// The cart screen of a member, the phone entry, an item's stock page,

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use slint::ComponentHandle;
 use tokio::sync::mpsc;
 use tracing::{Instrument, debug, info, info_span, warn};
 
@@ -269,14 +270,17 @@ impl Worker {
     }
 
     /// Forgets the shopper: payments, drawn codes, half-typed input, and
-    /// their choice of language.
+    /// their choice of language and text size.
     fn end_visit(&mut self) {
         info!("visit ended");
         self.visit_no += 1;
         self.payments.clear();
         self.qr_cache.clear();
         self.wedge = Wedge::default();
-        let _ = self.window.upgrade_in_event_loop(|w| select_language(&w, DEFAULT_LANGUAGE));
+        let _ = self.window.upgrade_in_event_loop(|w| {
+            select_language(&w, DEFAULT_LANGUAGE);
+            w.global::<ui::AppAdapter>().set_large_text(false);
+        });
     }
 
     /// Sends the view to the UI thread if it changed.
