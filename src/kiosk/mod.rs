@@ -6,6 +6,7 @@
 //! central) and pushes the resulting [`view::View`] back with
 //! `upgrade_in_event_loop`.
 
+mod approval;
 mod camera;
 mod changes;
 pub mod omni;
@@ -262,6 +263,7 @@ fn connect(window: &ui::AppWindow, commands: &mpsc::UnboundedSender<Command>) {
         move || send(Event::Pay)
     });
     connect_omni(&scan, &send);
+    approval::connect(window, &send);
 
     let pay = window.global::<ui::PaymentAdapter>();
     pay.on_cancel({
