@@ -69,7 +69,10 @@ pub const DEMO_STAFF: &str = include_str!("../assets/staff.csv");
 /// Reads a staff file: header `staff_id,name,pin_hash`, one member a row,
 /// the hash an argon2id PHC string. All of it or none.
 pub fn parse(text: &str, source_name: &str) -> Result<Vec<StaffMember>, StaffError> {
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
+    // A PHC string holds commas (`m=19456,t=2,p=1`): quoted or not, the
+    // rest of the row after the name is the hash.
+    let mut reader =
+        csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
     let row_err = |line: u64, reason: String| StaffError::Row {
         source_name: source_name.to_owned(),
         line,
@@ -89,7 +92,14 @@ pub fn parse(text: &str, source_name: &str) -> Result<Vec<StaffMember>, StaffErr
             row_err(line, e.to_string())
         })?;
         let line = record.position().map_or(0, |p| p.line());
-        let (id, name, pin_hash) = (&record[0], &record[1], &record[2]);
+        if record.iter().all(str::is_empty) {
+            continue;
+        }
+        if record.len() < 3 {
+            return Err(row_err(line, "a row is staff_id,name,pin_hash".into()));
+        }
+        let (id, name) = (&record[0], &record[1]);
+        let pin_hash = &record.iter().skip(2).collect::<Vec<_>>().join(",");
         let id_ok = !id.is_empty()
             && id.len() <= 32
             && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');

@@ -435,8 +435,12 @@ impl Visit {
                 let _ = cart.remove(&barcode);
                 None
             }
-            event if self.next_approval(&mut panel, &event).is_some() => {
-                // The approval panel's own events change only the panel.
+            // The approval panel's own events change only the panel.
+            event @ (E::StaffPinDigit { .. }
+            | E::StaffPinDelete
+            | E::StaffPinEnter
+            | E::ApprovalRefused { .. }) => {
+                effects = self.next_approval(&mut panel, &event).unwrap_or_default().1;
                 notice
             }
             event => match self.next_omni(&mut cart, &mut panel, &mut keypad, event.clone()) {
