@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Renders every kiosk screen to docs/screenshots/*.png (welcome, scanning,
 # payment and its other states, done, and the member, item stock, hand-off
-# and cart-changes states)
+# and cart-changes states, the staff approval of a beer and a refused cigarette
+# pack)
 # with Slint's software renderer: no display, no X server, the same pixels on
 # every machine (the fonts are bundled in assets/fonts).
 #

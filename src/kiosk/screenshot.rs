@@ -203,7 +203,7 @@ fn shoot_restricted(
     let mut visit = Visit::new(Duration::from_secs(90), "shot-restricted", t0);
     visit.set_pricer(demo_pricer());
     visit.step(Event::Start, t0);
-    // Two Indomie, two Bintang Pilsener, a Teh Botol.
+    // Two Indomie and two Bintang Pilsener.
     for code in ["8991508000406", "8991508000406", "8991878000075", "8991878000075"] {
         let product = products.iter().find(|p| p.barcode == code).cloned();
         visit
