@@ -29,6 +29,7 @@ fn press_on_panel(app: &ui::AppWindow, label: &str) {
         .filter(|e| e.accessible_role() == Some(AccessibleRole::Button))
         .last()
         .unwrap_or_else(|| panic!("no button labelled {label:?} among {:?}", labels(app)));
+    assert!(button.accessible_enabled() != Some(false), "{label:?} is disabled");
     button.invoke_accessible_default_action();
 }
 
@@ -105,6 +106,8 @@ fn a_beer_is_paid_after_a_staff_pin_and_tobacco_is_refused() {
         for d in "2468".chars() {
             press_on_panel(&app, &d.to_string());
         }
+        until("four dots again", || app.global::<ui::ApprovalAdapter>().get_pin_length() == 4)
+            .await;
         press_on_panel(&app, "Approve with staff PIN");
         until("the QRIS code", || exists(&app, "Simulate payment (demo)")).await;
         assert_eq!(value(&app, "Amount to pay"), rupiah(bintang.price + indomie.price));
