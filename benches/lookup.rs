@@ -46,6 +46,7 @@ fn main() {
             name: format!("Produk {i}"),
             price: Rupiah(1_000 + (i as i64 % 500) * 100),
             category: Some("umum".into()),
+            restriction: Default::default(),
             deleted: false,
         })
         .collect();
@@ -117,6 +118,7 @@ fn frame_to_cart(store: &mut Store) {
                 name: "Produk contoh".into(),
                 price,
                 category: None,
+                restriction: Default::default(),
                 deleted: false,
             }],
             "sample",

@@ -105,6 +105,8 @@ fn main() {
                         unit_price: Rupiah(price),
                         qty: 1 + rng.next(5) as u32,
                         category: Some(category),
+                        restriction: Default::default(),
+                        approved: 0,
                     });
                 }
             }

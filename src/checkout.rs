@@ -15,9 +15,12 @@ use std::time::Duration;
 use serde::Serialize;
 use tracing::{debug, info, warn};
 
-use crate::central::api::{NewTransaction, Payment, PaymentStatus, SaleLine, Transaction};
+use crate::central::api::{
+    AuditEvent, NewTransaction, Payment, PaymentStatus, SaleLine, Transaction,
+};
 use crate::central::client::{Client, ClientError};
 use crate::domain::pricing::Discount;
+use crate::domain::restricted::Restriction;
 use crate::domain::{Product, Rupiah};
 use crate::store::{Store, StoreError};
 
@@ -25,6 +28,9 @@ mod member;
 
 pub use member::{Checked, IdentifiedMember, IdentifyError};
 mod pricing;
+mod restricted;
+
+pub use restricted::{ApprovalError, Approver, items_to_approve};
 
 /// How many catalog changes one sync request asks for.
 const SYNC_PAGE: u32 = 500;
@@ -36,6 +42,8 @@ pub const GIVEN_UP_REFUND_REASON: &str =
 
 /// The outbox kind of a completed sale.
 pub const SALE: &str = "sale";
+/// The outbox kind of an audit log entry (staff approvals).
+pub const AUDIT: &str = "audit";
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeviceError {
@@ -45,6 +53,17 @@ pub enum DeviceError {
     Central(#[from] ClientError),
     #[error("the cart is empty")]
     EmptyCart,
+    /// Age-restricted items no member of staff approved: no payment is
+    /// made for them.
+    #[error(
+        "{} needs a member of staff to approve the sale (buyer 21 or older) before payment \
+         / perlu persetujuan staf (pembeli 21 tahun ke atas) sebelum pembayaran",
+        .names.join(", ")
+    )]
+    NotApproved { names: Vec<String> },
+    /// Tobacco or e-cigarettes: never sold at a self-service machine.
+    #[error("{name}: {}", crate::domain::restricted::TOBACCO_REFUSED)]
+    Tobacco { name: String },
     #[error(
         "the total {total} is above {}, the most one QRIS payment may be; \
          please pay part of the items at a cashier",
@@ -87,6 +106,12 @@ pub enum DeviceError {
 }
 
 pub type Result<T> = std::result::Result<T, DeviceError>;
+
+/// An outbox event as it goes to the central.
+enum Outgoing {
+    Sale(NewTransaction),
+    Audit(AuditEvent),
+}
 
 /// What a catalog sync did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -243,6 +268,12 @@ impl Device {
         if let Err(e) = self.refresh_token_key().await {
             warn!(error = %e, "central's token key not fetched");
         }
+        // The staff who approve restricted items, likewise (a central of
+        // an earlier version has none to give).
+        match self.client.staff().await {
+            Ok(list) => self.with_store_blocking(move |s| s.replace_staff(&list.staff)).await?,
+            Err(e) => warn!(error = %e, "staff list not fetched; the cached one stays"),
+        }
         report.promotions_changed = self.sync_promotions().await?;
         // A sync runs every half minute; only one that changed something is
         // worth a line at info.
@@ -302,6 +333,15 @@ impl Device {
     pub async fn start_payment(&self, bill: &Bill, idempotency_key: &str) -> Result<Payment> {
         if bill.cart.is_empty() {
             return Err(DeviceError::EmptyCart);
+        }
+        let lines = bill.cart.lines();
+        if let Some(l) = lines.iter().find(|l| l.restriction == Restriction::Tobacco) {
+            return Err(DeviceError::Tobacco { name: l.name.clone() });
+        }
+        let unapproved = crate::domain::restricted::unapproved(&bill.cart);
+        if !unapproved.is_empty() {
+            let names = unapproved.iter().map(|l| l.name.clone()).collect();
+            return Err(DeviceError::NotApproved { names });
         }
         if bill.amount() > Rupiah::QRIS_MAX {
             return Err(DeviceError::OverQrisLimit { total: bill.amount() });
@@ -564,13 +604,17 @@ impl Device {
             }
             for item in batch {
                 let key = item.idempotency_key.clone();
-                let sale = match item.kind.as_str() {
+                let event = match item.kind.as_str() {
                     SALE => serde_json::from_value::<NewTransaction>(item.body.clone())
+                        .map(Outgoing::Sale)
                         .map_err(|e| format!("unreadable sale: {e}")),
+                    AUDIT => serde_json::from_value::<AuditEvent>(item.body.clone())
+                        .map(Outgoing::Audit)
+                        .map_err(|e| format!("unreadable audit entry: {e}")),
                     other => Err(format!("unknown event kind {other:?} (from another version?)")),
                 };
-                let sale = match sale {
-                    Ok(sale) => sale,
+                let event = match event {
+                    Ok(event) => event,
                     Err(why) => {
                         // This version cannot send it; parking it lets the
                         // sales behind it go, and keeps it for staff.
@@ -579,11 +623,15 @@ impl Device {
                         continue;
                     }
                 };
-                let result = self
-                    .client
-                    .post_transaction(&sale)
-                    .await
-                    .map(|t| serde_json::to_value(t).expect("a transaction always serialises"));
+                let result =
+                    match &event {
+                        Outgoing::Sale(sale) => self.client.post_transaction(sale).await.map(|t| {
+                            serde_json::to_value(t).expect("a transaction always serialises")
+                        }),
+                        Outgoing::Audit(entry) => self.client.post_audit(entry).await.map(|e| {
+                            serde_json::to_value(e).expect("an audit entry always serialises")
+                        }),
+                    };
                 match result {
                     Ok(answer) => {
                         self.with_store_blocking(move |s| s.outbox_ack(&key, &answer)).await?;

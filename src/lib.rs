@@ -7,5 +7,6 @@ pub mod cli;
 pub mod domain;
 pub mod kiosk;
 pub mod scan;
+pub mod staff;
 pub mod store;
 pub mod tokens;

@@ -41,6 +41,16 @@ enum Command {
     /// Reads and writes QRIS payloads.
     #[command(subcommand)]
     Qris(QrisCommand),
+    /// Staff who approve age-restricted sales.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+}
+
+#[derive(Subcommand)]
+enum StaffCommand {
+    /// Reads a PIN (4 to 8 digits) from standard input and prints its
+    /// argon2id hash (a PHC string) for the staff file's pin_hash column.
+    HashPin,
 }
 
 #[derive(Subcommand)]
@@ -166,6 +176,10 @@ struct CentralArgs {
     /// omitted.
     #[arg(long, value_name = "FILE.toml")]
     promotions: Option<PathBuf>,
+    /// The staff CSV (staff_id,name,pin_hash) whose PINs approve
+    /// age-restricted sales; the demo staff if omitted.
+    #[arg(long, value_name = "FILE.csv")]
+    staff: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -214,6 +228,12 @@ struct CheckoutArgs {
     /// at least Rp 1 is left for QRIS).
     #[arg(long, value_name = "N", default_value_t = 0, requires = "member")]
     redeem_points: u64,
+    /// The PIN of a member of staff approving the age-restricted items
+    /// (buyer 21 or older); without it such an item stops the checkout
+    /// before payment. The environment variable keeps it off the command
+    /// line.
+    #[arg(long, value_name = "PIN", env = "SWALAYAN_STAFF_PIN", hide_env_values = true)]
+    staff_pin: Option<String>,
     /// How to pay; `simulated` has the gateway simulator pay.
     #[arg(long, value_enum)]
     pay: cli::PayMode,
@@ -239,7 +259,11 @@ fn main() -> ExitCode {
     let command = cli.command.unwrap_or(Command::Kiosk(KioskArgs::default_args()));
     let quiet = matches!(
         command,
-        Command::Decode { .. } | Command::Checkout(_) | Command::Price(_) | Command::Qris(_)
+        Command::Decode { .. }
+            | Command::Checkout(_)
+            | Command::Price(_)
+            | Command::Qris(_)
+            | Command::Staff(_)
     );
     cli::init_logging(if quiet { "warn" } else { "info" });
 
@@ -283,6 +307,7 @@ fn main() -> ExitCode {
                 members: a.members,
                 member_code_ttl: Duration::from_secs(a.member_code_ttl),
                 promotions: a.promotions,
+                staff: a.staff,
                 ..Default::default()
             },
             a.listen,
@@ -297,12 +322,14 @@ fn main() -> ExitCode {
             cart: a.cart,
             vouchers: a.voucher,
             redeem_points: a.redeem_points,
+            staff_pin: a.staff_pin,
         }),
         Command::Price(a) => cli::price(cli::price::PriceOptions {
             central: a.central,
             cart: a.cart,
             data_dir: a.data_dir,
         }),
+        Command::Staff(StaffCommand::HashPin) => cli::hash_pin(),
         Command::Qris(QrisCommand::Parse { payload }) => cli::qris::parse(&payload),
         Command::Qris(QrisCommand::Dynamic { payload, amount, fee_fixed, fee_percent, bill }) => {
             cli::qris::dynamic(cli::qris::DynamicOptions {

@@ -49,6 +49,7 @@ fn demo_products() -> HashMap<String, Product> {
                 name: r.name,
                 price: Rupiah(r.price),
                 category: r.category,
+                restriction: r.restriction,
             };
             (r.barcode, p)
         })

@@ -160,6 +160,20 @@ ITEMS = {
     ],
 }
 
+# Goods not everyone may buy at a kiosk, in the catalog's `restriction`
+# column: `age21` (staff approve the sale), `tobacco` (never sold at a
+# self-service machine). Written after the rest with company numbers of
+# their own, so that the barcodes above do not change.
+RESTRICTED = {
+    "minuman-beralkohol": [
+        ("Bintang Pilsener 620 ml", 38500, "age21"), ("Anker Bir Kaleng 330 ml", 21500, "age21"),
+    ],
+    "rokok": [
+        ("Sampoerna Mild 16 batang", 35500, "tobacco"),
+        ("Relx Infinity Pod Mint 2 s", 65000, "tobacco"),
+    ],
+}
+
 
 def check_digit(body):
     total = sum((3 if i % 2 == 0 else 1) * int(c) for i, c in enumerate(reversed(body)))
@@ -176,9 +190,18 @@ def main(out):
             assert code not in seen and len(code) == 13 and price > 0
             seen.add(code)
             rows.append((code, name, price, category))
+    for k, (category, items) in enumerate(sorted(RESTRICTED.items())):
+        company = f"{1101 + 37 * (len(ITEMS) + k):04d}"
+        for i, (name, price, restriction) in enumerate(items):
+            body = "899" + company + f"{10 * i + 7:05d}"
+            code = body + check_digit(body)
+            assert code not in seen and len(code) == 13 and price > 0
+            seen.add(code)
+            rows.append((code, name, price, category, restriction))
     with open(out, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(["barcode", "name", "price", "category"])
+        # Rows without a restriction leave the last column off.
+        w.writerow(["barcode", "name", "price", "category", "restriction"])
         w.writerows(rows)
     print(f"{len(rows)} products written to {out}", file=sys.stderr)
 

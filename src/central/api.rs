@@ -17,6 +17,10 @@ pub struct CatalogEntry {
     pub price: Rupiah,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
+    /// `age21` or `tobacco`; absent for a product anyone may buy (and from
+    /// a central of an earlier version).
+    #[serde(default, skip_serializing_if = "crate::domain::restricted::Restriction::is_none")]
+    pub restriction: crate::domain::restricted::Restriction,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deleted: bool,
 }
@@ -586,4 +590,49 @@ pub struct PriceAnswer {
     pub at: String,
     /// The version of the promotion set used.
     pub promotions_version: String,
+}
+
+/// A member of staff who may approve age-restricted sales at a kiosk, as
+/// `GET /v1/staff` sends them to devices: the PIN only as its argon2id hash
+/// (a PHC string), so a device approves offline and never learns the PIN.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffMember {
+    pub id: String,
+    pub name: String,
+    pub pin_hash: String,
+}
+
+/// `GET /v1/staff`: every member of staff; a device replaces its list.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StaffList {
+    pub staff: Vec<StaffMember>,
+}
+
+/// One restricted line an audit entry is about.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditItem {
+    pub barcode: String,
+    pub name: String,
+    pub qty: u32,
+}
+
+/// `POST /v1/audit`: one entry of a device's audit log (an approval, a
+/// failed staff PIN, a lockout). `device` and `entry` (the device's own
+/// number of it) identify it, so a replay from the outbox lands once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    pub device: String,
+    pub entry: i64,
+    /// RFC 3339, UTC, by the device's clock.
+    pub at: String,
+    /// `approved`, `pin_failed` or `locked_out`.
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff_id: Option<String>,
+    /// The payment attempt (idempotency key) the approval was for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visit: Option<String>,
+    pub items: Vec<AuditItem>,
+    /// The entry's link in the device's hash chain (SHA-256, hex).
+    pub hash: String,
 }

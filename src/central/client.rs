@@ -269,6 +269,19 @@ impl Client {
         self.post("/v1/transactions", sale, "sale recording").await
     }
 
+    /// The staff who approve age-restricted sales, with their PIN hashes.
+    pub async fn staff(&self) -> Result<crate::central::api::StaffList> {
+        send(self.http.get(self.url("/v1/staff")), "staff sync").await
+    }
+
+    /// Delivers one entry of the device's audit log; a replay is safe.
+    pub async fn post_audit(
+        &self,
+        event: &crate::central::api::AuditEvent,
+    ) -> Result<crate::central::api::AuditEvent> {
+        self.post("/v1/audit", event, "audit delivery").await
+    }
+
     pub async fn transaction(&self, id: &str) -> Result<Transaction> {
         send(self.http.get(self.url(&format!("/v1/transactions/{id}"))), "transaction lookup").await
     }

@@ -64,6 +64,10 @@ impl Device {
                 Ok(found)
             })
             .await?;
+        // Tobacco is not sold at a self-service machine: such a line
+        // leaves the cart as not sold here.
+        let mut products = products;
+        products.retain(|_, p| p.restriction != crate::domain::restricted::Restriction::Tobacco);
         let mut on_hand = HashMap::new();
         for b in barcodes.into_iter().filter(|b| products.contains_key(b)) {
             if let Some(n) = stock(b.clone()).await {

@@ -8,8 +8,11 @@ use tracing::{info, warn};
 
 use crate::central::api::{Payment, PaymentStatus};
 use crate::central::client::Client;
-use crate::checkout::{Checkout, Device, IdentifiedMember, Receipt, default_data_dir};
+use crate::checkout::{
+    Checkout, Device, IdentifiedMember, Receipt, default_data_dir, items_to_approve,
+};
 use crate::domain::cart::Cart;
+use crate::domain::restricted::{Restriction, TOBACCO_REFUSED};
 use crate::scan::decoder::decode_file;
 
 /// How the headless checkout pays.
@@ -30,6 +33,8 @@ pub struct CheckoutOptions {
     pub cart: Option<String>,
     pub vouchers: Vec<String>,
     pub redeem_points: u64,
+    /// A staff PIN approving the age-restricted items.
+    pub staff_pin: Option<String>,
 }
 
 /// How long the checkout waits for the central to record the sale before it
@@ -146,7 +151,32 @@ pub async fn run(opts: CheckoutOptions) -> anyhow::Result<Receipt> {
         let Some(product) = device.lookup(&key).await? else {
             bail!("{file}: code {key} is not in the catalog; no payment was created");
         };
+        if product.restriction == Restriction::Tobacco {
+            bail!("{file}: {}: {TOBACCO_REFUSED} No payment was created.", product.name);
+        }
         cart.add(&product).with_context(|| format!("{file}: {key}"))?;
+    }
+
+    // The payment's key is made now: an approval's audit entry names it.
+    let key = format!("checkout-{}", uuid::Uuid::new_v4().simple());
+    let items = items_to_approve(&cart);
+    if !items.is_empty() {
+        let names: Vec<_> = items.iter().map(|i| i.name.as_str()).collect();
+        let Some(pin) = &opts.staff_pin else {
+            bail!(
+                "{} needs a member of staff to approve the sale (buyer 21 or older): \
+                 give their PIN with --staff-pin; no payment was created",
+                names.join(", ")
+            );
+        };
+        let approver = device
+            .approve_restricted(pin, items.clone(), &key, chrono::Utc::now())
+            .await
+            .context("the restricted items were not approved; no payment was created")?;
+        info!(staff = %approver.id, items = items.len(), "restricted items approved");
+        for item in &items {
+            cart.approve(&item.barcode, item.qty);
+        }
     }
 
     let checkout =
@@ -156,7 +186,6 @@ pub async fn run(opts: CheckoutOptions) -> anyhow::Result<Receipt> {
         info!(promotion = d.promotion, amount = d.amount.0, "promotion applied");
     }
 
-    let key = format!("checkout-{}", uuid::Uuid::new_v4().simple());
     let payment = device.start_payment(&bill, &key).await.context("cannot create the payment")?;
     info!(payment = %payment.id, total = payment.amount.0, "payment created");
     match opts.pay {

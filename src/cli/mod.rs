@@ -72,3 +72,14 @@ pub fn checkout(opts: CheckoutOptions) -> anyhow::Result<ExitCode> {
     println!("{}", serde_json::to_string(&receipt)?);
     Ok(if receipt.transaction_id.is_some() { ExitCode::SUCCESS } else { ExitCode::from(3) })
 }
+
+/// `swalayan staff hash-pin`: reads a PIN from standard input (its first
+/// line) and prints its argon2id PHC string; the PIN itself is never
+/// printed.
+pub fn hash_pin() -> anyhow::Result<ExitCode> {
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).context("cannot read the PIN from standard input")?;
+    let hash = crate::staff::hash_pin(line.trim()).context("standard input")?;
+    println!("{hash}");
+    Ok(ExitCode::SUCCESS)
+}

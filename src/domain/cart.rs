@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::money::Rupiah;
 use super::product::Product;
+use super::restricted::Restriction;
 
 /// The most of one product a single line may hold; past it a scan is
 /// refused, so a stuck scanner cannot run a total up.
@@ -20,6 +21,17 @@ pub struct Line {
     /// category promotions apply to a cart on its own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
+    /// Who may buy it, copied from the product like the category.
+    #[serde(default, skip_serializing_if = "Restriction::is_none")]
+    pub restriction: Restriction,
+    /// How many units of an age-restricted line a member of staff
+    /// approved (see [`crate::domain::restricted::unapproved`]).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub approved: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl Line {
@@ -77,6 +89,8 @@ impl Cart {
                     unit_price: product.price,
                     qty: 1,
                     category: product.category.clone(),
+                    restriction: product.restriction,
+                    approved: 0,
                 });
                 Ok(())
             }
@@ -111,6 +125,14 @@ impl Cart {
 
     pub fn remove(&mut self, barcode: &str) -> Result<(), CartError> {
         self.set_qty(barcode, 0)
+    }
+
+    /// Notes that a member of staff approved `qty` units of a line (an
+    /// age-restricted one); a line no longer in the cart is left alone.
+    pub fn approve(&mut self, barcode: &str, qty: u32) {
+        if let Some(line) = self.lines.iter_mut().find(|l| l.barcode == barcode) {
+            line.approved = line.approved.max(qty);
+        }
     }
 
     /// The number of items, counting quantities.
@@ -158,6 +180,7 @@ mod tests {
             name: barcode.into(),
             price: Rupiah(price),
             category: None,
+            restriction: Restriction::None,
         }
     }
 

@@ -176,7 +176,13 @@ mod tests {
     use super::*;
 
     fn product(barcode: &str, name: &str, price: i64) -> Product {
-        Product { barcode: barcode.into(), name: name.into(), price: Rupiah(price), category: None }
+        Product {
+            barcode: barcode.into(),
+            name: name.into(),
+            price: Rupiah(price),
+            category: None,
+            restriction: Default::default(),
+        }
     }
 
     fn line(barcode: &str, name: &str, qty: u32, price: i64) -> ChannelLine {

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use super::cart::{Cart, CartError};
 use super::money::Rupiah;
+use super::restricted::unapproved;
 
 /// Where the shopper is in the visit.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -170,6 +171,11 @@ pub enum Notice {
     VoucherNotApplicable {
         code: String,
     },
+    /// Tobacco or an e-cigarette: not sold at a self-service machine, so
+    /// not added; the shopper buys it at a cashier.
+    TobaccoRefused {
+        name: String,
+    },
 }
 
 /// How long past its expiry the kiosk waits for the central's word on a
@@ -302,6 +308,11 @@ impl Visit {
                 self.next_scanning(Cart::new(), None, String::new(), Scanning::default(), event)
             }
             (S::Scanning { cart, .. }, E::Pay) if !cart.is_empty() => self.start_attempt(cart),
+            (S::Scanning { cart, panel: Panel::Approval(approval), .. }, E::Approved { .. })
+                if approval.checking =>
+            {
+                self.approved(cart, approval)
+            }
             // The cart went to the phone and the shopper leaves the kiosk.
             (S::Scanning { panel: Panel::HandOff { code: Some(_), .. }, .. }, E::Finish) => {
                 (S::Welcome, vec![Effect::EndVisit])
@@ -319,6 +330,10 @@ impl Visit {
 
     /// A new try at paying for `cart`, with a key of its own.
     fn start_attempt(&mut self, cart: Cart) -> (State, Vec<Effect>) {
+        // An age-restricted line no member of staff approved is never paid.
+        if !unapproved(&cart).is_empty() {
+            return (self.ask_approval(cart), vec![]);
+        }
         self.attempts += 1;
         let attempt = format!("{}-{}", self.key_prefix, self.attempts);
         let amount = self.bill.to_pay;
@@ -396,6 +411,9 @@ impl Visit {
                     KeypadMode::Voucher => Some(self.give_voucher(&cart, typed)),
                 }
             }
+            E::ProductFound { product } if approval::refused(&product).is_some() => {
+                approval::refused(&product)
+            }
             E::ProductFound { product } => match cart.add(&product) {
                 Ok(()) => None,
                 Err(_) => Some(Notice::TooMany { name: product.name }),
@@ -416,6 +434,14 @@ impl Visit {
             E::Remove { barcode } => {
                 let _ = cart.remove(&barcode);
                 None
+            }
+            // The approval panel's own events change only the panel.
+            event @ (E::StaffPinDigit { .. }
+            | E::StaffPinDelete
+            | E::StaffPinEnter
+            | E::ApprovalRefused { .. }) => {
+                effects = self.next_approval(&mut panel, &event).unwrap_or_default().1;
+                notice
             }
             event => match self.next_omni(&mut cart, &mut panel, &mut keypad, event.clone()) {
                 Some((None, omni)) => {
@@ -485,9 +511,11 @@ fn name_of(cart: &Cart, barcode: &str) -> String {
     cart.lines().iter().find(|l| l.barcode == barcode).map(|l| l.name.clone()).unwrap_or_default()
 }
 
+mod approval;
 mod event;
 mod omni;
 mod paying;
+pub use approval::{Approval, ApprovalProblem, Pin, ToApprove};
 pub use event::{Effect, Event};
 pub use omni::{
     Alert, Bill, Checkout, KeypadMode, Member, NearbyStock, NotIdentified, NotOpened, Panel,

@@ -7,6 +7,7 @@
 //! `upgrade_in_event_loop`.
 
 pub mod access;
+mod approval;
 mod camera;
 mod changes;
 pub mod omni;
@@ -286,6 +287,7 @@ fn connect(window: &ui::AppWindow, commands: &mpsc::UnboundedSender<Command>) {
         move || send(Event::Pay)
     });
     connect_omni(&scan, &send);
+    approval::connect(window, &send);
 
     let pay = window.global::<ui::PaymentAdapter>();
     pay.on_cancel({

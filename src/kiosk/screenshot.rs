@@ -18,6 +18,7 @@ use super::view::{Qr, View};
 use super::{Panel, fit_to_panel, qr, select_language, ui};
 use crate::central::server::{DEMO_CATALOG, demo_merchant};
 use crate::domain::cart::Line;
+use crate::domain::restricted::Restriction;
 use crate::domain::visit::{
     Event, KeypadMode, Member, NearbyStock, NotCreated, PayStage, Payment, Pricer, Recommendation,
     State, Stock, Totals, Visit,
@@ -220,7 +221,39 @@ pub fn tour(
     );
     shoot(&visit, at(333), "done")?;
 
-    shoot_omni(&products, t0, &mut shoot)
+    shoot_omni(&products, t0, &mut shoot)?;
+    shoot_restricted(&products, t0, &mut shoot)
+}
+
+/// The staff approval of a beer, with three digits of the PIN typed
+/// (`approval.png`), and a cigarette pack refused (`tobacco.png`).
+fn shoot_restricted(
+    products: &[Product],
+    t0: Instant,
+    shoot: &mut dyn FnMut(&Visit, Instant, &str) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let mut visit = Visit::new(Duration::from_secs(90), "shot-restricted", t0);
+    visit.set_pricer(demo_pricer());
+    visit.step(Event::Start, t0);
+    // Two Indomie and two Bintang Pilsener.
+    for code in ["8991508000406", "8991508000406", "8991878000075", "8991878000075"] {
+        let product = products.iter().find(|p| p.barcode == code).cloned();
+        visit
+            .step(Event::ProductFound { product: product.context("not in the demo catalog")? }, t0);
+    }
+    // A cigarette pack: refused, with the message.
+    let product = products.iter().find(|p| p.restriction == Restriction::Tobacco).cloned();
+    visit.step(
+        Event::ProductFound { product: product.context("no tobacco in the demo catalog")? },
+        t0,
+    );
+    shoot(&visit, t0, "tobacco")?;
+    visit.step(Event::Pay, t0);
+    for digit in "246".chars() {
+        visit.step(Event::StaffPinDigit { digit }, t0);
+    }
+    shoot(&visit, t0, "approval")?;
+    Ok(())
 }
 
 /// The cart screen of a member, the phone entry, an item's stock page,
@@ -309,6 +342,8 @@ fn shoot_omni(
             unit_price: p.price,
             qty,
             category: p.category,
+            restriction: Default::default(),
+            approved: 0,
         })
     };
     let lines = vec![line("8991508000406", 4)?, line("8991397000310", 1)?];
@@ -355,7 +390,8 @@ fn draw(payload: &str) -> Option<Qr> {
 }
 
 fn demo_products() -> anyhow::Result<Vec<Product>> {
-    let mut reader = csv::Reader::from_reader(DEMO_CATALOG.as_bytes());
+    // Rows without a restriction leave that last column off.
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(DEMO_CATALOG.as_bytes());
     let mut products = vec![];
     for record in reader.records() {
         let record = record?;
@@ -365,6 +401,7 @@ fn demo_products() -> anyhow::Result<Vec<Product>> {
             name: field(1),
             price: Rupiah(field(2).parse().context("demo catalog price")?),
             category: Some(field(3)),
+            restriction: Restriction::parse(&field(4)).context("demo catalog restriction")?,
         });
     }
     Ok(products)

@@ -90,6 +90,7 @@ mod payment_view {
             name: "Indomie Goreng 85 g".into(),
             price: Rupiah(3_500),
             category: None,
+            restriction: Default::default(),
         };
         v.step(Event::ProductFound { product }, t0);
         v.step(Event::Pay, t0);
@@ -163,6 +164,7 @@ mod omni_view {
             name: "Teh Botol Sosro 450 ml".into(),
             price: Rupiah(5_500),
             category: None,
+            restriction: Default::default(),
         }
     }
 
@@ -243,6 +245,7 @@ mod pricer {
             name: name.into(),
             price: Rupiah(price),
             category: Some(category.into()),
+            restriction: Default::default(),
         }
     }
 

@@ -82,6 +82,7 @@ pub struct OmniView {
     /// The hand-off code, drawn; `None` while it is made.
     pub hand_off_qr: Option<Qr>,
     pub hand_off_failed: bool,
+    pub approval: super::approval::ApprovalView,
 }
 
 /// The item page.
@@ -298,6 +299,10 @@ impl OmniView {
                 view.panel = ui::Panel::Changes;
                 view.changes = changes.clone();
             }
+            Panel::Approval(approval) => {
+                view.panel = ui::Panel::Approval;
+                view.approval = super::approval::ApprovalView::of(approval);
+            }
         }
         view
     }
@@ -336,6 +341,7 @@ impl OmniView {
         let hand_off = window.global::<ui::HandOffAdapter>();
         hand_off.set_qr(image_of(&self.hand_off_qr));
         hand_off.set_failed(self.hand_off_failed);
+        self.approval.apply(window);
     }
 }
 
@@ -471,5 +477,6 @@ fn notice_of(notice: Option<visit::Notice>) -> (ui::Notice, String) {
         Some(N::CartOpened { items }) => (ui::Notice::CartOpened, items.to_string()),
         Some(N::VoucherApplied { code }) => (ui::Notice::VoucherApplied, code),
         Some(N::VoucherNotApplicable { code }) => (ui::Notice::VoucherNotApplicable, code),
+        Some(N::TobaccoRefused { name }) => (ui::Notice::TobaccoRefused, name),
     }
 }

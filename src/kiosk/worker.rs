@@ -242,6 +242,10 @@ impl Worker {
             Effect::FetchRecommendations { member, cart } => {
                 tokio::spawn(omni::recommend(omni, member, cart, to));
             }
+            Effect::ApproveRestricted { pin, items, attempt } => {
+                let device = self.device.clone();
+                tokio::spawn(super::approval::approve(device, pin, items, attempt, to));
+            }
             other => warn!(effect = ?std::mem::discriminant(&other), "effect not run"),
         }
     }
@@ -486,5 +490,10 @@ fn event_name(event: &Event) -> &'static str {
         Event::Subscribed { .. } => "subscribed",
         Event::NotSubscribed { .. } => "not subscribed",
         Event::ClosePanel => "close panel",
+        Event::StaffPinDigit { .. } => "staff pin digit",
+        Event::StaffPinDelete => "staff pin delete",
+        Event::StaffPinEnter => "staff pin enter",
+        Event::Approved { .. } => "approved",
+        Event::ApprovalRefused { .. } => "approval refused",
     }
 }

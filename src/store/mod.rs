@@ -5,6 +5,7 @@
 
 mod outbox;
 mod promotions;
+mod restricted;
 mod stock_cache;
 
 use std::path::{Path, PathBuf};
@@ -14,9 +15,11 @@ use rusqlite::{Connection, OptionalExtension, params};
 use rusqlite_migration::{M, Migrations};
 
 use crate::central::api::CatalogEntry;
+use crate::domain::restricted::Restriction;
 use crate::domain::{Product, Rupiah};
 
 pub use outbox::OutboxItem;
+pub use restricted::{AuditEntry, StaffMember};
 
 static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
@@ -24,6 +27,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/device/0002_given_up.sql")),
         M::up(include_str!("../../migrations/device/0003_promotions.sql")),
         M::up(include_str!("../../migrations/device/0004_stock_cache.sql")),
+        M::up(include_str!("../../migrations/device/0005_restricted.sql")),
     ])
 });
 
@@ -128,7 +132,10 @@ impl Store {
     pub fn product(&self, barcode: &str) -> Result<Option<Product>> {
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT barcode, name, price, category FROM product WHERE barcode = ?1")
+            .prepare_cached(
+                "SELECT barcode, name, price, category, restriction FROM product
+                 WHERE barcode = ?1",
+            )
             .map_err(query("product lookup"))?;
         stmt.query_row([barcode], |r| {
             Ok(Product {
@@ -136,6 +143,9 @@ impl Store {
                 name: r.get(1)?,
                 price: Rupiah(r.get(2)?),
                 category: r.get(3)?,
+                // A word this version does not know is the strictest.
+                restriction: Restriction::parse(&r.get::<_, String>(4)?)
+                    .unwrap_or(Restriction::Tobacco),
             })
         })
         .optional()
@@ -169,9 +179,11 @@ impl Store {
         {
             let mut upsert = tx
                 .prepare_cached(
-                    "INSERT INTO product (barcode, name, price, category) VALUES (?1, ?2, ?3, ?4)
+                    "INSERT INTO product (barcode, name, price, category, restriction)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
                      ON CONFLICT (barcode) DO UPDATE SET
-                        name = excluded.name, price = excluded.price, category = excluded.category",
+                        name = excluded.name, price = excluded.price, category = excluded.category,
+                        restriction = excluded.restriction",
                 )
                 .map_err(query("catalog upsert"))?;
             let mut delete = tx
@@ -182,7 +194,13 @@ impl Store {
                     delete.execute([&e.barcode]).map_err(query("catalog delete"))?;
                 } else {
                     upsert
-                        .execute(params![e.barcode, e.name, e.price.0, e.category])
+                        .execute(params![
+                            e.barcode,
+                            e.name,
+                            e.price.0,
+                            e.category,
+                            e.restriction.as_str()
+                        ])
                         .map_err(query("catalog upsert"))?;
                 }
             }

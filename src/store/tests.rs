@@ -8,6 +8,7 @@ fn entry(barcode: &str, price: i64, deleted: bool) -> CatalogEntry {
         name: format!("item {barcode}"),
         price: Rupiah(price),
         category: None,
+        restriction: Default::default(),
         deleted,
     }
 }

@@ -296,6 +296,8 @@ fn applied_promotions(
             unit_price: l.unit_price,
             qty: l.qty,
             category,
+            restriction: Default::default(),
+            approved: 0,
         });
     }
     let shopper = pricing::Shopper { member, vouchers: Vec::new() };

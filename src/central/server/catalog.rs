@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use rusqlite::{Connection, params};
 
 use crate::domain::gtin;
+use crate::domain::restricted::Restriction;
 
 /// Why a catalog file was refused. Nothing of it was imported.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +32,8 @@ pub struct Row {
     pub name: String,
     pub price: i64,
     pub category: Option<String>,
+    /// The optional `restriction` column: empty, `age21` or `tobacco`.
+    pub restriction: Restriction,
 }
 
 /// What an import changed.
@@ -63,6 +66,7 @@ pub fn parse(text: &str, source_name: &str) -> Result<Vec<Row>, ImportError> {
         });
     };
     let ic = column("category");
+    let ir = column("restriction");
 
     let mut rows = Vec::new();
     let mut first_line: HashMap<String, u64> = HashMap::new();
@@ -112,7 +116,14 @@ pub fn parse(text: &str, source_name: &str) -> Result<Vec<Row>, ImportError> {
             return Err(row_err(line, format!("barcode {barcode} already on line {first}")));
         }
         let category = ic.and_then(|i| record.get(i)).filter(|c| !c.is_empty()).map(str::to_owned);
-        rows.push(Row { barcode, name, price, category });
+        let word = ir.and_then(|i| record.get(i)).unwrap_or("");
+        let Some(restriction) = Restriction::parse(word) else {
+            return Err(row_err(
+                line,
+                format!("restriction {word:?} is not empty, age21 or tobacco"),
+            ));
+        };
+        rows.push(Row { barcode, name, price, category, restriction });
     }
     if rows.is_empty() {
         return Err(ImportError::Empty { source_name: source_name.to_owned() });
@@ -146,19 +157,26 @@ pub fn import(conn: &mut Connection, rows: &[Row]) -> Result<ImportReport, Impor
         tx.query_row("SELECT value FROM counter WHERE name = 'catalog_seq'", [], |r| r.get(0))?;
     {
         let mut existing =
-            tx.prepare("SELECT barcode, name, price, category, deleted FROM product")?;
-        let mut known: HashMap<String, (String, i64, Option<String>, bool)> = existing
-            .query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))))?
+            tx.prepare("SELECT barcode, name, price, category, deleted, restriction FROM product")?;
+        let mut known: HashMap<String, (String, i64, Option<String>, bool, String)> = existing
+            .query_map([], |r| {
+                Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+            })?
             .collect::<Result<_, _>>()?;
         let mut upsert = tx.prepare(
-            "INSERT INTO product (barcode, name, price, category, seq, deleted)
-             VALUES (?1, ?2, ?3, ?4, ?5, 0)
+            "INSERT INTO product (barcode, name, price, category, seq, deleted, restriction)
+             VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6)
              ON CONFLICT (barcode) DO UPDATE SET name = excluded.name, price = excluded.price,
-                 category = excluded.category, seq = excluded.seq, deleted = 0",
+                 category = excluded.category, seq = excluded.seq, deleted = 0,
+                 restriction = excluded.restriction",
         )?;
         for row in rows {
-            let same = known.remove(&row.barcode).map(|(name, price, category, deleted)| {
-                !deleted && name == row.name && price == row.price && category == row.category
+            let same = known.remove(&row.barcode).map(|(name, price, category, deleted, r)| {
+                !deleted
+                    && name == row.name
+                    && price == row.price
+                    && category == row.category
+                    && r == row.restriction.as_str()
             });
             match same {
                 Some(true) => continue,
@@ -166,7 +184,15 @@ pub fn import(conn: &mut Connection, rows: &[Row]) -> Result<ImportReport, Impor
                 None => report.added += 1,
             }
             seq += 1;
-            upsert.execute(params![row.barcode, row.name, row.price, row.category, seq])?;
+            let restriction = row.restriction.as_str();
+            upsert.execute(params![
+                row.barcode,
+                row.name,
+                row.price,
+                row.category,
+                seq,
+                restriction
+            ])?;
         }
         let mut remove =
             tx.prepare("UPDATE product SET deleted = 1, seq = ?2 WHERE barcode = ?1")?;
@@ -228,6 +254,23 @@ mod tests {
     }
 
     #[test]
+    fn restriction_column_is_optional_and_checked() {
+        // GOOD has no restriction column: everyone may buy its products.
+        assert!(parse(GOOD, "c").unwrap().iter().all(|r| r.restriction == Restriction::None));
+        let text = "barcode,name,price,restriction\n\
+            8991101000070,Bir,30000,age21\n\
+            8991101000179,Rokok,35000,TOBACCO\n\
+            8991101000285,Susu,5000,\n";
+        let kinds: Vec<_> = parse(text, "c").unwrap().iter().map(|r| r.restriction).collect();
+        assert_eq!(kinds, [Restriction::Age21, Restriction::Tobacco, Restriction::None]);
+        let bad = "barcode,name,price,restriction\n8991101000070,Bir,30000,age18\n";
+        assert_eq!(
+            reason(bad),
+            "cat.csv: line 2: restriction \"age18\" is not empty, age21 or tobacco"
+        );
+    }
+
+    #[test]
     fn crlf_files_report_the_same_lines() {
         let crlf = format!("{GOOD}8991101000070,Again,1000,x\n").replace('\n', "\r\n");
         assert_eq!(reason(&crlf), "cat.csv: line 4: barcode 8991101000070 already on line 2");
@@ -257,6 +300,8 @@ mod tests {
     fn reimport_numbers_only_what_changed() {
         let mut conn = Connection::open_in_memory().unwrap();
         conn.execute_batch(include_str!("../../../migrations/central/0001_init.sql")).unwrap();
+        conn.execute_batch(include_str!("../../../migrations/central/0009_restricted.sql"))
+            .unwrap();
         let first = import(&mut conn, &parse(GOOD, "a").unwrap()).unwrap();
         assert_eq!((first.added, first.changed, first.removed), (2, 0, 0));
         let second_file = "barcode,name,price,category\n\

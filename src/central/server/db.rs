@@ -19,6 +19,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../../migrations/central/0006_stock.sql")),
         M::up(include_str!("../../../migrations/central/0007_sale_discounts.sql")),
         M::up(include_str!("../../../migrations/central/0008_payment_cart.sql")),
+        M::up(include_str!("../../../migrations/central/0009_restricted.sql")),
     ])
 });
 
@@ -108,6 +109,13 @@ pub fn signer(conn: &Connection) -> anyhow::Result<crate::tokens::Signer> {
     Ok(signer)
 }
 
+/// A product's restriction as the database holds it; a word this version
+/// does not know is taken as the strictest, never as none.
+pub fn restriction(word: &str) -> crate::domain::restricted::Restriction {
+    use crate::domain::restricted::Restriction;
+    Restriction::parse(word).unwrap_or(Restriction::Tobacco)
+}
+
 /// The catalog's epoch and its highest sequence number.
 pub fn catalog_head(conn: &Connection) -> rusqlite::Result<(String, i64)> {
     let epoch =
@@ -123,7 +131,7 @@ pub fn catalog_page(
     limit: u32,
 ) -> rusqlite::Result<(Vec<CatalogEntry>, i64, bool)> {
     let mut stmt = conn.prepare_cached(
-        "SELECT barcode, name, price, category, deleted, seq FROM product
+        "SELECT barcode, name, price, category, deleted, seq, restriction FROM product
          WHERE seq > ?1 ORDER BY seq LIMIT ?2",
     )?;
     let mut last = since;
@@ -135,6 +143,7 @@ pub fn catalog_page(
                     name: r.get(1)?,
                     price: Rupiah(r.get(2)?),
                     category: r.get(3)?,
+                    restriction: restriction(&r.get::<_, String>(6)?),
                     deleted: r.get(4)?,
                 },
                 r.get::<_, i64>(5)?,

@@ -13,6 +13,7 @@ mod personal;
 mod points;
 pub mod pricing;
 mod routes;
+mod staff;
 pub mod stock;
 
 use std::net::SocketAddr;
@@ -79,6 +80,9 @@ pub struct Config {
     pub voucher_codes: Vec<String>,
     /// The promotions file (TOML) to serve; `None` serves the demo set.
     pub promotions: Option<PathBuf>,
+    /// The staff CSV (`staff_id,name,pin_hash`) devices approve
+    /// age-restricted sales with; `None` serves the demo staff.
+    pub staff: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -99,6 +103,7 @@ impl Default for Config {
             member_code_ttl: Duration::from_secs(300),
             voucher_codes: Vec::new(),
             promotions: None,
+            staff: None,
         }
     }
 }
@@ -176,6 +181,8 @@ pub(crate) struct AppState {
     signer: Arc<crate::tokens::Signer>,
     /// The promotion set devices sync and `/v1/price` uses.
     promotions: pricing::Loaded,
+    /// The staff who approve age-restricted sales, from the staff file.
+    staff: Arc<Vec<crate::central::api::StaffMember>>,
 }
 
 /// A central serving in the background; dropping it stops it.
@@ -303,6 +310,18 @@ pub async fn start(config: Config, addr: SocketAddr) -> anyhow::Result<Running> 
     let promotions = pricing::Loaded { version: set.version(), set: Arc::new(set) };
     info!(source, count = promotions.set.len(), version = %promotions.version, "promotions loaded");
 
+    let (text, source) = match &config.staff {
+        Some(path) => (
+            tokio::fs::read_to_string(path)
+                .await
+                .with_context(|| format!("cannot read the staff file {}", path.display()))?,
+            path.display().to_string(),
+        ),
+        None => (crate::staff::DEMO_STAFF.to_owned(), "demo staff".to_owned()),
+    };
+    let staff = Arc::new(crate::staff::parse(&text, &source)?);
+    info!(source, count = staff.len(), "staff loaded");
+
     let listener =
         TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     let addr = listener.local_addr()?;
@@ -316,6 +335,7 @@ pub async fn start(config: Config, addr: SocketAddr) -> anyhow::Result<Running> 
         locks: lifecycle::Locks::default(),
         signer,
         promotions,
+        staff,
     });
     let poller = tokio::spawn(lifecycle::poll(state.clone()));
     let app = routes::router(state);

@@ -82,7 +82,8 @@ pub fn price_time(at: Option<&str>) -> Result<DateTime<FixedOffset>, String> {
 
 fn product(conn: &Connection, barcode: &str) -> rusqlite::Result<Option<Product>> {
     conn.prepare_cached(
-        "SELECT barcode, name, price, category FROM product WHERE barcode = ?1 AND deleted = 0",
+        "SELECT barcode, name, price, category, restriction FROM product
+         WHERE barcode = ?1 AND deleted = 0",
     )?
     .query_row([barcode], |r| {
         Ok(Product {
@@ -90,6 +91,7 @@ fn product(conn: &Connection, barcode: &str) -> rusqlite::Result<Option<Product>
             name: r.get(1)?,
             price: Rupiah(r.get(2)?),
             category: r.get(3)?,
+            restriction: super::db::restriction(&r.get::<_, String>(4)?),
         })
     })
     .optional()

@@ -26,6 +26,8 @@ pub(super) fn router(state: Arc<AppState>) -> Router {
         .route("/v1/openapi.json", get(openapi))
         .route("/v1/catalog", get(catalog))
         .route("/v1/keys", get(keys))
+        .route("/v1/staff", get(super::staff::list))
+        .route("/v1/audit", post(super::staff::record))
         .route("/v1/payments", post(payments::create_payment))
         .route("/v1/payments/{id}", get(payments::get_payment))
         .route("/v1/payments/{id}/events", get(payments::payment_events))

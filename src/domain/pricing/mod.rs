@@ -223,6 +223,8 @@ pub fn cart_lines(
                 unit_price: p.price,
                 qty: r.qty,
                 category: p.category,
+                restriction: p.restriction,
+                approved: 0,
             })
         })
         .collect()

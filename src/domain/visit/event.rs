@@ -1,8 +1,8 @@
 //! What goes into the visit ([`Event`]) and what comes out ([`Effect`]).
 
 use super::{
-    Checkout, CodeProblem, KeypadMode, Member, NotCreated, NotIdentified, NotOpened, Payment,
-    Recommendation, Stock,
+    ApprovalProblem, Checkout, CodeProblem, KeypadMode, Member, NotCreated, NotIdentified,
+    NotOpened, Payment, Pin, Recommendation, Stock, ToApprove,
 };
 use crate::domain::cart::{Cart, Line};
 use crate::domain::{Product, Rupiah};
@@ -162,6 +162,22 @@ pub enum Event {
     },
     /// Closes the item page, the hand-off code or the list of changes.
     ClosePanel,
+
+    // Staff approval of age-restricted items.
+    /// A digit of the staff PIN on the approval panel's keypad.
+    StaffPinDigit {
+        digit: char,
+    },
+    StaffPinDelete,
+    /// The approval panel's OK: check the PIN typed.
+    StaffPinEnter,
+    /// The PIN is a member of staff's: the lines are approved.
+    Approved {
+        staff: String,
+    },
+    ApprovalRefused {
+        why: ApprovalProblem,
+    },
 }
 
 /// Work for the runtime; each reports back with an [`Event`].
@@ -236,6 +252,13 @@ pub enum Effect {
     FetchRecommendations {
         member: String,
         cart: Vec<String>,
+    },
+    /// Check a staff PIN for the lines listed, approving them for the
+    /// payment attempt `attempt` (the key it will have).
+    ApproveRestricted {
+        pin: Pin,
+        items: Vec<ToApprove>,
+        attempt: String,
     },
     /// The visit is over: forget everything about the shopper.
     EndVisit,

@@ -217,6 +217,8 @@ pub enum Panel {
     HandOff { code: Option<String>, failed: bool },
     /// What changed in a cart brought from another channel.
     Changes { changes: Vec<String> },
+    /// A member of staff approves the age-restricted lines with their PIN.
+    Approval(super::Approval),
 }
 
 /// The state of "tell me when it is back" on an item's page.
@@ -601,6 +603,7 @@ fn merge(cart: &mut Cart, line: Line) {
         name: line.name.clone(),
         price: line.unit_price,
         category: line.category.clone(),
+        restriction: line.restriction,
     };
     if cart.add(&product).is_err() {
         return;

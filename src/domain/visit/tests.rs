@@ -14,6 +14,7 @@ fn indomie() -> Product {
         name: "Indomie Goreng 85 g".into(),
         price: Rupiah(3_500),
         category: None,
+        restriction: Default::default(),
     }
 }
 
@@ -23,6 +24,7 @@ fn teh() -> Product {
         name: "Teh Botol Sosro 450 ml".into(),
         price: Rupiah(5_500),
         category: None,
+        restriction: Default::default(),
     }
 }
 
@@ -75,6 +77,7 @@ fn plain_checkout(total: i64) -> Checkout {
     }
 }
 
+mod approval;
 mod omni;
 mod paying;
 

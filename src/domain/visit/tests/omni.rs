@@ -264,6 +264,7 @@ fn the_qris_limit_is_checked_on_the_amount_to_pay() {
         name: "Emas".into(),
         price: Rupiah(5_000_001),
         category: None,
+        restriction: Default::default(),
     };
     v.step(Event::ProductFound { product: gold.clone() }, t0);
     v.step(Event::ProductFound { product: gold }, t0);
@@ -339,6 +340,8 @@ fn a_cart_from_the_phone_merges_into_the_cart() {
         unit_price: product.price,
         qty,
         category: product.category,
+        restriction: Default::default(),
+        approved: 0,
     };
     let lines = vec![phone_line(indomie(), 3), phone_line(teh(), 1)];
     v.step(Event::CartOpened { cart_id: Some("cart-7".into()), lines, changes: vec![] }, t0);
@@ -381,6 +384,8 @@ fn a_cart_that_cannot_be_opened_says_why() {
         unit_price: Rupiah(5_500),
         qty: 5,
         category: None,
+        restriction: Default::default(),
+        approved: 0,
     }];
     v.step(Event::CartOpened { cart_id: None, lines, changes: vec![] }, t0);
     assert_eq!(cart_of(&v).total(), Rupiah(12_500));

@@ -166,6 +166,7 @@ fn a_cart_above_the_qris_limit_fails_before_any_payment() {
         name: "Emas".into(),
         price: Rupiah(5_000_001),
         category: None,
+        restriction: Default::default(),
     };
     v.step(Event::ProductFound { product: gold.clone() }, t0);
     v.step(Event::ProductFound { product: gold }, t0);
