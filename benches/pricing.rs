@@ -105,6 +105,7 @@ fn main() {
                         unit_price: Rupiah(price),
                         qty: 1 + rng.next(5) as u32,
                         category: Some(category),
+                        measure: None,
                     });
                 }
             }

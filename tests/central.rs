@@ -24,6 +24,7 @@ fn sale(key: &str, payment: &str, qty: u32, price: i64) -> NewTransaction {
             qty,
             unit_price: Rupiah(price),
             line_total: Rupiah(price * i64::from(qty)),
+            measure: None,
         }],
         total: Rupiah(price * i64::from(qty)),
         ..Default::default()

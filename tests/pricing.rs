@@ -16,6 +16,7 @@ use swalayan::checkout::Device;
 use swalayan::domain::pricing::{
     self, Effect, LineRequest, MemberFacts, Priced, Promotions, Shopper, TIERS,
 };
+use swalayan::domain::variable::Layouts;
 use swalayan::domain::{Product, Rupiah};
 use swalayan::store::Store;
 
@@ -228,7 +229,9 @@ fn random_carts_agree_never_go_negative_and_only_named_rules_raise_on_removal() 
         prop_assert!(on_device.total.0 >= 0);
         prop_assert_eq!(on_device.total.0, on_device.subtotal.0 - on_device.saved().0);
 
-        let cart = pricing::cart_lines(&requested, |b| products.get(b).cloned()).unwrap();
+        let cart =
+            pricing::cart_lines(&requested, &Layouts::default(), |b| products.get(b).cloned())
+                .unwrap();
         for i in 0..cart.len() {
             let mut fewer = cart.clone();
             if fewer[i].qty > 1 {
@@ -308,7 +311,7 @@ fn hundred_thousand_random_carts_agree_device_and_central() {
                 let shopper = Shopper { member, vouchers };
                 let when = times[next(2)];
                 let mut failed = None;
-                let on_device = pricing::cart_lines(&lines, |b| {
+                let on_device = pricing::cart_lines(&lines, &Layouts::default(), |b| {
                     store.product(b).unwrap_or_else(|e| {
                         failed = Some(e);
                         None
@@ -318,8 +321,9 @@ fn hundred_thousand_random_carts_agree_device_and_central() {
                 if let Some(e) = failed {
                     return Err(e);
                 }
-                let on_central = pricing::cart_lines(&lines, |b| products.get(b).cloned())
-                    .map(|l| pricing::price(&l, &central_promotions, &shopper, when));
+                let on_central =
+                    pricing::cart_lines(&lines, &Layouts::default(), |b| products.get(b).cloned())
+                        .map(|l| pricing::price(&l, &central_promotions, &shopper, when));
                 if on_device != on_central {
                     differing.push(n);
                 }
@@ -370,6 +374,7 @@ until = 2099-12-31
         qty: 1,
         unit_price: Rupiah(41_000),
         line_total: Rupiah(41_000),
+        measure: None,
     };
     let mut sales = Vec::new();
     for (key, discounts) in [

@@ -10,6 +10,7 @@ pub mod pricing;
 pub mod product;
 pub mod qris;
 pub mod recommend;
+pub mod variable;
 pub mod visit;
 
 pub use money::Rupiah;

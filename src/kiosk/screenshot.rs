@@ -277,6 +277,7 @@ fn shoot_omni(
             unit_price: p.price,
             qty,
             category: p.category,
+            measure: None,
         })
     };
     let lines = vec![line("8991508000406", 4)?, line("8991397000310", 1)?];

@@ -260,6 +260,7 @@ fn priced(
             qty: *qty,
             unit_price: Rupiah(price),
             line_total,
+            measure: None,
         });
     }
     if !unknown.is_empty() {
@@ -296,6 +297,7 @@ fn applied_promotions(
             unit_price: l.unit_price,
             qty: l.qty,
             category,
+            measure: None,
         });
     }
     let shopper = pricing::Shopper { member, vouchers: Vec::new() };

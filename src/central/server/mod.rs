@@ -26,6 +26,7 @@ use tokio::sync::{Notify, oneshot};
 use tracing::info;
 
 use crate::domain::qris::Merchant;
+use crate::domain::variable::Layouts;
 use gateway::Gateway;
 use gateway::simulator::Simulator;
 
@@ -79,6 +80,9 @@ pub struct Config {
     pub voucher_codes: Vec<String>,
     /// The promotions file (TOML) to serve; `None` serves the demo set.
     pub promotions: Option<PathBuf>,
+    /// The store's variable-measure layouts (TOML, `[[layout]]` tables);
+    /// `None` uses the demo layouts (`assets/variable-measure.toml`).
+    pub variable_measure: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -99,6 +103,7 @@ impl Default for Config {
             member_code_ttl: Duration::from_secs(300),
             voucher_codes: Vec::new(),
             promotions: None,
+            variable_measure: None,
         }
     }
 }
@@ -176,6 +181,9 @@ pub(crate) struct AppState {
     signer: Arc<crate::tokens::Signer>,
     /// The promotion set devices sync and `/v1/price` uses.
     promotions: pricing::Loaded,
+    /// How the store lays out its variable-measure codes: sent with every
+    /// catalog page, and used to price sales and `/v1/price` here.
+    layouts: Arc<Layouts>,
 }
 
 /// A central serving in the background; dropping it stops it.
@@ -302,6 +310,16 @@ pub async fn start(config: Config, addr: SocketAddr) -> anyhow::Result<Running> 
     let set = crate::domain::pricing::Promotions::from_toml(&text, &source)?;
     let promotions = pricing::Loaded { version: set.version(), set: Arc::new(set) };
     info!(source, count = promotions.set.len(), version = %promotions.version, "promotions loaded");
+    let layouts = match &config.variable_measure {
+        Some(path) => {
+            let text = tokio::fs::read_to_string(path).await.with_context(|| {
+                format!("cannot read the variable-measure layouts {}", path.display())
+            })?;
+            Layouts::from_toml(&text, &path.display().to_string())?
+        }
+        None => Layouts::default(),
+    };
+    info!(layouts = layouts.layouts().len(), "variable-measure layouts loaded");
 
     let listener =
         TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
@@ -316,6 +334,7 @@ pub async fn start(config: Config, addr: SocketAddr) -> anyhow::Result<Running> 
         locks: lifecycle::Locks::default(),
         signer,
         promotions,
+        layouts: Arc::new(layouts),
     });
     let poller = tokio::spawn(lifecycle::poll(state.clone()));
     let app = routes::router(state);

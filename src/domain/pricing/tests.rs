@@ -28,6 +28,7 @@ fn line(barcode: &str, price: i64, qty: u32, category: &str) -> Line {
         unit_price: Rupiah(price),
         qty,
         category: Some(category.into()),
+        measure: None,
     }
 }
 

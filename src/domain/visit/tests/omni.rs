@@ -339,6 +339,7 @@ fn a_cart_from_the_phone_merges_into_the_cart() {
         unit_price: product.price,
         qty,
         category: product.category,
+        measure: None,
     };
     let lines = vec![phone_line(indomie(), 3), phone_line(teh(), 1)];
     v.step(Event::CartOpened { cart_id: Some("cart-7".into()), lines, changes: vec![] }, t0);
@@ -381,6 +382,7 @@ fn a_cart_that_cannot_be_opened_says_why() {
         unit_price: Rupiah(5_500),
         qty: 5,
         category: None,
+        measure: None,
     }];
     v.step(Event::CartOpened { cart_id: None, lines, changes: vec![] }, t0);
     assert_eq!(cart_of(&v).total(), Rupiah(12_500));
