@@ -107,6 +107,7 @@ fn main() {
                         category: Some(category),
                         restriction: Default::default(),
                         approved: 0,
+                        measure: None,
                     });
                 }
             }

@@ -21,6 +21,7 @@ use crate::central::api::{
 use crate::central::client::{Client, ClientError};
 use crate::domain::pricing::Discount;
 use crate::domain::restricted::Restriction;
+use crate::domain::variable::Item;
 use crate::domain::{Product, Rupiah};
 use crate::store::{Store, StoreError};
 
@@ -83,6 +84,9 @@ pub enum DeviceError {
     CartRefused { code: String, message: String },
     #[error(transparent)]
     Lines(#[from] crate::domain::pricing::LineError),
+    /// A variable-measure code that cannot be read: a check digit is wrong.
+    #[error(transparent)]
+    Code(#[from] crate::domain::variable::CodeError),
     /// Vouchers took the whole total off: there is nothing for a QRIS
     /// payment, which is at least Rp 1.
     #[error(
@@ -254,6 +258,9 @@ impl Device {
                 warn!("the central's catalog history is new to this device; syncing it whole");
             }
             self.with_store_blocking(move |s| {
+                if let Some(layouts) = &page.variable_measure {
+                    s.set_variable_measure(layouts)?;
+                }
                 s.apply_catalog(&page.products, &page.cursor, page.reset)
             })
             .await?;
@@ -289,6 +296,29 @@ impl Device {
     pub async fn lookup(&self, key: &str) -> Result<Option<Product>> {
         let key = key.to_owned();
         self.with_store_blocking(move |s| s.product(&key)).await
+    }
+
+    /// What a scanned or typed code puts in the cart, from the local cache
+    /// only: a variable-measure code is read with the store's layouts and
+    /// priced from its item ([`DeviceError::Code`] when a check digit is
+    /// wrong, or the label says zero); any other code, a PLU included, is
+    /// looked up as it is.
+    pub async fn item(&self, code: &str) -> Result<Option<Item>> {
+        let code = code.to_owned();
+        let found = self
+            .with_store_blocking(move |s| {
+                let layouts = s.variable_measure()?;
+                if !layouts.covers(&code) {
+                    let product = s.product(&code)?;
+                    return Ok(Ok(product.map(|product| Item { product, measure: None })));
+                }
+                Ok(match layouts.parse(&code) {
+                    Ok(reading) => Ok(s.product(&reading.key)?.map(|p| reading.item(p))),
+                    Err(e) => Err(e),
+                })
+            })
+            .await?;
+        Ok(found?)
     }
 
     /// A product's stock here and at the nearest stores: the central's

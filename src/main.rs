@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use swalayan::cli;
 use swalayan::kiosk::access::{Panel, Size};
 
@@ -209,9 +209,15 @@ struct CheckoutArgs {
     #[arg(long, value_name = "URL")]
     central: String,
     /// Photos of the products, one product per photo; the same photo twice
-    /// is a quantity of two. Needed unless --cart gives the items.
-    #[arg(long, value_name = "FILE", num_args = 1.., required_unless_present = "cart")]
+    /// is a quantity of two. Needed unless --cart or --code gives the items.
+    #[arg(long, value_name = "FILE", num_args = 1..,
+          required_unless_present_any = ["cart", "code"])]
     scan: Vec<PathBuf>,
+    /// A code as typed on the keypad or read by a USB scanner: a barcode,
+    /// a weighed item's label (prefix 20 to 29) or a produce PLU. Repeat
+    /// for several; with --scan, the cart takes them in the order given.
+    #[arg(long, value_name = "TEXT")]
+    code: Vec<String>,
     /// The loyalty member: the code their app shows (SWM1...) or their
     /// phone number. Member prices apply and the sale earns points.
     #[arg(long, value_name = "TOKEN-OR-PHONE")]
@@ -254,8 +260,23 @@ fn bill_number(s: &str) -> Result<String, String> {
     }
 }
 
+/// The photos and typed codes of `swalayan checkout` in the order the
+/// command line gives them, which is the order of the cart.
+fn cart_inputs(args: &mut CheckoutArgs, matches: Option<&ArgMatches>) -> Vec<cli::CartInput> {
+    let at = |name: &str| -> Vec<usize> {
+        matches.and_then(|m| m.indices_of(name)).map(Iterator::collect).unwrap_or_default()
+    };
+    let scans = std::mem::take(&mut args.scan).into_iter().map(cli::CartInput::Scan);
+    let codes = std::mem::take(&mut args.code).into_iter().map(cli::CartInput::Code);
+    let mut inputs: Vec<(usize, cli::CartInput)> =
+        at("scan").into_iter().zip(scans).chain(at("code").into_iter().zip(codes)).collect();
+    inputs.sort_by_key(|(i, _)| *i);
+    inputs.into_iter().map(|(_, input)| input).collect()
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let command = cli.command.unwrap_or(Command::Kiosk(KioskArgs::default_args()));
     let quiet = matches!(
         command,
@@ -313,9 +334,9 @@ fn main() -> ExitCode {
             a.listen,
         ),
         Command::Decode { files } => cli::decode(&files),
-        Command::Checkout(a) => cli::checkout(cli::CheckoutOptions {
+        Command::Checkout(mut a) => cli::checkout(cli::CheckoutOptions {
+            items: cart_inputs(&mut a, matches.subcommand_matches("checkout")),
             central: a.central,
-            scan: a.scan,
             pay: a.pay,
             data_dir: a.data_dir,
             member: a.member,

@@ -102,6 +102,7 @@ async fn a_web_cart_is_priced_from_the_catalog_and_opens_by_its_code() {
         qty: 2,
         unit_price: Rupiah(89_000),
         line_total: Rupiah(178_000),
+        measure: None,
     };
     let merries = SaleLine {
         barcode: "8991101000179".into(),
@@ -109,6 +110,7 @@ async fn a_web_cart_is_priced_from_the_catalog_and_opens_by_its_code() {
         qty: 1,
         unit_price: Rupiah(99_000),
         line_total: Rupiah(99_000),
+        measure: None,
     };
     assert_eq!(made.lines, [mamypoko, merries]);
     assert_eq!(made.total, Rupiah(277_000));

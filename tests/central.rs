@@ -24,6 +24,7 @@ fn sale(key: &str, payment: &str, qty: u32, price: i64) -> NewTransaction {
             qty,
             unit_price: Rupiah(price),
             line_total: Rupiah(price * i64::from(qty)),
+            measure: None,
         }],
         total: Rupiah(price * i64::from(qty)),
         ..Default::default()
@@ -56,11 +57,23 @@ async fn health_and_demo_catalog_of_at_least_200_indonesian_products() {
         }
     }
     assert!(all.len() >= 200, "{} products", all.len());
+    // Indonesian GTINs (GS1 prefix 899), the store's own codes of weighed
+    // goods (prefixes 20 to 29) and produce PLUs.
     for p in &all {
-        assert!(p.barcode.starts_with("899") && p.barcode.len() == 13, "{}", p.barcode);
-        assert!(swalayan::domain::gtin::is_valid(&p.barcode), "{}", p.barcode);
+        let in_store = p.barcode.starts_with('2') && p.barcode.len() == 13;
+        if swalayan::domain::variable::is_plu(&p.barcode) {
+            assert!(p.name.contains("per "), "{} is sold per piece", p.name);
+        } else {
+            assert!(
+                (p.barcode.starts_with("899") || in_store) && p.barcode.len() == 13,
+                "{}",
+                p.barcode
+            );
+            assert!(swalayan::domain::gtin::is_valid(&p.barcode), "{}", p.barcode);
+        }
         assert!(p.price.0 > 0);
     }
+    assert!(all.iter().filter(|p| p.barcode.starts_with("899")).count() >= 200);
     // Nothing changed, so the cursor gives nothing more.
     let rest = client.catalog_page(cursor.as_deref(), 64).await.unwrap();
     assert!(rest.products.is_empty() && !rest.more);

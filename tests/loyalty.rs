@@ -65,6 +65,7 @@ fn sale(payment: &str, total: i64, member: &str, points: u64, vouchers: &[&str])
             qty: 1,
             unit_price: Rupiah(total),
             line_total: Rupiah(total),
+            measure: None,
         }],
         total: Rupiah(total),
         member: Some(member.into()),

@@ -52,6 +52,7 @@ fn sale(payment: &str, total: i64, member: &str, vouchers: &[&str]) -> NewTransa
             qty: 1,
             unit_price: Rupiah(total),
             line_total: Rupiah(total),
+            measure: None,
         }],
         total: Rupiah(total),
         member: Some(member.into()),

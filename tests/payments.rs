@@ -68,6 +68,7 @@ fn sale(payment: &Payment) -> NewTransaction {
             qty: 1,
             unit_price: payment.amount,
             line_total: payment.amount,
+            measure: None,
         }],
         total: payment.amount,
         ..Default::default()

@@ -86,6 +86,7 @@ async fn sell(client: &Client, key: &str, member: Option<&str>, items: &[(&str, 
             qty,
             unit_price: Rupiah(1_000),
             line_total: Rupiah(1_000 * i64::from(qty)),
+            measure: None,
         })
         .collect();
     let total = Rupiah(lines.iter().map(|l| l.line_total.0).sum());

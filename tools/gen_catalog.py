@@ -175,6 +175,22 @@ RESTRICTED = {
 }
 
 
+# In-store codes (the catalog key of a weighed or label-priced item: its
+# value digits zero, under the layouts of assets/variable-measure.toml) and
+# produce PLUs, written as they are.
+IN_STORE = [
+    ("2300101000007", "Cabai Merah Keriting (per kg)", 80000, "buah-sayur"),
+    ("2300102000006", "Tomat Merah (per kg)", 18000, "buah-sayur"),
+    ("2300103000005", "Bawang Merah Brebes (per kg)", 42000, "buah-sayur"),
+    ("2112345000008", "Kue Lapis Legit (harga di label)", 1250, "roti"),
+    ("2100201000002", "Ikan Kembung Segar (harga di label)", 9000, "beku-segar"),
+    ("4011", "Pisang Cavendish (per buah)", 2500, "buah-sayur"),
+    ("94011", "Pisang Cavendish Organik (per buah)", 3500, "buah-sayur"),
+    ("4087", "Tomat Roma (per buah)", 1500, "buah-sayur"),
+    ("4060", "Brokoli (per bonggol)", 12000, "buah-sayur"),
+]
+
+
 def check_digit(body):
     total = sum((3 if i % 2 == 0 else 1) * int(c) for i, c in enumerate(reversed(body)))
     return str((10 - total % 10) % 10)
@@ -198,6 +214,11 @@ def main(out):
             assert code not in seen and len(code) == 13 and price > 0
             seen.add(code)
             rows.append((code, name, price, category, restriction))
+    for row in IN_STORE:
+        code = row[0]
+        assert code not in seen and (len(code) in (4, 5) or code[:-1] + check_digit(code[:-1]) == code)
+        seen.add(code)
+        rows.append(row)
     with open(out, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
         # Rows without a restriction leave the last column off.

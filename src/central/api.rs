@@ -38,6 +38,11 @@ pub struct CatalogPage {
     /// the device must drop what it cached before applying it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub reset: bool,
+    /// How the store lays out its variable-measure codes; every page
+    /// carries it, and a device keeps the last it received. Absent from a
+    /// central that predates it: the device keeps what it had.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variable_measure: Option<crate::domain::variable::Layouts>,
 }
 
 /// Where a payment is in its life. Only `pending` can still be paid;
@@ -233,6 +238,10 @@ pub struct SaleLine {
     pub qty: u32,
     pub unit_price: Rupiah,
     pub line_total: Rupiah,
+    /// The weight (`{"weight_g":482}`) or the label price
+    /// (`{"label_price":1250}`) of a variable-measure code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measure: Option<crate::domain::variable::Measure>,
 }
 
 /// `POST /v1/transactions`: a completed sale.

@@ -133,6 +133,7 @@ impl Bill {
                 qty: l.qty,
                 unit_price: l.unit_price,
                 line_total: l.line_total,
+                measure: l.measure,
             })
             .collect()
     }

@@ -41,7 +41,8 @@ impl Device {
         let requested = lines.to_vec();
         let (lines, promotions) = self
             .with_store_blocking(move |s| {
-                let lines = pricing::try_cart_lines(&requested, |b| s.product(b))?;
+                let layouts = s.variable_measure()?;
+                let lines = pricing::try_cart_lines(&requested, &layouts, |b| s.product(b))?;
                 Ok((lines, s.promotions()?))
             })
             .await?;

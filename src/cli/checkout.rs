@@ -1,6 +1,6 @@
 //! `swalayan checkout`: one whole self-checkout without a screen.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -9,9 +9,10 @@ use tracing::{info, warn};
 use crate::central::api::{Payment, PaymentStatus};
 use crate::central::client::Client;
 use crate::checkout::{
-    Checkout, Device, IdentifiedMember, Receipt, default_data_dir, items_to_approve,
+    Checkout, Device, DeviceError, IdentifiedMember, Receipt, default_data_dir, items_to_approve,
 };
 use crate::domain::cart::Cart;
+use crate::domain::gtin;
 use crate::domain::restricted::{Restriction, TOBACCO_REFUSED};
 use crate::scan::decoder::decode_file;
 
@@ -22,9 +23,19 @@ pub enum PayMode {
     Simulated,
 }
 
+/// One thing put in the cart, in the order of the command line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CartInput {
+    /// A photo of a product's code (`--scan`).
+    Scan(PathBuf),
+    /// A code typed on the keypad or read by a USB scanner (`--code`).
+    Code(String),
+}
+
 pub struct CheckoutOptions {
     pub central: String,
-    pub scan: Vec<PathBuf>,
+    /// The photos and typed codes, in the cart's order.
+    pub items: Vec<CartInput>,
     pub pay: PayMode,
     pub data_dir: Option<PathBuf>,
     /// A member code or phone number, identified with the central.
@@ -131,30 +142,23 @@ pub async fn run(opts: CheckoutOptions) -> anyhow::Result<Receipt> {
         (None, Some(id)) => Some(cart_owner(&client, &id).await?),
         (None, None) => None,
     };
-    for path in &opts.scan {
-        let file = path.display();
-        let symbols = tokio::task::spawn_blocking({
-            let path = path.clone();
-            move || decode_file(&path)
-        })
-        .await??;
-        let Some(symbol) = symbols.first() else {
-            bail!("{file}: no barcode or QR code could be read; no payment was created");
+    for input in &opts.items {
+        let (origin, key) = match input {
+            CartInput::Scan(path) => (path.display().to_string(), scanned_key(path).await?),
+            CartInput::Code(text) => (format!("--code {text}"), typed_key(text)?),
         };
-        let Some(key) = symbols.iter().find_map(|s| s.catalog_key()) else {
-            bail!(
-                "{file}: code {:?} ({}) is not a product barcode; no payment was created",
-                symbol.text,
-                symbol.format
-            );
+        let item = match device.item(&key).await {
+            Ok(Some(item)) => item,
+            Ok(None) => {
+                bail!("{origin}: code {key} is not in the catalog; no payment was created")
+            }
+            Err(DeviceError::Code(e)) => bail!("{origin}: {e}; no payment was created"),
+            Err(e) => return Err(e.into()),
         };
-        let Some(product) = device.lookup(&key).await? else {
-            bail!("{file}: code {key} is not in the catalog; no payment was created");
-        };
-        if product.restriction == Restriction::Tobacco {
-            bail!("{file}: {}: {TOBACCO_REFUSED} No payment was created.", product.name);
+        if item.product.restriction == Restriction::Tobacco {
+            bail!("{origin}: {}: {TOBACCO_REFUSED} No payment was created.", item.product.name);
         }
-        cart.add(&product).with_context(|| format!("{file}: {key}"))?;
+        cart.add_item(&item.product, item.measure).with_context(|| format!("{origin}: {key}"))?;
     }
 
     // The payment's key is made now: an approval's audit entry names it.
@@ -207,6 +211,40 @@ pub async fn run(opts: CheckoutOptions) -> anyhow::Result<Receipt> {
         warn!(payment = %payment.id, "central unreachable; the sale waits in the outbox");
     }
     Ok(receipt)
+}
+
+/// The catalog key of the code in a photo.
+async fn scanned_key(path: &Path) -> anyhow::Result<String> {
+    let file = path.display();
+    let symbols = tokio::task::spawn_blocking({
+        let path = path.to_owned();
+        move || decode_file(&path)
+    })
+    .await??;
+    let Some(symbol) = symbols.first() else {
+        bail!("{file}: no barcode or QR code could be read; no payment was created");
+    };
+    let Some(key) = symbols.iter().find_map(|s| s.catalog_key()) else {
+        bail!(
+            "{file}: code {:?} ({}) is not a product barcode; no payment was created",
+            symbol.text,
+            symbol.format
+        );
+    };
+    Ok(key)
+}
+
+/// The catalog key of a typed code: digits only, a 12-digit UPC-A keyed
+/// as its 13-digit GTIN like a scanned one.
+fn typed_key(text: &str) -> anyhow::Result<String> {
+    let code = text.trim();
+    if code.is_empty() || !code.bytes().all(|b| b.is_ascii_digit()) {
+        bail!("--code {text:?}: a code is digits only; no payment was created");
+    }
+    Ok(match code.len() {
+        12 => gtin::to_gtin13_upc(code).unwrap_or_else(|| code.to_owned()),
+        _ => code.to_owned(),
+    })
 }
 
 /// The member a handed-over cart names, as the central has them.

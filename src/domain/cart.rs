@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::money::Rupiah;
 use super::product::Product;
 use super::restricted::Restriction;
+use super::variable::Measure;
 
 /// The most of one product a single line may hold; past it a scan is
 /// refused, so a stuck scanner cannot run a total up.
@@ -28,6 +29,11 @@ pub struct Line {
     /// approved (see [`crate::domain::restricted::unapproved`]).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub approved: u32,
+    /// For a variable-measure code (the barcode is the whole code): the
+    /// weight or the price its label carries; `unit_price` is the
+    /// package's price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measure: Option<Measure>,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -76,6 +82,16 @@ impl Cart {
 
     /// Adds one of `product`: a new line, or one more on its existing line.
     pub fn add(&mut self, product: &Product) -> Result<(), CartError> {
+        self.add_item(product, None)
+    }
+
+    /// Adds one of `product` as a code found it, with the weight or price
+    /// of a variable-measure label: the same label twice is one line of two.
+    pub fn add_item(
+        &mut self,
+        product: &Product,
+        measure: Option<Measure>,
+    ) -> Result<(), CartError> {
         match self.lines.iter_mut().find(|l| l.barcode == product.barcode) {
             Some(line) if line.qty >= MAX_QTY => Err(CartError::TooMany),
             Some(line) => {
@@ -91,6 +107,7 @@ impl Cart {
                     category: product.category.clone(),
                     restriction: product.restriction,
                     approved: 0,
+                    measure,
                 });
                 Ok(())
             }

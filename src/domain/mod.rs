@@ -11,6 +11,7 @@ pub mod product;
 pub mod qris;
 pub mod recommend;
 pub mod restricted;
+pub mod variable;
 pub mod visit;
 
 pub use money::Rupiah;

@@ -143,6 +143,11 @@ pub enum Notice {
     LookUpFailed {
         code: String,
     },
+    /// A variable-measure code with a wrong check digit (misprinted or
+    /// misread); nothing was added.
+    CodeRefused {
+        code: String,
+    },
     /// A line already holds the most one line may.
     TooMany {
         name: String,
@@ -418,6 +423,11 @@ impl Visit {
                 Ok(()) => None,
                 Err(_) => Some(Notice::TooMany { name: product.name }),
             },
+            E::MeasuredFound { product, measure } => match cart.add_item(&product, Some(measure)) {
+                Ok(()) => None,
+                Err(_) => Some(Notice::TooMany { name: product.name }),
+            },
+            E::CodeRefused { code } => Some(Notice::CodeRefused { code }),
             E::ProductNotFound { code } => Some(Notice::NotFound { code }),
             E::LookUpFailed { code } => Some(Notice::LookUpFailed { code }),
             // A change the shopper made clears an old notice: it was about

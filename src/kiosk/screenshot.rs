@@ -344,6 +344,7 @@ fn shoot_omni(
             category: p.category,
             restriction: Default::default(),
             approved: 0,
+            measure: None,
         })
     };
     let lines = vec![line("8991508000406", 4)?, line("8991397000310", 1)?];

@@ -10,6 +10,7 @@ use slint::{ComponentHandle, Image, Model, ModelRc, Rgb8Pixel, SharedPixelBuffer
 
 use super::ui;
 use crate::domain::cart::Cart;
+use crate::domain::variable::Measure;
 use crate::domain::visit::{self, CodeProblem, ExpiryCheck, Failure, PayStage, State, Visit};
 use crate::domain::{Rupiah, visit::Panel};
 
@@ -402,7 +403,12 @@ fn cart_line(line: &crate::domain::cart::Line) -> ui::CartLine {
         barcode: line.barcode.as_str().into(),
         name: line.name.as_str().into(),
         qty: line.qty as i32,
-        unit_price: line.unit_price.to_string().into(),
+        // A weighed package shows its weight where a unit price would be;
+        // a label's price is the unit price.
+        unit_price: match line.measure {
+            Some(m @ Measure::WeightG(_)) => m.label().into(),
+            _ => line.unit_price.to_string().into(),
+        },
         line_total: line.total().to_string().into(),
     }
 }
@@ -451,6 +457,7 @@ fn notice_of(notice: Option<visit::Notice>) -> (ui::Notice, String) {
         None => (ui::Notice::None, String::new()),
         Some(N::NotFound { code }) => (ui::Notice::NotFound, code),
         Some(N::LookUpFailed { code }) => (ui::Notice::LookupFailed, code),
+        Some(N::CodeRefused { code }) => (ui::Notice::CodeRefused, code),
         Some(N::TooMany { name }) => (ui::Notice::TooMany, name),
         Some(N::PaymentUnavailable) => (ui::Notice::PaymentUnavailable, String::new()),
         Some(N::PaymentExpired) => (ui::Notice::PaymentExpired, String::new()),

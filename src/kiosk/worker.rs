@@ -14,10 +14,11 @@ use super::omni::{self, Identify, OmniService, ReplyTo};
 use super::view::{Qr, View};
 use super::{DEFAULT_LANGUAGE, KioskOptions, camera, paying, qr, select_language, ui};
 use crate::central::api::{self, PaymentStatus};
-use crate::checkout::{Checked, Checkout, Device, IdentifiedMember};
+use crate::checkout::{Checked, Checkout, Device, DeviceError, IdentifiedMember};
 use crate::domain::cart::Cart;
 use crate::domain::gtin;
 use crate::domain::loyalty::Tier;
+use crate::domain::variable::Item;
 use crate::domain::visit::{self, Effect, Event, PayStage, State, Visit};
 use crate::scan::Wedge;
 
@@ -342,20 +343,27 @@ async fn look_up_in_order(
     reports: mpsc::UnboundedSender<Report>,
 ) {
     while let Some(code) = codes.recv().await {
-        let mut found = device.lookup(&catalog_key(&code)).await;
+        let mut found = device.item(&catalog_key(&code)).await;
         // Eight digits typed by a scanner are an EAN-8 or a UPC-E; the
         // scanner does not say which, so try the UPC-E's GTIN second.
         if matches!(found, Ok(None))
             && code.len() == 8
             && let Some(upce) = gtin::to_gtin13_upc(&code).filter(|k| gtin::is_valid(k))
         {
-            found = device.lookup(&upce).await;
+            found = device.item(&upce).await;
         }
         let event = match found {
-            Ok(Some(product)) => Event::ProductFound { product },
+            Ok(Some(Item { product, measure: None })) => Event::ProductFound { product },
+            Ok(Some(Item { product, measure: Some(measure) })) => {
+                Event::MeasuredFound { product, measure }
+            }
             Ok(None) => {
                 debug!(code, "not in the catalog");
                 Event::ProductNotFound { code }
+            }
+            Err(DeviceError::Code(e)) => {
+                debug!(error = %e, "code refused");
+                Event::CodeRefused { code }
             }
             Err(e) => {
                 warn!(code, error = %e, "catalog lookup failed");
@@ -448,6 +456,8 @@ fn event_name(event: &Event) -> &'static str {
         Event::KeypadEnter => "keypad enter",
         Event::ProductFound { .. } => "product found",
         Event::ProductNotFound { .. } => "product not found",
+        Event::MeasuredFound { .. } => "measured item found",
+        Event::CodeRefused { .. } => "code refused",
         Event::LookUpFailed { .. } => "lookup failed",
         Event::Increment { .. } => "increment",
         Event::Decrement { .. } => "decrement",

@@ -16,6 +16,7 @@ use rusqlite_migration::{M, Migrations};
 
 use crate::central::api::CatalogEntry;
 use crate::domain::restricted::Restriction;
+use crate::domain::variable::Layouts;
 use crate::domain::{Product, Rupiah};
 
 pub use outbox::OutboxItem;
@@ -30,6 +31,9 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/device/0005_restricted.sql")),
     ])
 });
+
+/// The setting that keeps the store's variable-measure layouts (JSON).
+const VARIABLE_MEASURE: &str = "variable_measure";
 
 /// `PRAGMA application_id` of a device database: "SWLD".
 pub const DEVICE_APPLICATION_ID: i64 = 0x5357_4C44;
@@ -150,6 +154,22 @@ impl Store {
         })
         .optional()
         .map_err(query("product lookup"))
+    }
+
+    /// The store's variable-measure layouts as last synced; the demo
+    /// layouts before the first sync (see `domain::variable`).
+    pub fn variable_measure(&self) -> Result<Layouts> {
+        match self.setting(VARIABLE_MEASURE)? {
+            None => Ok(Layouts::default()),
+            Some(json) => serde_json::from_str(&json)
+                .map_err(|source| StoreError::Json { what: "variable-measure layouts", source }),
+        }
+    }
+
+    /// Keeps the layouts the central sent with the catalog.
+    pub fn set_variable_measure(&self, layouts: &Layouts) -> Result<()> {
+        let json = serde_json::to_string(layouts).expect("layouts always serialise");
+        self.set_setting(VARIABLE_MEASURE, &json)
     }
 
     pub fn product_count(&self) -> Result<u64> {

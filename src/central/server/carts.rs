@@ -260,6 +260,7 @@ fn priced(
             qty: *qty,
             unit_price: Rupiah(price),
             line_total,
+            measure: None,
         });
     }
     if !unknown.is_empty() {
@@ -298,6 +299,7 @@ fn applied_promotions(
             category,
             restriction: Default::default(),
             approved: 0,
+            measure: None,
         });
     }
     let shopper = pricing::Shopper { member, vouchers: Vec::new() };

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use rusqlite::{Connection, params};
 
-use crate::domain::gtin;
 use crate::domain::restricted::Restriction;
+use crate::domain::{gtin, variable};
 
 /// Why a catalog file was refused. Nothing of it was imported.
 #[derive(Debug, thiserror::Error)]
@@ -98,10 +98,14 @@ pub fn parse(text: &str, source_name: &str) -> Result<Vec<Row>, ImportError> {
                 format!("price {price} is above Rp 1.000.000.000; is a digit too many?"),
             ));
         }
-        if !gtin::is_valid(&barcode) {
+        // Produce without a barcode is keyed by its PLU, as typed.
+        if !gtin::is_valid(&barcode) && !variable::is_plu(&barcode) {
             return Err(row_err(
                 line,
-                format!("barcode {barcode:?} is not a GTIN with a valid check digit"),
+                format!(
+                    "barcode {barcode:?} is not a GTIN with a valid check digit, \
+                     nor a PLU (3000 to 4999, or five digits from 9)"
+                ),
             ));
         }
         // One product, one key: a UPC-A is kept as the 13-digit GTIN a
@@ -236,7 +240,8 @@ mod tests {
         let bad_digit = format!("{GOOD}8991101000171,Wrong Check,1000,x\n");
         assert_eq!(
             reason(&bad_digit),
-            "cat.csv: line 4: barcode \"8991101000171\" is not a GTIN with a valid check digit"
+            "cat.csv: line 4: barcode \"8991101000171\" is not a GTIN with a valid check digit, \
+             nor a PLU (3000 to 4999, or five digits from 9)"
         );
         let dup = format!("{GOOD}8991101000070,Again,1000,x\n");
         assert_eq!(reason(&dup), "cat.csv: line 4: barcode 8991101000070 already on line 2");
@@ -268,6 +273,15 @@ mod tests {
             reason(bad),
             "cat.csv: line 2: restriction \"age18\" is not empty, age21 or tobacco"
         );
+    }
+
+    #[test]
+    fn produce_is_keyed_by_its_plu() {
+        let text = "barcode,name,price\n4011,Pisang,2500\n94011,Pisang Organik,3500\n";
+        let rows = parse(text, "c").unwrap();
+        assert_eq!((rows[0].barcode.as_str(), rows[1].barcode.as_str()), ("4011", "94011"));
+        // 5011 is outside the PLU ranges and no GTIN.
+        assert!(reason("barcode,name,price\n5011,X,1\n").contains("nor a PLU"));
     }
 
     #[test]

@@ -27,6 +27,7 @@ use tokio::sync::{Notify, oneshot};
 use tracing::info;
 
 use crate::domain::qris::Merchant;
+use crate::domain::variable::Layouts;
 use gateway::Gateway;
 use gateway::simulator::Simulator;
 
@@ -83,6 +84,9 @@ pub struct Config {
     /// The staff CSV (`staff_id,name,pin_hash`) devices approve
     /// age-restricted sales with; `None` serves the demo staff.
     pub staff: Option<PathBuf>,
+    /// The store's variable-measure layouts (TOML, `[[layout]]` tables);
+    /// `None` uses the demo layouts (`assets/variable-measure.toml`).
+    pub variable_measure: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -104,6 +108,7 @@ impl Default for Config {
             voucher_codes: Vec::new(),
             promotions: None,
             staff: None,
+            variable_measure: None,
         }
     }
 }
@@ -183,6 +188,9 @@ pub(crate) struct AppState {
     promotions: pricing::Loaded,
     /// The staff who approve age-restricted sales, from the staff file.
     staff: Arc<Vec<crate::central::api::StaffMember>>,
+    /// How the store lays out its variable-measure codes: sent with every
+    /// catalog page, and used to price sales and `/v1/price` here.
+    layouts: Arc<Layouts>,
 }
 
 /// A central serving in the background; dropping it stops it.
@@ -309,6 +317,16 @@ pub async fn start(config: Config, addr: SocketAddr) -> anyhow::Result<Running> 
     let set = crate::domain::pricing::Promotions::from_toml(&text, &source)?;
     let promotions = pricing::Loaded { version: set.version(), set: Arc::new(set) };
     info!(source, count = promotions.set.len(), version = %promotions.version, "promotions loaded");
+    let layouts = match &config.variable_measure {
+        Some(path) => {
+            let text = tokio::fs::read_to_string(path).await.with_context(|| {
+                format!("cannot read the variable-measure layouts {}", path.display())
+            })?;
+            Layouts::from_toml(&text, &path.display().to_string())?
+        }
+        None => Layouts::default(),
+    };
+    info!(layouts = layouts.layouts().len(), "variable-measure layouts loaded");
 
     let (text, source) = match &config.staff {
         Some(path) => (
@@ -336,6 +354,7 @@ pub async fn start(config: Config, addr: SocketAddr) -> anyhow::Result<Running> 
         signer,
         promotions,
         staff,
+        layouts: Arc::new(layouts),
     });
     let poller = tokio::spawn(lifecycle::poll(state.clone()));
     let app = routes::router(state);

@@ -15,6 +15,7 @@ use super::AppState;
 use super::routes::{Failure, bad_request, json_body, query};
 use crate::central::api::{PriceAnswer, PriceRequest, PromotionSet};
 use crate::domain::pricing::{self, Shopper, jakarta};
+use crate::domain::variable::Layouts;
 use crate::domain::{Product, Rupiah};
 
 /// The demo promotions shipped with the binary, used when no file is given.
@@ -55,10 +56,12 @@ pub(super) async fn price(
     let req = json_body(body)?;
     let at = price_time(req.at.as_deref()).map_err(bad_request)?;
     let requested = req.lines.clone();
-    let lines =
-        s.db.run(move |conn| Ok(pricing::try_cart_lines(&requested, |b| product(conn, b))?))
-            .await?
-            .map_err(|e| bad_request(e.to_string()))?;
+    let layouts = s.layouts.clone();
+    let lines = s
+        .db
+        .run(move |conn| Ok(pricing::try_cart_lines(&requested, &layouts, |b| product(conn, b))?))
+        .await?
+        .map_err(|e| bad_request(e.to_string()))?;
     let shopper = Shopper { member: req.member, vouchers: req.vouchers };
     let priced = pricing::price(&lines, &s.promotions.set, &shopper, at);
     debug!(lines = lines.len(), total = priced.total.0, "cart priced");
@@ -97,14 +100,16 @@ fn product(conn: &Connection, barcode: &str) -> rusqlite::Result<Option<Product>
     .optional()
 }
 
-/// The central's own total of a sale: its lines (by barcode and quantity)
-/// priced with this central's catalog and `promotions` at `at`, for the
+/// The central's own total of a sale: its lines (by barcode and quantity,
+/// a variable-measure code read with the store's `layouts`) priced with
+/// this central's catalog and `promotions` at `at`, for the
 /// sale's member (as the central knows them) and vouchers. `None` when a
 /// line cannot be priced here (a product since removed, say): the caller
 /// says so in its log.
 pub(super) fn sale_total(
     conn: &Connection,
     promotions: &pricing::Promotions,
+    layouts: &Layouts,
     sale: &crate::central::api::NewTransaction,
     at: DateTime<FixedOffset>,
 ) -> rusqlite::Result<Result<Rupiah, String>> {
@@ -113,7 +118,7 @@ pub(super) fn sale_total(
         .iter()
         .map(|l| pricing::LineRequest { barcode: l.barcode.clone(), qty: l.qty })
         .collect();
-    let lines = match pricing::try_cart_lines(&requested, |b| product(conn, b))? {
+    let lines = match pricing::try_cart_lines(&requested, layouts, |b| product(conn, b))? {
         Ok(lines) => lines,
         Err(e) => return Ok(Err(e.to_string())),
     };

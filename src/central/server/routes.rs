@@ -153,7 +153,13 @@ async fn catalog(
         .await?;
     let (products, last, more) = page;
     debug!(since, count = products.len(), more, reset, "catalog page");
-    Ok(Json(CatalogPage { products, cursor: format!("{epoch}.{last}"), more, reset }))
+    Ok(Json(CatalogPage {
+        products,
+        cursor: format!("{epoch}.{last}"),
+        more,
+        reset,
+        variable_measure: Some((*s.layouts).clone()),
+    }))
 }
 
 /// Checks a sale against itself and its payment; returns why it is wrong.
@@ -219,6 +225,7 @@ async fn record_sale(
     // The sale's items leave the shelves of this central's store.
     let store = s.config.store.clone().unwrap_or_default();
     let promotions = s.promotions.set.clone();
+    let layouts = s.layouts.clone();
     enum Outcome {
         Recorded(Transaction),
         Replayed(Transaction),
@@ -288,7 +295,7 @@ async fn record_sale(
             let at = pricing::price_time(Some(&row.payment.created_at))
                 .or_else(|_| pricing::price_time(None))
                 .map_err(anyhow::Error::msg)?;
-            let central_total = match pricing::sale_total(&tx, &promotions, &req, at)? {
+            let central_total = match pricing::sale_total(&tx, &promotions, &layouts, &req, at)? {
                 Ok(total) if total == req.total => None,
                 Ok(total) => {
                     warn!(
@@ -366,9 +373,16 @@ async fn receipt(State(s): Shared, Path(id): Path<String>) -> Result<Html<String
     };
     let mut rows = String::new();
     for l in &t.lines {
+        // A weighed package shows its weight; a label price is the price.
+        let name = match l.measure {
+            Some(m @ crate::domain::variable::Measure::WeightG(_)) => {
+                format!("{} {}", l.name, m.label())
+            }
+            _ => l.name.clone(),
+        };
         rows.push_str(&format!(
             "<tr><td>{}</td><td>{} x {}</td><td>{}</td></tr>",
-            esc(&l.name),
+            esc(&name),
             l.qty,
             l.unit_price,
             l.line_total

@@ -30,6 +30,7 @@ pub fn price(
             line_total: l.total(),
             discount: Rupiah::ZERO,
             promotions: Vec::new(),
+            measure: l.measure,
         })
         .collect();
     let subtotal = priced.iter().fold(0i64, |s, l| s.saturating_add(l.line_total.0));

@@ -32,6 +32,7 @@ mod model;
 use chrono::{FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::variable::{CodeError, Layouts, Measure};
 use crate::domain::{Product, Rupiah, cart};
 
 pub use engine::price;
@@ -150,6 +151,9 @@ pub struct PricedLine {
     /// The item promotions that used this line, in the order applied.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub promotions: Vec<String>,
+    /// The weight or label price of a variable-measure line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measure: Option<Measure>,
 }
 
 /// One promotion applied, as the receipt lists it:
@@ -199,13 +203,18 @@ pub enum LineError {
     Unknown { line: usize, barcode: String },
     #[error("line {line}: quantity {qty} of {barcode} is not 1 to {}", cart::MAX_QTY)]
     Qty { line: usize, barcode: String, qty: u32 },
+    #[error("line {line}: {error}")]
+    Code { line: usize, error: CodeError },
 }
 
 /// Cart lines for requested ones, from the catalog `lookup` (the central's
 /// database or the device cache): names, prices and categories as the
-/// catalog has them.
+/// catalog has them. A variable-measure code is read with the store's
+/// `layouts` and priced from its item's catalog entry, the same way on
+/// every machine.
 pub fn cart_lines(
     requested: &[LineRequest],
+    layouts: &Layouts,
     mut lookup: impl FnMut(&str) -> Option<Product>,
 ) -> Result<Vec<cart::Line>, LineError> {
     requested
@@ -215,8 +224,16 @@ pub fn cart_lines(
             if !(1..=cart::MAX_QTY).contains(&r.qty) {
                 return Err(LineError::Qty { line: i + 1, barcode: r.barcode.clone(), qty: r.qty });
             }
-            let p = lookup(&r.barcode)
-                .ok_or_else(|| LineError::Unknown { line: i + 1, barcode: r.barcode.clone() })?;
+            let unknown = || LineError::Unknown { line: i + 1, barcode: r.barcode.clone() };
+            let (p, measure) = if layouts.covers(&r.barcode) {
+                let reading = layouts
+                    .parse(&r.barcode)
+                    .map_err(|error| LineError::Code { line: i + 1, error })?;
+                let item = reading.item(lookup(&reading.key).ok_or_else(unknown)?);
+                (item.product, item.measure)
+            } else {
+                (lookup(&r.barcode).ok_or_else(unknown)?, None)
+            };
             Ok(cart::Line {
                 barcode: p.barcode,
                 name: p.name,
@@ -225,6 +242,7 @@ pub fn cart_lines(
                 category: p.category,
                 restriction: p.restriction,
                 approved: 0,
+                measure,
             })
         })
         .collect()
@@ -235,10 +253,11 @@ pub fn cart_lines(
 /// the inner one.
 pub fn try_cart_lines<E>(
     requested: &[LineRequest],
+    layouts: &Layouts,
     mut lookup: impl FnMut(&str) -> Result<Option<Product>, E>,
 ) -> Result<Result<Vec<cart::Line>, LineError>, E> {
     let mut failed = None;
-    let lines = cart_lines(requested, |b| {
+    let lines = cart_lines(requested, layouts, |b| {
         lookup(b).unwrap_or_else(|e| {
             failed = Some(e);
             None

@@ -30,6 +30,7 @@ fn line(barcode: &str, price: i64, qty: u32, category: &str) -> Line {
         category: Some(category.into()),
         restriction: Default::default(),
         approved: 0,
+        measure: None,
     }
 }
 

@@ -5,6 +5,7 @@ use super::{
     NotOpened, Payment, Pin, Recommendation, Stock, ToApprove,
 };
 use crate::domain::cart::{Cart, Line};
+use crate::domain::variable::Measure;
 use crate::domain::{Product, Rupiah};
 
 /// Something that happened: a shopper's intent, or the result of an effect.
@@ -25,6 +26,16 @@ pub enum Event {
     KeypadEnter,
     ProductFound {
         product: Product,
+    },
+    /// A variable-measure code found its item: the product priced for the
+    /// package, with the weight or price on its label.
+    MeasuredFound {
+        product: Product,
+        measure: Measure,
+    },
+    /// A code refused as it was read (a wrong check digit): nothing added.
+    CodeRefused {
+        code: String,
     },
     ProductNotFound {
         code: String,

@@ -339,3 +339,28 @@ fn keypad_digits_become_one_lookup() {
     }
     assert!(matches!(v.state(), State::Scanning { typed, .. } if typed.len() == 14));
 }
+
+#[test]
+fn a_weighed_label_adds_its_package_and_a_misread_one_adds_nothing() {
+    let t0 = Instant::now();
+    let mut v = scanning_with_items(t0);
+    // Cabai, 482 g at Rp 80.000 per kg: Rp 38.560, as the worker found it.
+    let cabai = Product {
+        barcode: "2300101004821".into(),
+        name: "Cabai Merah Keriting".into(),
+        price: Rupiah(38_560),
+        category: None,
+        restriction: Default::default(),
+    };
+    let measure = crate::domain::variable::Measure::WeightG(482);
+    v.step(Event::MeasuredFound { product: cabai, measure }, t0);
+    let lines = cart_of(&v).lines().to_vec();
+    assert_eq!(lines.len(), 3);
+    assert_eq!((lines[2].barcode.as_str(), lines[2].measure), ("2300101004821", Some(measure)));
+    // 2 x 3.500 + 5.500 + 38.560
+    assert_eq!(cart_of(&v).total(), Rupiah(51_060));
+
+    v.step(Event::CodeRefused { code: "2112345212500".into() }, t0);
+    assert_eq!(v.notice(), Some(Notice::CodeRefused { code: "2112345212500".into() }));
+    assert_eq!(cart_of(&v).item_count(), 4);
+}

@@ -342,6 +342,7 @@ fn a_cart_from_the_phone_merges_into_the_cart() {
         category: product.category,
         restriction: Default::default(),
         approved: 0,
+        measure: None,
     };
     let lines = vec![phone_line(indomie(), 3), phone_line(teh(), 1)];
     v.step(Event::CartOpened { cart_id: Some("cart-7".into()), lines, changes: vec![] }, t0);
@@ -386,6 +387,7 @@ fn a_cart_that_cannot_be_opened_says_why() {
         category: None,
         restriction: Default::default(),
         approved: 0,
+        measure: None,
     }];
     v.step(Event::CartOpened { cart_id: None, lines, changes: vec![] }, t0);
     assert_eq!(cart_of(&v).total(), Rupiah(12_500));
