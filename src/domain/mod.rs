@@ -4,12 +4,14 @@ pub mod cart;
 pub mod geo;
 pub mod gtin;
 pub mod handoff;
+pub mod idle;
 pub mod loyalty;
 pub mod money;
 pub mod pricing;
 pub mod product;
 pub mod qris;
 pub mod recommend;
+pub mod speech;
 pub mod visit;
 
 pub use money::Rupiah;

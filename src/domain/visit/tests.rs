@@ -75,6 +75,7 @@ fn plain_checkout(total: i64) -> Checkout {
     }
 }
 
+mod idle;
 mod omni;
 mod paying;
 
