@@ -188,6 +188,15 @@ pub fn screenshots(dir: &Path, frames: Option<&Path>) -> anyhow::Result<Vec<Path
     shoot(&visit, at(333), "done")?;
 
     shoot_omni(&products, t0, &mut shoot)?;
+
+    // The done screen 15 s before it times out (done at 330 s, a 90 s
+    // timeout), with spoken guidance on: `idle-warning.png`.
+    let mut view = View::of(&visit, at(405), true, &mut draw);
+    view.guidance.on = true;
+    view.apply(&app);
+    let path = dir.join("idle-warning.png");
+    save(&window, &path)?;
+    written.push(path);
     Ok(written)
 }
 
