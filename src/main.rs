@@ -100,7 +100,8 @@ struct KioskArgs {
     /// camera (demos and tests).
     #[arg(long, value_name = "DIR")]
     frames: Option<PathBuf>,
-    /// Seconds without a touch before a visit returns to the welcome screen.
+    /// Seconds without a touch before a visit returns to the welcome screen,
+    /// warned for the last 20 (a shorter timeout is taken as 20).
     #[arg(long, value_name = "SECONDS", default_value_t = 90)]
     idle_timeout: u64,
     /// Renders every screen to PNG files in DIR (welcome, scanning,

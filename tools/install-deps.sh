@@ -15,6 +15,8 @@ packages=(
     fonts-dejavu-core
     # screenshots of the kiosk without a display (tools/screenshots.sh)
     xvfb xdotool imagemagick
+    # the kiosk's spoken guidance (it runs without, saying speech is unavailable)
+    espeak-ng
     # the decode scorer in ../shared/tools
     python3
 )

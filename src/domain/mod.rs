@@ -4,6 +4,7 @@ pub mod cart;
 pub mod geo;
 pub mod gtin;
 pub mod handoff;
+pub mod idle;
 pub mod loyalty;
 pub mod money;
 pub mod pricing;
@@ -11,6 +12,7 @@ pub mod product;
 pub mod qris;
 pub mod recommend;
 pub mod restricted;
+pub mod speech;
 pub mod variable;
 pub mod visit;
 

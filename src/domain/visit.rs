@@ -10,6 +10,7 @@
 use std::time::{Duration, Instant};
 
 use super::cart::{Cart, CartError};
+use super::idle::{Idle, IdleTimer};
 use super::money::Rupiah;
 use super::restricted::unapproved;
 
@@ -196,8 +197,7 @@ pub struct Visit {
     pricer: Pricer,
     profile: Profile,
     bill: Bill,
-    idle_timeout: Duration,
-    last_activity: Instant,
+    idle: IdleTimer,
     online: bool,
     /// Makes the attempts' keys unique to this kiosk run.
     key_prefix: String,
@@ -206,7 +206,8 @@ pub struct Visit {
 
 impl Visit {
     /// A kiosk showing the welcome screen; a visit with no touch for
-    /// `idle_timeout` goes back to it. Attempts at paying are keyed
+    /// `idle_timeout` goes back to it, after a warning (see
+    /// [`super::idle`]). Attempts at paying are keyed
     /// `{key_prefix}-1`, `{key_prefix}-2`...: the prefix must be unique to
     /// the run (a random one), since the central keeps keys for good.
     pub fn new(idle_timeout: Duration, key_prefix: &str, now: Instant) -> Visit {
@@ -215,8 +216,7 @@ impl Visit {
             pricer: Pricer::plain(),
             profile: Profile::default(),
             bill: Bill::default(),
-            idle_timeout,
-            last_activity: now,
+            idle: IdleTimer::new(idle_timeout, now),
             online: true,
             key_prefix: key_prefix.to_owned(),
             attempts: 0,
@@ -247,7 +247,23 @@ impl Visit {
     /// The time left before the visit idles out, or `None` while it cannot
     /// (on the welcome screen and while a payment is under way).
     pub fn idle_left(&self, now: Instant) -> Option<Duration> {
-        let idles = match &self.state {
+        match self.idle(now) {
+            Idle::Held => None,
+            Idle::Counting { left } | Idle::Warning { left, .. } => Some(left),
+            Idle::TimedOut => Some(Duration::ZERO),
+        }
+    }
+
+    /// Where the idle countdown stands at `now`: held on the welcome
+    /// screen and while a payment is under way, so a visit never times
+    /// out while the shopper may be paying.
+    pub fn idle(&self, now: Instant) -> Idle {
+        self.idle.status(now, !self.idles())
+    }
+
+    /// Returns true if and only if the visit's screen may time out.
+    fn idles(&self) -> bool {
+        match &self.state {
             State::Welcome => false,
             State::Scanning { .. } | State::Done { .. } => true,
             State::Paying { stage, .. } => matches!(
@@ -259,16 +275,14 @@ impl Visit {
                         ..
                     }
             ),
-        };
-        let idle_for = now.saturating_duration_since(self.last_activity);
-        idles.then(|| self.idle_timeout.saturating_sub(idle_for))
+        }
     }
 
     /// Applies `event` at `now` and returns the effects to carry out.
     pub fn step(&mut self, event: Event, now: Instant) -> Vec<Effect> {
         match event {
             Event::Tick => {
-                if self.idle_left(now).is_some_and(|left| left.is_zero()) {
+                if self.idle(now) == Idle::TimedOut {
                     self.state = State::Welcome;
                     self.forget_shopper();
                     return vec![Effect::EndVisit];
@@ -278,7 +292,13 @@ impl Visit {
                 self.online = online;
                 return vec![];
             }
-            _ => self.last_activity = now,
+            // Nothing changes on screen but the warning, which goes.
+            Event::MoreTime => {
+                let held = !self.idles();
+                self.idle.more_time(now, held);
+                return vec![];
+            }
+            _ => self.idle.touched(now),
         }
         let idled = self.idle_left(now).is_some();
         if !matches!(self.state, State::Scanning { .. }) {
@@ -295,7 +315,7 @@ impl Visit {
         // A screen that starts to idle (an expired code, a failure) gives
         // the shopper the whole timeout from when it appears.
         if !idled && self.idle_left(now).is_some() {
-            self.last_activity = now;
+            self.idle.touched(now);
         }
         effects
     }

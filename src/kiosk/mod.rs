@@ -10,15 +10,18 @@ pub mod access;
 mod approval;
 mod camera;
 mod changes;
+pub mod clock;
 pub mod omni;
 mod paying;
 pub mod qr;
 mod screenshot;
+pub mod speech;
 pub mod view;
 mod worker;
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use slint::ComponentHandle;
@@ -29,8 +32,10 @@ use crate::central::client::Client;
 use crate::checkout::{Device, default_data_dir};
 use crate::domain::visit::{Event, Visit};
 pub use access::Panel;
+pub use clock::Clock;
 pub use screenshot::{screenshots, tour};
-pub use worker::Command;
+pub use speech::{Espeak, Speaker};
+pub use worker::{Command, SpeechAction};
 
 /// The generated Slint code: the window and one adapter per screen.
 pub mod ui {
@@ -55,7 +60,8 @@ pub struct KioskOptions {
     /// Shows the button that has the gateway simulator pay.
     pub demo: bool,
     /// A visit with no touch for this long returns to the welcome screen
-    /// (never while a payment is pending).
+    /// (never while a payment is pending), after a warning for its last
+    /// 20 s; a shorter one is lengthened to 20 s.
     pub idle_timeout: Duration,
 }
 
@@ -100,6 +106,20 @@ impl Kiosk {
     /// When the runtime, the in-process central, the device database or the
     /// window cannot be set up.
     pub fn start(opts: KioskOptions) -> anyhow::Result<Kiosk> {
+        Kiosk::start_with(opts, Clock::System, Arc::new(Espeak::detect()))
+    }
+
+    /// [`Kiosk::start`] with the clock the visit's timeouts run on and the
+    /// speaker it talks through (a test's manual clock and recorder).
+    ///
+    /// # Errors
+    ///
+    /// As [`Kiosk::start`].
+    pub fn start_with(
+        opts: KioskOptions,
+        clock: Clock,
+        speaker: Arc<dyn Speaker>,
+    ) -> anyhow::Result<Kiosk> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("kiosk-worker")
@@ -132,13 +152,15 @@ impl Kiosk {
         select_language(&window, DEFAULT_LANGUAGE);
         fit_to_panel(&window, &Panel::DEFAULT);
         // The welcome screen from the first frame on, not the preview data.
-        let now = Instant::now();
-        view::View::of(&Visit::new(opts.idle_timeout, "", now), now, opts.demo, &mut |_| None)
-            .apply(&window);
+        let now = clock.now();
+        let mut first =
+            view::View::of(&Visit::new(opts.idle_timeout, "", now), now, opts.demo, &mut |_| None);
+        first.guidance.available = speaker.available();
+        first.apply(&window);
 
         let (commands, rx) = mpsc::unbounded_channel();
         connect(&window, &commands);
-        let worker = worker::Worker::new(&opts, device, window.as_weak());
+        let worker = worker::Worker::new(&opts, device, window.as_weak(), clock, speaker);
         let thread = std::thread::Builder::new()
             .name("kiosk".into())
             .spawn(move || {
@@ -216,13 +238,13 @@ fn connect(window: &ui::AppWindow, commands: &mpsc::UnboundedSender<Command>) {
         move || send(Event::Touch)
     });
     app.on_select_language({
-        let (window, send) = (window.as_weak(), send.clone());
+        let (window, commands) = (window.as_weak(), commands.clone());
 
         move |language| {
             if let Some(window) = window.upgrade() {
                 select_language(&window, &language);
             }
-            send(Event::Touch)
+            let _ = commands.send(Command::Language { code: language.into() });
         }
     });
     app.on_toggle_large_text({
@@ -235,6 +257,41 @@ fn connect(window: &ui::AppWindow, commands: &mpsc::UnboundedSender<Command>) {
             }
             send(Event::Touch)
         }
+    });
+
+    let speech = window.global::<ui::SpeechAdapter>();
+    let speak = {
+        let commands = commands.clone();
+        move |action| {
+            let _ = commands.send(Command::Speech { action });
+        }
+    };
+    speech.on_toggle({
+        let speak = speak.clone();
+
+        move || speak(SpeechAction::Toggle)
+    });
+    speech.on_repeat({
+        let speak = speak.clone();
+
+        move || speak(SpeechAction::Repeat)
+    });
+    speech.on_stop({
+        let speak = speak.clone();
+
+        move || speak(SpeechAction::Stop)
+    });
+    speech.on_louder({
+        let speak = speak.clone();
+
+        move || speak(SpeechAction::Louder)
+    });
+    speech.on_softer(move || speak(SpeechAction::Softer));
+
+    window.global::<ui::IdleAdapter>().on_more_time_pressed({
+        let send = send.clone();
+
+        move || send(Event::MoreTime)
     });
 
     window.global::<ui::WelcomeAdapter>().on_start({

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
+use super::clock::Clock;
 use super::worker::Report;
 use crate::central::api::{self, PaymentStatus};
 use crate::checkout::{Checkout, Device, DeviceError};
@@ -42,6 +43,7 @@ pub(super) async fn create_payment(
     attempt: String,
     checkout: Checkout,
     shown: Rupiah,
+    clock: Clock,
     reports: mpsc::UnboundedSender<Report>,
 ) {
     // Priced again from the same cache the screen was priced from, so the
@@ -71,7 +73,8 @@ pub(super) async fn create_payment(
                     id: payment.id.clone(),
                     qris: payment.qris.clone(),
                     amount: payment.amount,
-                    expires_at: Instant::now() + expires_in,
+                    // The gateway's expiry, on the clock the visit runs on.
+                    expires_at: clock.now() + expires_in,
                 },
             };
             let _ = reports.send(Report::Online(true));

@@ -222,7 +222,14 @@ pub fn tour(
     shoot(&visit, at(333), "done")?;
 
     shoot_omni(&products, t0, &mut shoot)?;
-    shoot_restricted(&products, t0, &mut shoot)
+    shoot_restricted(&products, t0, &mut shoot)?;
+
+    // The done screen 15 s before it times out (done at 330 s, a 90 s
+    // timeout), with spoken guidance on: `idle-warning`.
+    let mut view = View::of(&visit, at(405), true, &mut draw);
+    view.guidance.on = true;
+    view.apply(app);
+    stop("idle-warning")
 }
 
 /// The staff approval of a beer, with three digits of the PIN typed

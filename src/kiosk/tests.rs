@@ -342,3 +342,5 @@ mod pricer {
         assert_eq!(totals.unused_vouchers, vec!["NOPE-1".to_owned()]);
     }
 }
+
+mod timing_view;

@@ -10,9 +10,10 @@ use slint::{ComponentHandle, Image, Model, ModelRc, Rgb8Pixel, SharedPixelBuffer
 
 use super::ui;
 use crate::domain::cart::Cart;
+use crate::domain::idle::Idle;
 use crate::domain::variable::Measure;
 use crate::domain::visit::{self, CodeProblem, ExpiryCheck, Failure, PayStage, State, Visit};
-use crate::domain::{Rupiah, visit::Panel};
+use crate::domain::{Rupiah, qris, speech, visit::Panel};
 
 /// A QR code drawn for the screen, with the text it encodes.
 #[derive(Clone)]
@@ -51,6 +52,10 @@ pub struct View {
     pub problem: ui::PayProblem,
     pub detail: String,
     pub amount: String,
+    /// The merchant name and NMID read from the code on screen; empty
+    /// while no code is.
+    pub merchant_name: String,
+    pub nmid: String,
     pub seconds_left: i32,
     pub demo: bool,
     pub transaction_id: String,
@@ -58,6 +63,31 @@ pub struct View {
     pub done_seconds_left: i32,
     pub done_points_earned: String,
     pub omni: OmniView,
+    pub idle: IdleView,
+    pub guidance: GuidanceView,
+}
+
+/// The warning before the visit times out.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IdleView {
+    pub warning: bool,
+    pub seconds_left: i32,
+    pub more_time: bool,
+}
+
+/// The spoken-guidance controls; the worker fills them from its speech
+/// settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GuidanceView {
+    pub on: bool,
+    pub available: bool,
+    pub volume: i32,
+}
+
+impl Default for GuidanceView {
+    fn default() -> GuidanceView {
+        GuidanceView { on: false, available: true, volume: 100 }
+    }
 }
 
 /// What the cart screen shows of the member, the bill and the panels.
@@ -137,6 +167,8 @@ impl View {
             problem: ui::PayProblem::None,
             detail: String::new(),
             amount: visit.bill().to_pay.to_string(),
+            merchant_name: String::new(),
+            nmid: String::new(),
             seconds_left: 0,
             demo,
             transaction_id: String::new(),
@@ -144,6 +176,8 @@ impl View {
             done_seconds_left: 0,
             done_points_earned: String::new(),
             omni: OmniView::of(visit, draw),
+            idle: IdleView::of(visit.idle(now)),
+            guidance: GuidanceView::default(),
         };
 
         match visit.state() {
@@ -160,6 +194,11 @@ impl View {
                 {
                     view.payment_qr = draw(&payment.qris);
                     view.connection_lost = !visit.online();
+                    // Read from the code drawn, so the screen names whom
+                    // the shopper's app will pay.
+                    let shown = qris::inspect(&payment.qris).payload;
+                    view.merchant_name = shown.merchant_name;
+                    view.nmid = shown.nmid.unwrap_or_default();
                 }
             }
             State::Done { receipt } => {
@@ -199,6 +238,8 @@ impl View {
         pay.set_stage(self.pay_stage);
         pay.set_qr(image_of(&self.payment_qr));
         pay.set_amount(self.amount.as_str().into());
+        pay.set_merchant_name(self.merchant_name.as_str().into());
+        pay.set_nmid(self.nmid.as_str().into());
         pay.set_seconds_left(self.seconds_left);
         pay.set_connection_lost(self.connection_lost);
         pay.set_problem(self.problem);
@@ -213,6 +254,29 @@ impl View {
         done.set_points_earned(self.done_points_earned.as_str().into());
 
         self.omni.apply(window);
+
+        let idle = window.global::<ui::IdleAdapter>();
+        idle.set_warning(self.idle.warning);
+        idle.set_seconds_left(self.idle.seconds_left);
+        idle.set_more_time(self.idle.more_time);
+
+        let speech = window.global::<ui::SpeechAdapter>();
+        speech.set_on(self.guidance.on);
+        speech.set_available(self.guidance.available);
+        speech.set_volume(self.guidance.volume);
+    }
+}
+
+impl IdleView {
+    fn of(idle: Idle) -> IdleView {
+        match idle {
+            Idle::Warning { left, more_time } => IdleView {
+                warning: true,
+                seconds_left: speech::whole_seconds(left) as i32,
+                more_time,
+            },
+            Idle::Held | Idle::Counting { .. } | Idle::TimedOut => IdleView::default(),
+        }
     }
 }
 

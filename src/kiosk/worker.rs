@@ -10,14 +10,17 @@ use tokio::sync::mpsc;
 use tracing::{Instrument, debug, info, info_span, warn};
 
 use super::camera::{Reading, ReadingMode};
+use super::clock::Clock;
 use super::omni::{self, Identify, OmniService, ReplyTo};
-use super::view::{Qr, View};
+use super::speech::Speaker;
+use super::view::{GuidanceView, Qr, View};
 use super::{DEFAULT_LANGUAGE, KioskOptions, camera, paying, qr, select_language, ui};
 use crate::central::api::{self, PaymentStatus};
 use crate::checkout::{Checked, Checkout, Device, DeviceError, IdentifiedMember};
 use crate::domain::cart::Cart;
 use crate::domain::gtin;
 use crate::domain::loyalty::Tier;
+use crate::domain::speech::{self, Guidance, Language, Prompt, Spoken};
 use crate::domain::variable::Item;
 use crate::domain::visit::{self, Effect, Event, PayStage, State, Visit};
 use crate::scan::Wedge;
@@ -30,8 +33,22 @@ pub enum Command {
     /// The text of one key press: how a USB barcode scanner (a keyboard
     /// wedge) types a code, digits then Enter.
     ScannerKey { text: String },
+    /// The shopper chose the language of the screens (`id` or `en`).
+    Language { code: String },
+    /// A press on the spoken-guidance controls.
+    Speech { action: SpeechAction },
     /// The window closed.
     Shutdown,
+}
+
+/// The spoken-guidance controls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpeechAction {
+    Toggle,
+    Repeat,
+    Stop,
+    Louder,
+    Softer,
 }
 
 /// What the worker's own tasks report back.
@@ -76,6 +93,16 @@ pub(super) struct Worker {
     qr_cache: Vec<Qr>,
     wedge: Wedge,
     shown: Option<View>,
+    clock: Clock,
+    speaker: Arc<dyn Speaker>,
+    /// The visit's spoken-guidance settings and language; back to the
+    /// defaults when it ends.
+    guidance: Guidance,
+    language: Language,
+    /// What was last said of the screen, so it is said once.
+    spoken: Vec<Spoken>,
+    /// The idle warning now up was announced.
+    warned: bool,
 }
 
 impl Worker {
@@ -83,6 +110,8 @@ impl Worker {
         opts: &KioskOptions,
         device: Device,
         window: slint::Weak<ui::AppWindow>,
+        clock: Clock,
+        speaker: Arc<dyn Speaker>,
     ) -> Worker {
         let (reports, reports_rx) = mpsc::unbounded_channel();
         let (lookups, lookups_rx) = mpsc::unbounded_channel();
@@ -91,7 +120,7 @@ impl Worker {
         let mut visit = Visit::new(
             opts.idle_timeout,
             &format!("pay-{}", uuid::Uuid::new_v4().simple()),
-            Instant::now(),
+            clock.now(),
         );
         visit.set_pricer(omni.pricer());
         Worker {
@@ -111,6 +140,12 @@ impl Worker {
             qr_cache: Vec::new(),
             wedge: Wedge::default(),
             shown: None,
+            clock,
+            speaker,
+            guidance: Guidance::default(),
+            language: Language::default(),
+            spoken: Vec::new(),
+            warned: false,
         }
     }
 
@@ -135,6 +170,16 @@ impl Worker {
                         if let Some(code) = self.wedge.push_text(&text, Instant::now()) {
                             self.handle(Event::Scanned { code });
                         }
+                    }
+                    Some(Command::Language { code }) => {
+                        self.language = Language::from_code(&code).unwrap_or_default();
+                        // Said again in the language chosen.
+                        self.spoken.clear();
+                        self.handle(Event::Touch);
+                    }
+                    Some(Command::Speech { action }) => {
+                        self.speech(action);
+                        self.handle(Event::Touch);
                     }
                 },
                 Some(report) = self.reports_rx.recv() => match report {
@@ -161,11 +206,73 @@ impl Worker {
         if !matches!(event, Event::Tick) {
             debug!(event = event_name(&event), "visit event");
         }
-        let effects = self.visit.step(event, Instant::now());
+        let effects = self.visit.step(event, self.clock.now());
         for effect in effects {
             self.run_effect(effect);
         }
         self.push_view();
+        self.speak_changes();
+    }
+
+    /// Carries out a press on the spoken-guidance controls.
+    fn speech(&mut self, action: SpeechAction) {
+        let now = self.clock.now();
+        match action {
+            SpeechAction::Toggle if self.guidance.on => {
+                self.guidance.on = false;
+                self.speaker.stop();
+            }
+            SpeechAction::Toggle => {
+                self.guidance.on = true;
+                self.spoken = speech::prompts_of(&self.visit, now);
+                let mut all = vec![Spoken::new(Prompt::GuidanceOn)];
+                all.extend(self.spoken.iter().cloned());
+                self.say(&all);
+            }
+            SpeechAction::Repeat => {
+                let idle = speech::idle_prompt(self.visit.idle(now));
+                let all = idle.map_or_else(|| speech::prompts_of(&self.visit, now), |w| vec![w]);
+                self.say(&all);
+            }
+            SpeechAction::Stop => self.speaker.stop(),
+            SpeechAction::Louder | SpeechAction::Softer => {
+                let v = self.guidance.volume;
+                self.guidance.volume =
+                    if action == SpeechAction::Louder { v.louder() } else { v.softer() };
+                let percent = self.guidance.volume.percent().to_string();
+                self.say(&[Spoken::with(Prompt::Volume, &[&percent])]);
+            }
+        }
+    }
+
+    /// Says what changed: the idle warning when it comes up (always: it
+    /// must be heard), else the screen's words when they change and the
+    /// shopper turned spoken guidance on.
+    fn speak_changes(&mut self) {
+        let now = self.clock.now();
+        let idle = self.visit.idle(now);
+        match speech::idle_prompt(idle) {
+            Some(warning) if !self.warned => {
+                self.warned = true;
+                self.say(&[warning]);
+                return;
+            }
+            Some(_) => return,
+            None => self.warned = false,
+        }
+        if !self.guidance.on {
+            return;
+        }
+        let prompts = speech::prompts_of(&self.visit, now);
+        if prompts != self.spoken {
+            self.say(&prompts);
+            self.spoken = prompts;
+        }
+    }
+
+    fn say(&self, spoken: &[Spoken]) {
+        let text = speech::say_all(spoken, self.language);
+        self.speaker.say(&text, self.language, self.guidance.volume);
     }
 
     fn run_effect(&mut self, effect: Effect) {
@@ -176,7 +283,9 @@ impl Worker {
             }
             Effect::CreatePayment { attempt, cart, amount, checkout } => {
                 let checkout = self.device_checkout(cart, &checkout);
-                let task = paying::create_payment(device, attempt, checkout, amount, reports);
+                let clock = self.clock.clone();
+                let task =
+                    paying::create_payment(device, attempt, checkout, amount, clock, reports);
                 tokio::spawn(task.instrument(info_span!("payment")));
             }
             Effect::WatchPayment { id } => match self.payments.get(&id).cloned() {
@@ -275,13 +384,18 @@ impl Worker {
     }
 
     /// Forgets the shopper: payments, drawn codes, half-typed input, and
-    /// their choice of language and text size.
+    /// their choice of language, text size, speech and volume.
     fn end_visit(&mut self) {
         info!("visit ended");
         self.visit_no += 1;
         self.payments.clear();
         self.qr_cache.clear();
         self.wedge = Wedge::default();
+        self.speaker.stop();
+        self.guidance = Guidance::default();
+        self.language = Language::default();
+        self.spoken.clear();
+        self.warned = false;
         let _ = self.window.upgrade_in_event_loop(|w| {
             select_language(&w, DEFAULT_LANGUAGE);
             w.global::<ui::AppAdapter>().set_large_text(false);
@@ -292,7 +406,12 @@ impl Worker {
     fn push_view(&mut self) {
         let cache = &mut self.qr_cache;
         let mut draw = |payload: &str| draw_cached(cache, payload);
-        let view = View::of(&self.visit, Instant::now(), self.demo, &mut draw);
+        let mut view = View::of(&self.visit, self.clock.now(), self.demo, &mut draw);
+        view.guidance = GuidanceView {
+            on: self.guidance.on,
+            available: self.speaker.available(),
+            volume: i32::from(self.guidance.volume.percent()),
+        };
         self.reading.set(match self.visit.state() {
             State::Scanning { .. } => Reading::Products,
             State::Paying { stage: PayStage::Pending { .. }, .. } => Reading::CustomerCodes,
@@ -480,6 +599,7 @@ fn event_name(event: &Event) -> &'static str {
         Event::Finish => "finish",
         Event::Touch => "touch",
         Event::Tick => "tick",
+        Event::MoreTime => "more time",
         Event::Connectivity { .. } => "connectivity",
         Event::MemberIdentified { .. } => "member identified",
         Event::MemberNotIdentified { .. } => "member not identified",

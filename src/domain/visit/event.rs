@@ -103,6 +103,8 @@ pub enum Event {
     Finish,
     /// Any touch that is not one of the intents above, such as a keypad digit.
     Touch,
+    /// The shopper tapped *More time* on the idle warning.
+    MoreTime,
     /// Time passes; sent about once a second so that idle visits end and
     /// payment deadlines are kept.
     Tick,

@@ -78,6 +78,7 @@ fn plain_checkout(total: i64) -> Checkout {
 }
 
 mod approval;
+mod idle;
 mod omni;
 mod paying;
 
