@@ -181,6 +181,10 @@ struct CentralArgs {
     /// age-restricted sales; the demo staff if omitted.
     #[arg(long, value_name = "FILE.csv")]
     staff: Option<PathBuf>,
+    /// The store's variable-measure layouts (TOML, see the README); the
+    /// demo layouts (assets/variable-measure.toml) if omitted.
+    #[arg(long, value_name = "FILE.toml")]
+    variable_measure: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -330,6 +334,7 @@ fn main() -> ExitCode {
                 member_code_ttl: Duration::from_secs(a.member_code_ttl),
                 promotions: a.promotions,
                 staff: a.staff,
+                variable_measure: a.variable_measure,
                 ..Default::default()
             },
             a.listen,
@@ -367,7 +372,12 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("swalayan: {}", error_chain(&e));
-            ExitCode::FAILURE
+            // A checkout whose payment may have been made is not a refusal.
+            if e.downcast_ref::<cli::Unsettled>().is_some() {
+                ExitCode::from(4)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }

@@ -110,6 +110,18 @@ async fn beer_without_a_pin_stops_before_payment() {
     assert_eq!(central_payments(dir.path()), 0);
     // Nobody typed a PIN: nothing to audit.
     assert!(audit_kinds(&data).is_empty());
+
+    // An empty PIN is no PIN; "12ab" is not a PIN at all: neither uses up
+    // a try, neither is audited.
+    let r = run(&central, &data, &[BEER], Some("")).await;
+    assert_eq!(r.code, 1, "stderr: {}", r.stderr);
+    assert!(r.stderr.contains("give their PIN with --staff-pin"), "{}", r.stderr);
+    let r = run(&central, &data, &[BEER], Some("12ab")).await;
+    assert_eq!(r.code, 1, "stderr: {}", r.stderr);
+    assert!(r.stderr.contains("--staff-pin: a staff PIN is 4 to 8 digits"), "{}", r.stderr);
+    assert!(r.stderr.contains("no payment was created"), "{}", r.stderr);
+    assert_eq!(central_payments(dir.path()), 0);
+    assert!(audit_kinds(&data).is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -177,8 +189,8 @@ async fn tobacco_always_stops_the_checkout() {
     let r = run(&central, &data, &[SOAP, CIGARETTES], Some(PIN)).await;
     assert_eq!(r.code, 1, "stderr: {}", r.stderr);
     assert!(r.stderr.contains("Sampoerna Mild 16 batang"), "{}", r.stderr);
-    assert!(r.stderr.contains("silakan bayar di kasir"), "{}", r.stderr);
-    assert!(r.stderr.contains("please pay at a cashier"), "{}", r.stderr);
+    assert!(r.stderr.contains("silakan beli di kasir"), "{}", r.stderr);
+    assert!(r.stderr.contains("please buy them at a cashier"), "{}", r.stderr);
     assert_eq!(central_payments(dir.path()), 0);
 }
 

@@ -160,3 +160,30 @@ async fn the_central_prices_a_weighed_code_like_the_device() {
     let layouts = page.variable_measure.expect("the layouts come with the catalog");
     assert_eq!(layouts, swalayan::domain::variable::Layouts::default());
 }
+
+/// `swalayan central --variable-measure`: a bad file stops the central at
+/// start with the file, the layout and the reason.
+#[test]
+fn the_central_takes_its_layouts_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("layouts.toml");
+    std::fs::write(
+        &bad,
+        "[[layout]]\nprefixes = [23]\nitem_digits = 5\nprice_check_digit = false\n\
+         value_digits = 5\nvalue = \"weight\"\n\n\
+         [[layout]]\nprefixes = [19]\nitem_digits = 5\nprice_check_digit = false\n\
+         value_digits = 5\nvalue = \"weight\"\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_swalayan"))
+        .args(["central", "--listen", "127.0.0.1:0", "--variable-measure"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("layouts.toml: layout number 2: prefix 19 is not 20 to 29"),
+        "{stderr}"
+    );
+}

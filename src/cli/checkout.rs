@@ -69,6 +69,18 @@ async fn simulate_paid(client: &Client, id: &str) {
     }
 }
 
+/// The payment was started but its end was never heard of: the shopper may
+/// have paid. `swalayan checkout` exits 4 on it, apart from a refusal (1).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "payment {payment} may have been paid ({cause}); the next run on this data directory \
+     settles it: records the sale if it was paid, cancels it if not"
+)]
+pub struct Unsettled {
+    pub payment: String,
+    cause: String,
+}
+
 /// Waits until the payment is settled. Through a cut network it keeps
 /// asking until the payment's expiry has passed; then it gives up and leaves
 /// the payment open, for the next run to settle.
@@ -81,10 +93,7 @@ async fn wait_settled(device: &Device, payment: &Payment) -> anyhow::Result<Paym
             Ok(p) if p.status.is_final() => return Ok(p),
             Ok(_) => {}
             Err(e) if tokio::time::Instant::now() >= give_up => {
-                return Err(anyhow::Error::new(e).context(format!(
-                    "payment {} may have been paid; the next run on this data directory settles it",
-                    payment.id
-                )));
+                return Err(Unsettled { payment: payment.id.clone(), cause: e.to_string() }.into());
             }
             Err(e) => {
                 warn!(payment = %payment.id, error = %e, "payment status unavailable; retrying");
@@ -104,7 +113,10 @@ pub async fn run(opts: CheckoutOptions) -> anyhow::Result<Receipt> {
     // see to an end, then sales it could not deliver.
     match device.reconcile().await {
         Ok(receipts) if !receipts.is_empty() => {
-            info!(count = receipts.len(), "interrupted paid checkouts recorded")
+            // Said on standard error: the shopper of that run was charged,
+            // and this is where their sale went.
+            let ids: Vec<_> = receipts.iter().filter_map(|r| r.transaction_id.as_deref()).collect();
+            warn!(count = receipts.len(), transactions = ?ids, "an earlier run's paid checkout was recorded now")
         }
         Ok(_) => {}
         Err(e) => warn!(error = %e, "open payments of an earlier run not settled yet"),
@@ -166,13 +178,18 @@ pub async fn run(opts: CheckoutOptions) -> anyhow::Result<Receipt> {
     let items = items_to_approve(&cart);
     if !items.is_empty() {
         let names: Vec<_> = items.iter().map(|i| i.name.as_str()).collect();
-        let Some(pin) = &opts.staff_pin else {
+        // An empty value (a variable set to nothing) is no PIN; one that is
+        // not a PIN at all is refused without using up a try.
+        let pin = opts.staff_pin.as_deref().map(str::trim).filter(|p| !p.is_empty());
+        let Some(pin) = pin else {
             bail!(
                 "{} needs a member of staff to approve the sale (buyer 21 or older): \
                  give their PIN with --staff-pin; no payment was created",
                 names.join(", ")
             );
         };
+        crate::staff::check_pin(pin)
+            .map_err(|e| anyhow::anyhow!("--staff-pin: {e}; no payment was created"))?;
         let approver = device
             .approve_restricted(pin, items.clone(), &key, chrono::Utc::now())
             .await

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-pub use checkout::{CartInput, CheckoutOptions, PayMode, run as checkout_async};
+pub use checkout::{CartInput, CheckoutOptions, PayMode, Unsettled, run as checkout_async};
 
 /// Logs to standard error; `RUST_LOG` overrides `default`.
 pub fn init_logging(default: &str) {

@@ -57,8 +57,8 @@ impl Restriction {
 /// Indonesia first: for the command line and the logs (the kiosk's screen
 /// has its own translated text).
 pub const TOBACCO_REFUSED: &str = "Rokok dan rokok elektrik tidak dijual di mesin swalayan; \
-     silakan bayar di kasir. / Tobacco and e-cigarettes are not sold at self-service \
-     machines; please pay at a cashier.";
+     silakan beli di kasir. / Tobacco and e-cigarettes are not sold at self-service \
+     machines; please buy them at a cashier.";
 
 /// The lines of `cart` a member of staff must still approve: the age-21
 /// lines holding more units than were approved.
