@@ -298,6 +298,11 @@ impl Device {
         self.with_store_blocking(move |s| s.product(&key)).await
     }
 
+    /// The produce without a barcode in the local cache, by name.
+    pub async fn produce(&self) -> Result<Vec<Product>> {
+        self.with_store_blocking(|s| s.produce()).await
+    }
+
     /// What a scanned or typed code puts in the cart, from the local cache
     /// only: a variable-measure code is read with the store's layouts and
     /// priced from its item ([`DeviceError::Code`] when a check digit is

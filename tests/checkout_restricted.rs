@@ -180,6 +180,37 @@ async fn beer_with_the_right_pin_is_paid_and_the_approval_audited() {
     assert_eq!((staff.as_str(), hash.as_str()), ("T01", entry.hash.as_str()));
 }
 
+/// Staff are called only for a cart that can be paid otherwise: with a
+/// voucher that does not exist, the right PIN approves nothing and leaves
+/// no entry in the log.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cart_refused_for_another_reason_is_not_approved() {
+    let dir = tempfile::tempdir().unwrap();
+    let central = start(dir.path()).await;
+    let data = dir.path().join("device");
+    let (url, photo) = (central.url(), common::samples().join(BEER));
+    let out = tokio::task::spawn_blocking({
+        let data = data.clone();
+        move || {
+            Command::new(env!("CARGO_BIN_EXE_swalayan"))
+                .args(["checkout", "--central", &url, "--pay", "simulated", "--data-dir"])
+                .arg(&data)
+                .args(["--voucher", "NOPE", "--staff-pin", PIN, "--scan"])
+                .arg(photo)
+                .env_remove("SWALAYAN_STAFF_PIN")
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("voucher NOPE"), "{stderr}");
+    assert_eq!(central_payments(dir.path()), 0);
+    assert!(audit_kinds(&data).is_empty(), "{:?}", audit_kinds(&data));
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn tobacco_always_stops_the_checkout() {
     let dir = tempfile::tempdir().unwrap();

@@ -17,7 +17,7 @@ use swalayan::kiosk::access::{self, Panel, Size};
 use swalayan::kiosk::{Kiosk, KioskOptions, fit_to_panel, tour, ui};
 
 /// Every screen and panel of [`tour`], each of which must be measured.
-const SCREENS: [&str; 14] = [
+const SCREENS: [&str; 15] = [
     "welcome",
     "scanning",
     "scanning-en",
@@ -32,6 +32,7 @@ const SCREENS: [&str; 14] = [
     "item-stock",
     "hand-off",
     "cart-changes",
+    "produce",
 ];
 
 /// Walks every screen on `panel`, in each text size of `modes` (large

@@ -2,7 +2,8 @@
 # Renders every kiosk screen to docs/screenshots/*.png (welcome, scanning,
 # payment and its other states, done, and the member, item stock, hand-off
 # and cart-changes states, the staff approval of a beer and a refused cigarette
-# pack, and a few of them again with large text: *-large.png)
+# pack, the list of produce without a barcode, and a few of them again with
+# large text: *-large.png)
 # with Slint's software renderer: no display, no X server, the same pixels on
 # every machine (the fonts are bundled in assets/fonts).
 #

@@ -176,7 +176,16 @@ pub async fn run(opts: CheckoutOptions) -> anyhow::Result<Receipt> {
     // The payment's key is made now: an approval's audit entry names it.
     let key = format!("checkout-{}", uuid::Uuid::new_v4().simple());
     let items = items_to_approve(&cart);
+    let checkout = |cart| Checkout {
+        cart,
+        member: member.clone(),
+        vouchers: opts.vouchers.clone(),
+        points: opts.redeem_points,
+    };
     if !items.is_empty() {
+        // Staff are called only for a cart that can be paid otherwise: a
+        // voucher or a total refused first leaves no approval in the log.
+        device.bill(checkout(cart.clone())).await.context("no payment was created")?;
         let names: Vec<_> = items.iter().map(|i| i.name.as_str()).collect();
         // An empty value (a variable set to nothing) is no PIN; one that is
         // not a PIN at all is refused without using up a try.
@@ -200,9 +209,7 @@ pub async fn run(opts: CheckoutOptions) -> anyhow::Result<Receipt> {
         }
     }
 
-    let checkout =
-        Checkout { cart, member, vouchers: opts.vouchers.clone(), points: opts.redeem_points };
-    let bill = device.bill(checkout).await.context("no payment was created")?;
+    let bill = device.bill(checkout(cart)).await.context("no payment was created")?;
     for d in &bill.priced.discounts {
         info!(promotion = d.promotion, amount = d.amount.0, "promotion applied");
     }

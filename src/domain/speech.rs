@@ -98,6 +98,8 @@ pub enum Prompt {
     HandOffReady,
     HandOffFailed,
     CartChanges,
+    /// The list of produce without a barcode.
+    Produce,
     PaymentCreating,
     PaymentConnecting,
     /// `{}` the amount, `{}` the merchant.
@@ -171,7 +173,7 @@ pub enum Prompt {
 
 impl Prompt {
     /// Every prompt, for the checks of the table.
-    pub const ALL: [Prompt; 57] = {
+    pub const ALL: [Prompt; 58] = {
         use Prompt::*;
         [
             Welcome,
@@ -185,6 +187,7 @@ impl Prompt {
             HandOffReady,
             HandOffFailed,
             CartChanges,
+            Produce,
             PaymentCreating,
             PaymentConnecting,
             PaymentPending,
@@ -320,6 +323,7 @@ pub fn prompts_of(visit: &Visit, now: Instant) -> Vec<Spoken> {
                 Panel::HandOff { code: None, .. } => out.push(Spoken::new(Prompt::HandOffMaking)),
                 Panel::HandOff { code: Some(_), .. } => out.push(Spoken::new(Prompt::HandOffReady)),
                 Panel::Changes { .. } => out.push(Spoken::new(Prompt::CartChanges)),
+                Panel::Produce { .. } => out.push(Spoken::new(Prompt::Produce)),
                 Panel::Approval(approval) => out.push(match approval.problem {
                     None => Spoken::new(Prompt::Approval),
                     Some(ApprovalProblem::WrongPin { left }) => {
@@ -472,6 +476,10 @@ fn texts(prompt: Prompt) -> (&'static str, &'static str) {
         P::CartChanges => (
             "Keranjang Anda sudah di sini. Ada yang berbeda di toko ini; lihat layar, lalu tekan Oke.",
             "Your cart is here. Some of it is different at this store; see the screen, then press OK.",
+        ),
+        P::Produce => (
+            "Buah dan sayur tanpa kode batang. Sentuh satu untuk menambahkannya ke keranjang.",
+            "Fruit and vegetables without a barcode. Touch one to add it to the cart.",
         ),
         P::PaymentCreating => ("Menyiapkan pembayaran.", "Preparing the payment."),
         P::PaymentConnecting => (

@@ -13,6 +13,7 @@ mod changes;
 pub mod clock;
 pub mod omni;
 mod paying;
+mod produce;
 pub mod qr;
 mod screenshot;
 pub mod speech;
@@ -345,6 +346,7 @@ fn connect(window: &ui::AppWindow, commands: &mpsc::UnboundedSender<Command>) {
     });
     connect_omni(&scan, &send);
     approval::connect(window, &send);
+    produce::connect(window, &send);
 
     let pay = window.global::<ui::PaymentAdapter>();
     pay.on_cancel({
@@ -391,6 +393,11 @@ fn connect_omni(scan: &ui::ScanAdapter, send: &(impl Fn(Event) + Clone + 'static
         let send = send.clone();
 
         move |barcode| send(Event::OpenItem { barcode: barcode.into() })
+    });
+    scan.on_open_produce({
+        let send = send.clone();
+
+        move || send(Event::OpenProduce)
     });
     scan.on_forget_member({
         let send = send.clone();

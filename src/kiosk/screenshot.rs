@@ -223,6 +223,7 @@ pub fn tour(
 
     shoot_omni(&products, t0, &mut shoot)?;
     shoot_restricted(&products, t0, &mut shoot)?;
+    shoot_produce(&products, t0, &mut shoot)?;
 
     // The done screen 15 s before it times out (done at 330 s, a 90 s
     // timeout), with spoken guidance on: `idle-warning`.
@@ -261,6 +262,27 @@ fn shoot_restricted(
     }
     shoot(&visit, t0, "approval")?;
     Ok(())
+}
+
+/// The list of produce without a barcode over a cart (`produce.png`): the
+/// demo catalog's PLU items, by name, as the device's cache lists them.
+fn shoot_produce(
+    products: &[Product],
+    t0: Instant,
+    shoot: &mut dyn FnMut(&Visit, Instant, &str) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let mut visit = Visit::new(Duration::from_secs(90), "shot-produce", t0);
+    visit.set_pricer(demo_pricer());
+    visit.step(Event::Start, t0);
+    let product = products.iter().find(|p| p.barcode == SCANNED[0]).cloned();
+    visit.step(Event::ProductFound { product: product.context("not in the demo catalog")? }, t0);
+    visit.step(Event::OpenProduce, t0);
+    let mut items: Vec<Product> =
+        products.iter().filter(|p| crate::domain::variable::is_plu(&p.barcode)).cloned().collect();
+    items.sort_by(|a, b| (&a.name, &a.barcode).cmp(&(&b.name, &b.barcode)));
+    anyhow::ensure!(!items.is_empty(), "no PLU items in the demo catalog");
+    visit.step(Event::ProduceListed { items }, t0);
+    shoot(&visit, t0, "produce")
 }
 
 /// The cart screen of a member, the phone entry, an item's stock page,

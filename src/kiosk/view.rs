@@ -114,6 +114,7 @@ pub struct OmniView {
     pub hand_off_qr: Option<Qr>,
     pub hand_off_failed: bool,
     pub approval: super::approval::ApprovalView,
+    pub produce: super::produce::ProduceView,
 }
 
 /// The item page.
@@ -368,6 +369,10 @@ impl OmniView {
                 view.panel = ui::Panel::Approval;
                 view.approval = super::approval::ApprovalView::of(approval);
             }
+            Panel::Produce { items, failed } => {
+                view.panel = ui::Panel::Produce;
+                view.produce = super::produce::ProduceView::of(items.as_deref(), *failed);
+            }
         }
         view
     }
@@ -407,6 +412,7 @@ impl OmniView {
         hand_off.set_qr(image_of(&self.hand_off_qr));
         hand_off.set_failed(self.hand_off_failed);
         self.approval.apply(window);
+        self.produce.apply(window);
     }
 }
 

@@ -356,6 +356,9 @@ impl Worker {
                 let device = self.device.clone();
                 tokio::spawn(super::approval::approve(device, pin, items, attempt, to));
             }
+            Effect::ListProduce => {
+                tokio::spawn(super::produce::list(self.device.clone(), to));
+            }
             other => warn!(effect = ?std::mem::discriminant(&other), "effect not run"),
         }
     }
@@ -620,6 +623,10 @@ fn event_name(event: &Event) -> &'static str {
         Event::Subscribed { .. } => "subscribed",
         Event::NotSubscribed { .. } => "not subscribed",
         Event::ClosePanel => "close panel",
+        Event::OpenProduce => "open produce",
+        Event::ProduceListed { .. } => "produce listed",
+        Event::ProduceUnavailable => "produce unavailable",
+        Event::ChooseProduce { .. } => "choose produce",
         Event::StaffPinDigit { .. } => "staff pin digit",
         Event::StaffPinDelete => "staff pin delete",
         Event::StaffPinEnter => "staff pin enter",

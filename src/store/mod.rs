@@ -156,6 +156,38 @@ impl Store {
         .map_err(query("product lookup"))
     }
 
+    /// The produce sold without a barcode: every product keyed by a PLU
+    /// ([`crate::domain::variable::is_plu`]), by name.
+    pub fn produce(&self) -> Result<Vec<Product>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT barcode, name, price, category, restriction FROM product
+                 WHERE length(barcode) IN (4, 5) ORDER BY name, barcode",
+            )
+            .map_err(query("produce list"))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(Product {
+                    barcode: r.get(0)?,
+                    name: r.get(1)?,
+                    price: Rupiah(r.get(2)?),
+                    category: r.get(3)?,
+                    restriction: Restriction::parse(&r.get::<_, String>(4)?)
+                        .unwrap_or(Restriction::Tobacco),
+                })
+            })
+            .map_err(query("produce list"))?;
+        let mut produce = vec![];
+        for row in rows {
+            let product = row.map_err(query("produce list"))?;
+            if crate::domain::variable::is_plu(&product.barcode) {
+                produce.push(product);
+            }
+        }
+        Ok(produce)
+    }
+
     /// The store's variable-measure layouts as last synced; the demo
     /// layouts before the first sync (see `domain::variable`).
     pub fn variable_measure(&self) -> Result<Layouts> {

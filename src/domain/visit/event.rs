@@ -176,6 +176,20 @@ pub enum Event {
     /// Closes the item page, the hand-off code or the list of changes.
     ClosePanel,
 
+    // Produce without a barcode.
+    /// The shopper tapped "Fruit & veg": list the PLU items.
+    OpenProduce,
+    /// The catalog's PLU items, by name.
+    ProduceListed {
+        items: Vec<Product>,
+    },
+    /// The catalog cache could not be read for the list.
+    ProduceUnavailable,
+    /// The shopper tapped an item of the list: add it by its PLU.
+    ChooseProduce {
+        barcode: String,
+    },
+
     // Staff approval of age-restricted items.
     /// A digit of the staff PIN on the approval panel's keypad.
     StaffPinDigit {
@@ -273,6 +287,9 @@ pub enum Effect {
         items: Vec<ToApprove>,
         attempt: String,
     },
+    /// List the local catalog's PLU items (produce without a barcode),
+    /// by name.
+    ListProduce,
     /// The visit is over: forget everything about the shopper.
     EndVisit,
 }

@@ -219,6 +219,10 @@ pub enum Panel {
     Changes { changes: Vec<String> },
     /// A member of staff approves the age-restricted lines with their PIN.
     Approval(super::Approval),
+    /// Produce without a barcode, to choose by name: the catalog's PLU
+    /// items by name, `None` while they are read, `failed` if the cache
+    /// could not be read.
+    Produce { items: Option<Vec<Product>>, failed: bool },
 }
 
 /// The state of "tell me when it is back" on an item's page.
@@ -563,6 +567,28 @@ impl Visit {
             E::NotSubscribed { barcode: b } => {
                 answer_alert(panel, &b, Alert::Failed);
                 none
+            }
+            E::OpenProduce => {
+                *panel = Panel::Produce { items: None, failed: false };
+                Some((None, vec![Effect::ListProduce]))
+            }
+            E::ProduceListed { items: listed } => {
+                if let Panel::Produce { items, failed } = panel {
+                    (*items, *failed) = (Some(listed), false);
+                }
+                none
+            }
+            E::ProduceUnavailable => {
+                if let Panel::Produce { items: None, failed } = panel {
+                    *failed = true;
+                }
+                none
+            }
+            // As if its PLU had been typed: the catalog says what it costs
+            // now, and the panel closes on the cart.
+            E::ChooseProduce { barcode } if matches!(panel, Panel::Produce { .. }) => {
+                *panel = Panel::None;
+                Some((None, vec![Effect::LookUp { code: barcode }]))
             }
             E::ClosePanel => {
                 *panel = Panel::None;

@@ -81,6 +81,7 @@ mod approval;
 mod idle;
 mod omni;
 mod paying;
+mod produce;
 
 #[test]
 fn scans_fill_the_cart_and_pay_asks_for_the_total() {
