@@ -11,7 +11,6 @@ mod kiosk_ui;
 use std::time::Duration;
 
 use kiosk_ui::*;
-use slint::ComponentHandle;
 use swalayan::central::api::{
     CartStatus, Channel, NewCart, NewCartLine, NewPayment, PaymentStatus,
 };
@@ -19,7 +18,7 @@ use swalayan::central::client::{Client, ClientError};
 use swalayan::central::server::{self, Config};
 use swalayan::domain::Rupiah;
 use swalayan::domain::pricing::Discount;
-use swalayan::kiosk::{Kiosk, KioskOptions, ui};
+use swalayan::kiosk::ui;
 
 // The figures, by hand from assets/catalog.csv and assets/promotions.toml
 // (both promotions run 2025-2030 or always, so today counts):
@@ -97,17 +96,7 @@ fn a_web_cart_scanned_at_the_kiosk_is_paid_there_and_closed() {
     assert_eq!(cart.total, Rupiah(WEB_TOTAL));
     assert_eq!(cart.promotions, ["KOPI-TEH-2000"]);
 
-    let kiosk = Kiosk::start(KioskOptions {
-        central: Some(central.url()),
-        data_dir: Some(data.path().to_owned()),
-        camera: None,
-        frames: None,
-        demo: true,
-        idle_timeout: Duration::from_secs(120),
-    })
-    .unwrap();
-    let app = kiosk.window().clone_strong();
-    app.show().unwrap();
+    let (kiosk, app) = show_demo_kiosk(&central.url(), data.path(), Duration::from_secs(120));
     let code = cart.code.clone();
     let names = (kapal_api.name.clone(), roma.name.clone());
     let (paid_out, paid_in) = std::sync::mpsc::channel();

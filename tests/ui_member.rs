@@ -12,13 +12,12 @@ use std::path::Path;
 use std::time::Duration;
 
 use kiosk_ui::*;
-use slint::ComponentHandle;
 use swalayan::central::api::PaymentStatus;
 use swalayan::central::client::Client;
 use swalayan::central::server::{self, Config};
 use swalayan::domain::Rupiah;
 use swalayan::domain::pricing::Discount;
-use swalayan::kiosk::{Kiosk, KioskOptions, ui};
+use swalayan::kiosk::ui;
 
 /// Hendra Gunawan of `assets/members.csv`: platinum, 800 points, no
 /// birthday (so the birthday offer never applies, whatever the date).
@@ -71,17 +70,7 @@ fn member_by_phone_pays_part_with_points_and_earns_on_the_rest() {
     assert_eq!((kapal_api.price, oreo.price), (15_500, 9_500));
     assert_eq!(2 * kapal_api.price + oreo.price, SUBTOTAL);
 
-    let kiosk = Kiosk::start(KioskOptions {
-        central: Some(central.url()),
-        data_dir: Some(data.path().to_owned()),
-        camera: None,
-        frames: None,
-        demo: true,
-        idle_timeout: Duration::from_secs(120),
-    })
-    .unwrap();
-    let app = kiosk.window().clone_strong();
-    app.show().unwrap();
+    let (kiosk, app) = show_demo_kiosk(&central.url(), data.path(), Duration::from_secs(120));
     let (ask, during) = (client.clone(), runtime.handle().clone());
     let (paid_out, paid_in) = std::sync::mpsc::channel();
 

@@ -16,7 +16,7 @@ use slint::ComponentHandle;
 use swalayan::central::api::PaymentStatus;
 use swalayan::central::client::Client;
 use swalayan::central::server::{self, Config};
-use swalayan::kiosk::{Kiosk, KioskOptions, ui};
+use swalayan::kiosk::ui;
 use swalayan::store::{OpenPayment, Store};
 
 /// Long enough to see the code and scan a wallet's code, short enough to
@@ -65,17 +65,7 @@ fn expired_code_gives_way_to_a_new_one_and_a_wallet_code_pays() {
 
     let catalog = demo_catalog();
     let indomie = catalog.iter().find(|p| p.name == "Indomie Goreng 85 g").unwrap().clone();
-    let kiosk = Kiosk::start(KioskOptions {
-        central: Some(central.url()),
-        data_dir: Some(data.path().to_owned()),
-        camera: None,
-        frames: None,
-        demo: true,
-        idle_timeout: Duration::from_secs(60),
-    })
-    .unwrap();
-    let app = kiosk.window().clone_strong();
-    app.show().unwrap();
+    let (kiosk, app) = show_demo_kiosk(&central.url(), data.path(), Duration::from_secs(60));
     let code = wallet_code();
     let (paid_out, paid_in) = std::sync::mpsc::channel();
 

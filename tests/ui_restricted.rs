@@ -15,7 +15,7 @@ use i_slint_backend_testing::{AccessibleRole, ElementHandle};
 use kiosk_ui::*;
 use slint::ComponentHandle;
 use swalayan::central::server::{self, Config};
-use swalayan::kiosk::{Kiosk, KioskOptions, ui};
+use swalayan::kiosk::ui;
 use swalayan::store::Store;
 
 const BINTANG: &str = "8991878000075";
@@ -53,17 +53,7 @@ fn a_beer_is_paid_after_a_staff_pin_and_tobacco_is_refused() {
     let (bintang, indomie) = (product(BINTANG), product(INDOMIE));
     assert_eq!((bintang.price, indomie.price), (38_500, 3_500));
 
-    let kiosk = Kiosk::start(KioskOptions {
-        central: Some(central.url()),
-        data_dir: Some(data.path().to_owned()),
-        camera: None,
-        frames: None,
-        demo: true,
-        idle_timeout: Duration::from_secs(120),
-    })
-    .unwrap();
-    let app = kiosk.window().clone_strong();
-    app.show().unwrap();
+    let (kiosk, app) = show_demo_kiosk(&central.url(), data.path(), Duration::from_secs(120));
     let dir = data_dir.clone();
 
     run_in_event_loop(async move {

@@ -11,7 +11,24 @@ use std::time::{Duration, Instant};
 use i_slint_backend_testing::{AccessibleRole, ElementHandle, ElementRoot};
 use slint::platform::{Key, WindowEvent};
 use slint::{ComponentHandle, Model};
-use swalayan::kiosk::ui;
+use swalayan::kiosk::{Kiosk, KioskOptions, ui};
+
+/// A demo-mode kiosk on `central`, keeping its database in `data_dir`,
+/// with no camera, its window shown. Keep the [`Kiosk`] alive for the test.
+pub fn show_demo_kiosk(central: &str, data_dir: &Path, idle: Duration) -> (Kiosk, ui::AppWindow) {
+    let kiosk = Kiosk::start(KioskOptions {
+        central: Some(central.to_owned()),
+        data_dir: Some(data_dir.to_owned()),
+        camera: None,
+        frames: None,
+        demo: true,
+        idle_timeout: idle,
+    })
+    .unwrap();
+    let app = kiosk.window().clone_strong();
+    app.show().unwrap();
+    (kiosk, app)
+}
 
 /// How long the test waits for the kiosk to reach a state.
 pub const PATIENCE: Duration = Duration::from_secs(30);
