@@ -19,6 +19,7 @@ use crate::central::api::{
     AuditEvent, NewTransaction, Payment, PaymentStatus, SaleLine, Transaction,
 };
 use crate::central::client::{Client, ClientError};
+use crate::domain::gtin;
 use crate::domain::pricing::Discount;
 use crate::domain::restricted::Restriction;
 use crate::domain::variable::Item;
@@ -315,6 +316,11 @@ impl Device {
                 let layouts = s.variable_measure()?;
                 if !layouts.covers(&code) {
                     let product = s.product(&code)?;
+                    if product.is_none()
+                        && let Some(wrong) = wrong_check_digit(&code)
+                    {
+                        return Ok(Err(wrong));
+                    }
                     return Ok(Ok(product.map(|product| Item { product, measure: None })));
                 }
                 Ok(match layouts.parse(&code) {
@@ -698,4 +704,18 @@ impl Device {
     pub async fn wait_payment(&self, payment: &Payment, limit: Duration) -> Result<Payment> {
         Ok(self.client.wait_payment(&payment.id, limit).await?)
     }
+}
+
+/// A code of 13 or 14 digits that is no GTIN because its last digit is
+/// not its check digit: typed wrong, so "not in the catalog" would mislead.
+/// Eight digits may be an EAN-8 or a UPC-E, whose check digits differ, so
+/// they are left to the look-up.
+fn wrong_check_digit(code: &str) -> Option<crate::domain::variable::CodeError> {
+    if !matches!(code.len(), 13 | 14) || gtin::is_valid(code) {
+        return None;
+    }
+    let (body, last) = code.split_at(code.len() - 1);
+    let want = gtin::check_digit(body)?;
+    let got = last.bytes().next().filter(u8::is_ascii_digit)? - b'0';
+    Some(crate::domain::variable::CodeError::EanCheck { code: code.to_owned(), got, want })
 }

@@ -134,6 +134,20 @@ async fn a_wrong_ean_check_digit_and_an_unknown_plu_are_named() {
     assert_eq!(code, 1, "stderr: {stderr}");
     assert!(stderr.contains("EAN check digit of its digits is 7"), "{stderr}");
 
+    // The coffee's barcode 8480010092271 typed with a 2 at the end: a typo,
+    // not a product this shop lacks.
+    let (code, _, stderr) = tokio::task::spawn_blocking({
+        let (url, data) = (url.clone(), data.clone());
+        move || checkout(&url, &data, &["--code", "8480010092272"])
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, 1, "stderr: {stderr}");
+    assert!(
+        stderr.contains("its last digit is 2, but the EAN check digit of its digits is 1"),
+        "{stderr}"
+    );
+
     let (code, _, stderr) =
         tokio::task::spawn_blocking(move || checkout(&url, &data, &["--code", "4087"]))
             .await

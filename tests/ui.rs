@@ -33,7 +33,10 @@ fn shopper_checks_out_by_keypad_and_pays_by_simulated_qris() {
     let catalog = demo_catalog();
     let indomie = catalog.iter().find(|p| p.name == "Indomie Goreng 85 g").unwrap().clone();
     let teh = catalog.iter().find(|p| p.name == "Teh Botol Sosro 450 ml").unwrap().clone();
-    let unknown = "8990000000000";
+    // A code with a right check digit (the EAN sum of 899000000000 is 44)
+    // that the catalog lacks, and the same code mistyped.
+    let unknown = "8990000000006";
+    let typo = "8990000000000";
     assert!(catalog.iter().all(|p| p.barcode != unknown));
 
     let kiosk = Kiosk::start(KioskOptions {
@@ -71,6 +74,11 @@ fn shopper_checks_out_by_keypad_and_pays_by_simulated_qris() {
         type_on_keypad(&app, unknown).await;
         let not_found = format!("Product not found: {unknown}");
         until("the not-found message", || exists(&app, &not_found)).await;
+        type_on_keypad(&app, typo).await;
+        let refused = format!(
+            "The code {typo} does not read right (a check digit is wrong); nothing was added. Please scan or type it again, or call a staff member."
+        );
+        until("the wrong-check-digit message", || exists(&app, &refused)).await;
 
         // Indomie by keypad, then one more with +.
         type_on_keypad(&app, &indomie.barcode).await;

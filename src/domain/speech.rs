@@ -549,8 +549,8 @@ fn texts(prompt: Prompt) -> (&'static str, &'static str) {
             "Could not look up {}; please try again.",
         ),
         P::LabelRefused => (
-            "Label {} tidak terbaca dengan benar; tidak ada yang ditambahkan. Pindai lagi atau panggil petugas.",
-            "The label {} does not read right; nothing was added. Scan it again or call a staff member.",
+            "Kode {} tidak terbaca dengan benar; tidak ada yang ditambahkan. Pindai atau ketik lagi, atau panggil petugas.",
+            "The code {} does not read right; nothing was added. Scan or type it again, or call a staff member.",
         ),
         P::TobaccoRefused => (
             "{}: rokok dan rokok elektrik tidak dijual di mesin swalayan. Silakan beli di kasir.",
