@@ -157,6 +157,22 @@ async fn a_wrong_ean_check_digit_and_an_unknown_plu_are_named() {
     assert_eq!(central.simulator().unwrap().calls().create_qr, 0);
 }
 
+/// A scanner set to send GTIN-14: the coffee's 8480010092271 as the
+/// GTIN-14 of one item (indicator 0) is the coffee.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_gtin14_of_one_item_is_its_gtin13() {
+    let dir = tempfile::tempdir().unwrap();
+    let central = common::start_central(Some(CATALOG), dir.path()).await;
+    let (url, data) = (central.url(), dir.path().join("device"));
+    let (code, receipt, stderr) =
+        tokio::task::spawn_blocking(move || checkout(&url, &data, &["--code", "08480010092271"]))
+            .await
+            .unwrap();
+    assert_eq!(code, 0, "stderr: {stderr}");
+    assert_eq!(receipt["lines"][0]["barcode"], "8480010092271");
+    assert_eq!(receipt["subtotal"], 12_500);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_central_prices_a_weighed_code_like_the_device() {
     let dir = tempfile::tempdir().unwrap();

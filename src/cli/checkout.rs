@@ -265,10 +265,7 @@ fn typed_key(text: &str) -> anyhow::Result<String> {
     if code.is_empty() || !code.bytes().all(|b| b.is_ascii_digit()) {
         bail!("--code {text:?}: a code is digits only; no payment was created");
     }
-    Ok(match code.len() {
-        12 => gtin::to_gtin13_upc(code).unwrap_or_else(|| code.to_owned()),
-        _ => code.to_owned(),
-    })
+    Ok(gtin::typed_key(code))
 }
 
 /// The member a handed-over cart names, as the central has them.

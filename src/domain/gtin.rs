@@ -55,9 +55,30 @@ pub fn to_gtin13_upc(upc: &str) -> Option<String> {
     }
 }
 
+/// The catalog key of a code typed on a keypad or by a USB scanner: a
+/// 12-digit UPC-A is keyed as its 13-digit GTIN, like a decoded one, and a
+/// GTIN-14 of a single item (indicator 0) as the 13 digits after the 0.
+pub fn typed_key(code: &str) -> String {
+    match code.len() {
+        12 => to_gtin13_upc(code).unwrap_or_else(|| code.to_owned()),
+        14 if code.starts_with('0') => code[1..].to_owned(),
+        _ => code.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typed_codes_are_keyed_as_the_catalog_keys_them() {
+        assert_eq!(typed_key("036000291452"), "0036000291452");
+        assert_eq!(typed_key("08480010092271"), "8480010092271");
+        // Indicator 1 is a case of items: another product than the item.
+        assert_eq!(typed_key("18480010092278"), "18480010092278");
+        assert_eq!(typed_key("8480010092271"), "8480010092271");
+        assert_eq!(typed_key("4011"), "4011");
+    }
 
     #[test]
     fn check_digits_match_gs1_examples() {

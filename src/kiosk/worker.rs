@@ -449,15 +449,6 @@ fn draw_cached(cache: &mut Vec<Qr>, payload: &str) -> Option<Qr> {
     }
 }
 
-/// The catalog key of a typed or wedge-scanned code: a 12-digit UPC-A is
-/// keyed as its 13-digit GTIN, like a decoded one.
-fn catalog_key(code: &str) -> String {
-    match code.len() {
-        12 => gtin::to_gtin13_upc(code).unwrap_or_else(|| code.to_owned()),
-        _ => code.to_owned(),
-    }
-}
-
 /// Looks codes up one at a time, so that lines appear in scanning order.
 async fn look_up_in_order(
     device: Device,
@@ -465,7 +456,7 @@ async fn look_up_in_order(
     reports: mpsc::UnboundedSender<Report>,
 ) {
     while let Some(code) = codes.recv().await {
-        let mut found = device.item(&catalog_key(&code)).await;
+        let mut found = device.item(&gtin::typed_key(&code)).await;
         // Eight digits typed by a scanner are an EAN-8 or a UPC-E; the
         // scanner does not say which, so try the UPC-E's GTIN second.
         if matches!(found, Ok(None))
