@@ -108,9 +108,7 @@ fn a_web_cart_scanned_at_the_kiosk_is_paid_there_and_closed() {
             product_count(&data_dir) >= catalog.len() as u64 && promotions_synced(&data_dir)
         })
         .await;
-        press(&app, "English");
-        press(&app, "Start");
-        until("the scanning screen", || screen(&app) == ui::Screen::Scanning).await;
+        start_visit_in_english(&app).await;
 
         // The shopper shows the web cart's code to the USB scanner: its
         // lines come in, nothing changed, so the notice says it is here.

@@ -79,9 +79,7 @@ fn member_by_phone_pays_part_with_points_and_earns_on_the_rest() {
         let (kapal_api, oreo) = (kapal_api2, oreo2);
         until("the kiosk's catalog sync", || product_count(&data_dir) >= catalog.len() as u64)
             .await;
-        press(&app, "English");
-        press(&app, "Start");
-        until("the scanning screen", || screen(&app) == ui::Screen::Scanning).await;
+        start_visit_in_english(&app).await;
 
         // The member types their phone number; the badge shows them with
         // their points.

@@ -72,9 +72,7 @@ fn expired_code_gives_way_to_a_new_one_and_a_wallet_code_pays() {
     run_in_event_loop(async move {
         until("the kiosk's catalog sync", || product_count(&data_dir) >= catalog.len() as u64)
             .await;
-        press(&app, "English");
-        press(&app, "Start");
-        until("the scanning screen", || screen(&app) == ui::Screen::Scanning).await;
+        start_visit_in_english(&app).await;
         type_on_keypad(&app, &indomie.barcode).await;
         until("the Indomie line", || value(&app, "Total") == rupiah(indomie.price)).await;
 
@@ -119,9 +117,7 @@ fn expired_code_gives_way_to_a_new_one_and_a_wallet_code_pays() {
     run_in_event_loop(async move {
         press(&app, "Finish");
         until("the welcome screen", || screen(&app) == ui::Screen::Welcome).await;
-        press(&app, "English");
-        press(&app, "Start");
-        until("the scanning screen", || screen(&app) == ui::Screen::Scanning).await;
+        start_visit_in_english(&app).await;
         type_on_keypad(&app, &teh.barcode).await;
         until("the Teh Botol line", || value(&app, "Total") == rupiah(teh.price)).await;
     });

@@ -61,9 +61,7 @@ fn a_beer_is_paid_after_a_staff_pin_and_tobacco_is_refused() {
             product_count(&dir) >= catalog.len() as u64 && staff_synced(&dir)
         })
         .await;
-        press(&app, "English");
-        press(&app, "Start");
-        until("the scanning screen", || screen(&app) == ui::Screen::Scanning).await;
+        start_visit_in_english(&app).await;
 
         // The cigarette pack is refused and stays out of the cart.
         type_on_keypad(&app, SAMPOERNA).await;

@@ -30,6 +30,14 @@ pub fn show_demo_kiosk(central: &str, data_dir: &Path, idle: Duration) -> (Kiosk
     (kiosk, app)
 }
 
+/// Switches the welcome screen to English, taps Start and waits for the
+/// scanning screen.
+pub async fn start_visit_in_english(app: &ui::AppWindow) {
+    press(app, "English");
+    press(app, "Start");
+    until("the scanning screen", || screen(app) == ui::Screen::Scanning).await;
+}
+
 /// How long the test waits for the kiosk to reach a state.
 pub const PATIENCE: Duration = Duration::from_secs(30);
 

@@ -65,17 +65,7 @@ fn indomie() -> Product {
 /// The demo merchant's dynamic code for Rp 7.000, as
 /// `swalayan qris dynamic` writes it for the central's demo merchant.
 fn payload() -> String {
-    let m = crate::domain::qris::Merchant {
-        acquirer_domain: "ID.CO.SWALAYAN.WWW".into(),
-        merchant_pan: "936000000000000017".into(),
-        merchant_id: "SWL000000000017".into(),
-        nmid: "ID1026000000017".into(),
-        criteria: "UMI".into(),
-        mcc: "5411".into(),
-        name: "Swalayan Demo Kemang".into(),
-        city: "JAKARTA SELATAN".into(),
-        postal_code: "12730".into(),
-    };
+    let m = crate::central::server::demo_merchant();
     crate::domain::qris::dynamic_payload(&m, Rupiah(7_000), "k-1").unwrap()
 }
 
