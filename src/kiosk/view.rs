@@ -133,6 +133,8 @@ pub struct ItemView {
 
 /// The most recommendations on screen: more would be too small to tap.
 const SHOWN_RECOMMENDATIONS: usize = 3;
+/// The most with large text: with a third, no name would show.
+const SHOWN_RECOMMENDATIONS_LARGE: usize = 2;
 
 impl View {
     /// The view of `visit` at `now`. `draw` turns a payload into a QR code;
@@ -391,6 +393,9 @@ impl OmniView {
         scan.set_redeem(self.redeem);
         scan.set_redeemable(self.redeemable.as_str().into());
         scan.set_recommendations(model(&self.recommendations));
+        let few =
+            &self.recommendations[..self.recommendations.len().min(SHOWN_RECOMMENDATIONS_LARGE)];
+        scan.set_recommendations_large(model(few));
         scan.set_panel(self.panel);
         let changes: Vec<slint::SharedString> =
             self.changes.iter().map(|c| c.as_str().into()).collect();
