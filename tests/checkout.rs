@@ -133,5 +133,6 @@ async fn unreadable_file_is_named() {
     .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("struk.png"), "{stderr}");
+    assert!(stderr.contains("struk.png: not an image"), "{stderr}");
+    assert!(stderr.contains("no payment was created"), "{stderr}");
 }

@@ -244,7 +244,8 @@ async fn scanned_key(path: &Path) -> anyhow::Result<String> {
         let path = path.to_owned();
         move || decode_file(&path)
     })
-    .await??;
+    .await?
+    .map_err(|e| anyhow::anyhow!("{e}; no payment was created"))?;
     let Some(symbol) = symbols.first() else {
         bail!("{file}: no barcode or QR code could be read; no payment was created");
     };
