@@ -224,6 +224,21 @@ impl Layouts {
             && self.layout(prefix_of(code)).is_some()
     }
 
+    /// The catalog key of a code under one of this store's layouts: the
+    /// prefix and item number, zeros for the rest, and the EAN check
+    /// digit; whatever the value and check digits of `code` are. `None`
+    /// for a code the layouts do not cover.
+    pub fn key_of(&self, code: &str) -> Option<String> {
+        if !self.covers(code) {
+            return None;
+        }
+        let layout = self.layout(prefix_of(code)).expect("covered");
+        let item_end = 2 + usize::from(layout.item_digits);
+        let body = format!("{}{}", &code[..item_end], "0".repeat(12 - item_end));
+        let check = gtin::check_digit(&body).expect("12 digits");
+        Some(format!("{body}{check}"))
+    }
+
     /// Reads a variable-measure code: item number and price or weight.
     /// A wrong check digit is refused, never guessed around.
     pub fn parse(&self, code: &str) -> Result<Reading, CodeError> {
@@ -274,12 +289,10 @@ impl Layouts {
             Value::Price => Measure::LabelPrice(Rupiah(i64::from(value))),
             Value::Weight => Measure::WeightG(value),
         };
-        let body = format!("{}{}", &code[..item_end], "0".repeat(12 - item_end));
-        let key_check = gtin::check_digit(&body).expect("12 digits");
         Ok(Reading {
             code: code.to_owned(),
             item: code[2..item_end].to_owned(),
-            key: format!("{body}{key_check}"),
+            key: self.key_of(code).expect("covered"),
             measure,
         })
     }

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use rusqlite::{Connection, params};
 
 use crate::domain::restricted::Restriction;
+use crate::domain::variable::Layouts;
 use crate::domain::{gtin, variable};
 
 /// Why a catalog file was refused. Nothing of it was imported.
@@ -34,6 +35,8 @@ pub struct Row {
     pub category: Option<String>,
     /// The optional `restriction` column: empty, `age21` or `tobacco`.
     pub restriction: Restriction,
+    /// Its line in the file, for errors found later.
+    pub line: u64,
 }
 
 /// What an import changed.
@@ -75,6 +78,18 @@ pub fn parse(text: &str, source_name: &str) -> Result<Vec<Row>, ImportError> {
         let line = line_at(record.position());
         if record.iter().all(str::is_empty) {
             continue;
+        }
+        // Fewer fields are fine (an empty restriction may be left off);
+        // more mean a comma in a name that was not quoted.
+        if record.len() > headers.len() {
+            return Err(row_err(
+                line,
+                format!(
+                    "{} fields, but the header has {}: a name with a comma must be in double quotes",
+                    record.len(),
+                    headers.len()
+                ),
+            ));
         }
         let field = |i: usize, name: &str| match record.get(i) {
             Some(v) if !v.is_empty() => Ok(v.to_owned()),
@@ -127,12 +142,38 @@ pub fn parse(text: &str, source_name: &str) -> Result<Vec<Row>, ImportError> {
                 format!("restriction {word:?} is not empty, age21 or tobacco"),
             ));
         };
-        rows.push(Row { barcode, name, price, category, restriction });
+        rows.push(Row { barcode, name, price, category, restriction, line });
     }
     if rows.is_empty() {
         return Err(ImportError::Empty { source_name: source_name.to_owned() });
     }
     Ok(rows)
+}
+
+/// Refuses a row that the store's label layouts make unreachable: a code
+/// under a layout's prefix is always read as a label (item number and price
+/// or weight), so the product is found only under the label's key, the code
+/// with the value digits zero.
+pub fn check_layouts(
+    rows: &[Row],
+    layouts: &Layouts,
+    source_name: &str,
+) -> Result<(), ImportError> {
+    for row in rows {
+        match layouts.key_of(&row.barcode) {
+            Some(key) if key != row.barcode => {
+                let reason = format!(
+                    "barcode {} has a prefix of this store's label layouts, so a scan of it is \
+                     read as a label, never looked up as it is: list the item as {key}",
+                    row.barcode
+                );
+                let (source_name, line) = (source_name.to_owned(), row.line);
+                return Err(ImportError::Row { source_name, line, reason });
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// The line of `text` a CSV record starts on, counting from 1.
@@ -256,6 +297,40 @@ mod tests {
         assert_eq!(reason(missing), "cat.csv: line 2: missing name");
         let header = "code,title,cost\n1,2,3\n";
         assert!(reason(header).contains("header must name barcode, name and price"));
+    }
+
+    #[test]
+    fn an_unquoted_comma_in_a_name_is_named() {
+        let text = "barcode,name,price,category\n8991101000070,Susu, Cokelat,5000,susu,x\n";
+        assert_eq!(
+            reason(text),
+            "cat.csv: line 2: 6 fields, but the header has 4: a name with a comma must be in \
+             double quotes"
+        );
+        let quoted = "barcode,name,price\n8991101000070,\"Susu, Cokelat\",5000\n";
+        assert_eq!(parse(quoted, "c").unwrap()[0].name, "Susu, Cokelat");
+    }
+
+    #[test]
+    fn a_label_code_listed_as_a_product_is_refused_with_its_key() {
+        let layouts = Layouts::default();
+        // 2112345312507 is a label (prefix 21, item 12345, Rp 1.250); the
+        // item's key is 211234500000 with its check digit: from the right,
+        // 0·3 + 0 + 0·3 + 0 + 0·3 + 5 + 4·3 + 3 + 2·3 + 1 + 1·3 + 2 = 32,
+        // so 8.
+        let label = "barcode,name,price\n8991101000070,Susu,5000\n2112345312507,Kue,1250\n";
+        let rows = parse(label, "cat.csv").unwrap();
+        assert_eq!(
+            check_layouts(&rows, &layouts, "cat.csv").unwrap_err().to_string(),
+            "cat.csv: line 3: barcode 2112345312507 has a prefix of this store's label layouts, \
+             so a scan of it is read as a label, never looked up as it is: list the item as \
+             2112345000008"
+        );
+        let key = "barcode,name,price\n2112345000008,Kue,1250\n";
+        check_layouts(&parse(key, "c").unwrap(), &layouts, "c").unwrap();
+        // Prefix 27 has no layout by default: an ordinary in-store code.
+        let other = "barcode,name,price\n2712345312509,Kue,1250\n";
+        check_layouts(&parse(other, "c").unwrap(), &layouts, "c").unwrap();
     }
 
     #[test]

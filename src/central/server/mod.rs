@@ -272,6 +272,17 @@ pub async fn start(config: Config, addr: SocketAddr) -> anyhow::Result<Running> 
     };
     let db = db::Db::open(config.db.as_deref())?;
 
+    let layouts = match &config.variable_measure {
+        Some(path) => {
+            let text = tokio::fs::read_to_string(path).await.with_context(|| {
+                format!("cannot read the variable-measure layouts {}", path.display())
+            })?;
+            Layouts::from_toml(&text, &path.display().to_string())?
+        }
+        None => Layouts::default(),
+    };
+    info!(layouts = layouts.layouts().len(), "variable-measure layouts loaded");
+
     let (text, source) = match &config.catalog {
         Some(path) => (
             tokio::fs::read_to_string(path)
@@ -282,6 +293,7 @@ pub async fn start(config: Config, addr: SocketAddr) -> anyhow::Result<Running> 
         None => (DEMO_CATALOG.to_owned(), "demo catalog".to_owned()),
     };
     let rows = catalog::parse(&text, &source)?;
+    catalog::check_layouts(&rows, &layouts, &source)?;
     let report = db.run(move |conn| Ok(catalog::import(conn, &rows)?)).await?;
     info!(
         source,
@@ -317,16 +329,6 @@ pub async fn start(config: Config, addr: SocketAddr) -> anyhow::Result<Running> 
     let set = crate::domain::pricing::Promotions::from_toml(&text, &source)?;
     let promotions = pricing::Loaded { version: set.version(), set: Arc::new(set) };
     info!(source, count = promotions.set.len(), version = %promotions.version, "promotions loaded");
-    let layouts = match &config.variable_measure {
-        Some(path) => {
-            let text = tokio::fs::read_to_string(path).await.with_context(|| {
-                format!("cannot read the variable-measure layouts {}", path.display())
-            })?;
-            Layouts::from_toml(&text, &path.display().to_string())?
-        }
-        None => Layouts::default(),
-    };
-    info!(layouts = layouts.layouts().len(), "variable-measure layouts loaded");
 
     let (text, source) = match &config.staff {
         Some(path) => (
