@@ -63,6 +63,25 @@ pub fn find_by_pin<'a>(staff: &'a [StaffMember], pin: &str) -> Option<&'a StaffM
     staff.iter().find(|m| verify_pin(pin, &m.pin_hash))
 }
 
+/// The least memory cost of a staff hash, in KiB: OWASP's lowest argon2id
+/// setting (m=7168 KiB with t=5).
+const MIN_MEMORY_KIB: u32 = 7168;
+/// The least memory times passes: each of OWASP's argon2id settings, from
+/// m=47104 t=1 to m=7168 t=5, costs at least this.
+const MIN_COST_KIB: u32 = 35_840;
+
+/// The costs of an argon2id PHC string, as `m=…,t=…`, when they are below
+/// what a staff PIN needs; `None` when they are enough.
+fn weak_costs(phc: &str) -> Option<String> {
+    let hash = PasswordHash::new(phc).ok()?;
+    let Ok(params) = argon2::Params::try_from(&hash) else {
+        return Some("costs that cannot be read".into());
+    };
+    let (m, t) = (params.m_cost(), params.t_cost());
+    let enough = m >= MIN_MEMORY_KIB && m.saturating_mul(t) >= MIN_COST_KIB;
+    (!enough).then(|| format!("m={m},t={t}"))
+}
+
 /// The demo staff shipped with the binary (PINs in the README).
 pub const DEMO_STAFF: &str = include_str!("../assets/staff.csv");
 
@@ -121,6 +140,17 @@ pub fn parse(text: &str, source_name: &str) -> Result<Vec<StaffMember>, StaffErr
                 format!(
                     "pin_hash of {id} is not an argon2id PHC string \
                      (make one with `swalayan staff hash-pin`)"
+                ),
+            ));
+        }
+        if let Some(weak) = weak_costs(pin_hash) {
+            return Err(row_err(
+                line,
+                format!(
+                    "pin_hash of {id} is argon2id at {weak}, too cheap to guess against: a PIN \
+                     has few digits, so at least m×t = {MIN_COST_KIB} KiB with m at least \
+                     {MIN_MEMORY_KIB} KiB, as OWASP advises (`swalayan staff hash-pin` uses \
+                     m=19456,t=2)"
                 ),
             ));
         }
@@ -184,5 +214,27 @@ mod tests {
             parse(&twice, "staff.csv").unwrap_err().to_string(),
             "staff.csv: line 3: staff id S1 given twice"
         );
+    }
+
+    #[test]
+    fn hashes_too_cheap_for_a_pin_are_refused() {
+        // OWASP's settings are enough: 19456×2, 47104×1, 7168×5.
+        let salt = "$c2FsdHNhbHRzYWx0$ZmFrZWhhc2hmYWtlaGFzaGZha2VoYXNoZmFrZWhhc2g";
+        let phc = |m: u32, t: u32| format!("$argon2id$v=19$m={m},t={t},p=1{salt}");
+        for (m, t) in [(19456, 2), (47104, 1), (7168, 5)] {
+            assert_eq!(weak_costs(&phc(m, t)), None, "m={m},t={t}");
+        }
+        // 19456×1 = 19456 KiB is below 35840; 4096 KiB is below 7168 at any t.
+        assert_eq!(weak_costs(&phc(19456, 1)).as_deref(), Some("m=19456,t=1"));
+        assert_eq!(weak_costs(&phc(4096, 10)).as_deref(), Some("m=4096,t=10"));
+        let text = format!("staff_id,name,pin_hash\nS1,Rina,{}\n", phc(4096, 10));
+        assert_eq!(
+            parse(&text, "staff.csv").unwrap_err().to_string(),
+            "staff.csv: line 2: pin_hash of S1 is argon2id at m=4096,t=10, too cheap to guess \
+             against: a PIN has few digits, so at least m×t = 35840 KiB with m at least 7168 \
+             KiB, as OWASP advises (`swalayan staff hash-pin` uses m=19456,t=2)"
+        );
+        // What hash-pin makes passes.
+        assert_eq!(weak_costs(&hash_pin("2468").unwrap()), None);
     }
 }

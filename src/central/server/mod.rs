@@ -24,7 +24,7 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, oneshot};
-use tracing::info;
+use tracing::{info, warn};
 
 use crate::domain::qris::Merchant;
 use crate::domain::variable::Layouts;
@@ -340,6 +340,9 @@ pub async fn start(config: Config, addr: SocketAddr) -> anyhow::Result<Running> 
         None => (crate::staff::DEMO_STAFF.to_owned(), "demo staff".to_owned()),
     };
     let staff = Arc::new(crate::staff::parse(&text, &source)?);
+    if staff.is_empty() {
+        warn!(source, "the staff file lists no one: no age-restricted item can be approved");
+    }
     info!(source, count = staff.len(), "staff loaded");
 
     let listener =
