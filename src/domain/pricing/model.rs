@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::Rupiah;
-use crate::domain::gtin;
+use crate::domain::{gtin, variable};
 
 /// The loyalty tiers a promotion may be limited to.
 pub const TIERS: [&str; 3] = ["silver", "gold", "platinum"];
@@ -247,8 +247,12 @@ fn check_amount(field: &str, amount: Rupiah) -> Result<(), String> {
 }
 
 fn check_barcode(barcode: &str) -> Result<(), String> {
-    if !gtin::is_valid(barcode) {
-        return Err(format!("barcode {barcode:?} is not a GTIN with a valid check digit"));
+    // Produce without a barcode is named by its PLU, as the catalog keys it.
+    if !gtin::is_valid(barcode) && !variable::is_plu(barcode) {
+        return Err(format!(
+            "barcode {barcode:?} is not a GTIN with a valid check digit, nor a PLU \
+             (3000 to 4999, or five digits from 9)"
+        ));
     }
     Ok(())
 }

@@ -121,6 +121,19 @@ fn bundle_prices_whole_sets_only() {
 }
 
 #[test]
+fn produce_sold_by_its_plu_can_be_on_promotion() {
+    // Three bananas at 2.500 for 6.000: one set, 1.500 off; the organic
+    // ones (94011) are not in it.
+    let toml = "[[promotion]]\nid = \"PISANG-3\"\nname = \"3 pisang Rp 6.000\"\n\
+                kind = \"bundle\"\nitems = [\"4011\", \"4011\", \"4011\"]\nprice = 6000\n";
+    let set = Promotions::from_toml(toml, "p.toml").unwrap();
+    let cart = [line("4011", 2_500, 3, "buah-sayur"), line("94011", 3_500, 1, "buah-sayur")];
+    let p = price(&cart, &set, &anyone(), march());
+    assert_eq!(discounts(&p), [("PISANG-3", 1_500)]);
+    assert_eq!(p.total, Rupiah(7_500 + 3_500 - 1_500));
+}
+
+#[test]
 fn member_prices_need_a_member_of_the_tier() {
     let cart =
         [line("8991804000841", 12_500, 2, "susu"), line("8991175000235", 62_000, 1, "biskuit")];
@@ -288,8 +301,13 @@ fn bad_files_name_the_promotion_the_line_and_the_reason() {
     assert_eq!(
         file_error(&gtin),
         "p.toml: line 2: promotion OK: barcode \"8991767001016\" is not a GTIN with a valid \
-         check digit"
+         check digit, nor a PLU (3000 to 4999, or five digits from 9)"
     );
+    // Bananas sold by their PLU may be on promotion; 5011 is no PLU.
+    let plu = good.replace("cart = true", "items = [\"4011\", \"94011\"]");
+    assert_eq!(Promotions::from_toml(&plu, "p.toml").unwrap().len(), 1);
+    let not_plu = good.replace("cart = true", "items = [\"5011\"]");
+    assert!(file_error(&not_plu).contains("barcode \"5011\" is not a GTIN"));
     let member = "[[promotion]]\nid = \"M\"\nname = \"m\"\nkind = \"member_price\"\n\
                   items = [\"8991767001015\"]\nprice = 5\n";
     assert!(file_error(member).ends_with("a member price needs `members_only = true` or `tiers`"));
