@@ -337,7 +337,14 @@ impl Device {
     /// with its age. Fails when the central does not answer and nothing is
     /// kept, or when it says the product is unknown.
     pub async fn stock(&self, barcode: &str) -> Result<StockView> {
-        let key = barcode.to_owned();
+        // A weighed or label-priced package is counted as its item: the
+        // label's own code is in no stock list.
+        let label = barcode.to_owned();
+        let key = self
+            .with_store_blocking(move |s| Ok(s.variable_measure()?.key_of(&label).unwrap_or(label)))
+            .await?;
+        let barcode = key.as_str();
+        let key = key.clone();
         match self.client.stock(barcode, None, STOCK_NEAREST).await {
             Ok(stock) => {
                 let fetched_at = crate::store::now();

@@ -327,3 +327,31 @@ async fn the_demo_central_has_stock_for_every_demo_product_some_sold_out() {
     assert!(products >= 200, "{products}");
     assert!(sold_out_here > 0 && sold_out_here < products / 2, "{sold_out_here}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_weighed_package_shows_the_stock_of_its_item() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    // Tomatoes under the default weight layout of prefix 23: item 00102,
+    // listed under its key 2300102000006.
+    let config = Config {
+        db: Some(dir.path().join("central.db")),
+        catalog: Some(write("catalog.csv", "barcode,name,price\n2300102000006,Tomat,18000\n")),
+        stores: Some(write("stores.csv", STORES)),
+        stock: Some(write("stock.csv", "store_id,barcode,qty\nS1,2300102000006,12\n")),
+        ..Default::default()
+    };
+    let central = server::start(config, "127.0.0.1:0".parse().unwrap()).await.expect("starts");
+    let client = Client::new(&central.url()).unwrap();
+    let device = Device::open(&dir.path().join("device"), client).unwrap();
+    device.sync_catalog().await.unwrap();
+
+    // The package of 483 g (check digit 7, worked out in tests/ui_weighed.rs).
+    let view = device.stock("2300102004837").await.unwrap();
+    assert_eq!((view.stock.barcode.as_str(), view.stock.store.qty), ("2300102000006", 12));
+    central.stop().await;
+}
