@@ -37,6 +37,9 @@ impl Platform for Offscreen {
 
 type Frame = Vec<Rgb8Pixel>;
 
+/// A control's label, what its states are, and how to put it in each.
+type Case<'a> = (&'static str, &'static str, Box<dyn Fn() + 'a>, Box<dyn Fn() + 'a>);
+
 fn render(window: &MinimalSoftwareWindow) -> Frame {
     slint::platform::update_timers_and_animations();
     let mut pixels = vec![Rgb8Pixel::default(); (WIDTH * HEIGHT) as usize];
@@ -192,7 +195,7 @@ fn no_state_is_shown_by_colour_alone() {
         let large = |on: bool| move || app.global::<ui::AppAdapter>().set_large_text(on);
         let mode = |m: ui::KeypadMode| move || app.global::<ui::ScanAdapter>().set_keypad_mode(m);
         let redeem = |on: bool| move || app.global::<ui::ScanAdapter>().set_redeem(on);
-        let cases: [(&str, &str, Box<dyn Fn() + '_>, Box<dyn Fn() + '_>); 5] = [
+        let cases: [Case; 5] = [
             (
                 "English",
                 "English chosen or not",
