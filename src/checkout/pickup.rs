@@ -148,7 +148,7 @@ impl Device {
                 self.not_opened_here(&pickup.order_id).await?;
                 return Ok(pickup);
             }
-            Err(e) if !e.is_retryable() => return Err(PickupFailure::Central(e)),
+            Err(e) if !out_of_reach(&e) => return Err(PickupFailure::Central(e)),
             Err(e) => warn!(error = %e, "central out of reach; pickup code checked offline"),
         }
 
@@ -188,7 +188,7 @@ impl Device {
                 self.not_opened_here(id).await?;
                 Ok(pickup)
             }
-            Err(e) if !e.is_retryable() => Err(PickupFailure::Central(e)),
+            Err(e) if !out_of_reach(&e) => Err(PickupFailure::Central(e)),
             Err(e) => {
                 warn!(order = id, error = %e, "central out of reach; pickup checked offline");
                 self.find_offline(id, now).await
@@ -330,6 +330,16 @@ impl Device {
     /// the empty compartment), for it to look at again at start.
     pub async fn unconfirmed_openings(&self) -> super::Result<Vec<Opening>> {
         self.with_store_blocking(|s| s.unconfirmed_openings()).await
+    }
+}
+
+/// True if and only if the central did not answer `e` itself: the kiosk
+/// then decides from its manifest. A central that asks to wait (too many
+/// wrong codes) answered, and its lockout must not be stepped around.
+fn out_of_reach(e: &ClientError) -> bool {
+    match e {
+        ClientError::Refused { status, .. } => status.is_server_error(),
+        other => other.is_retryable(),
     }
 }
 
