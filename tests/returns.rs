@@ -29,6 +29,14 @@ fn back(order: &str, lines: &[(&str, u32)], to: RefundTo) -> NewReturn {
     }
 }
 
+async fn ret(
+    client: &Client,
+    r: NewReturn,
+    key: &str,
+) -> Result<swalayan::central::api::ReturnView, swalayan::central::client::ClientError> {
+    client.create_return(&r, key).await
+}
+
 /// Collects a loaded order that is paid already.
 async fn collected(client: &Client, view: &OrderView) {
     let c = CollectOrder { device: "kiosk-1".into(), ..Default::default() };
@@ -55,7 +63,7 @@ async fn a_return_within_the_days_is_refunded_to_the_qris_payment() {
 
     // One Popok back: 50 000 of the 115 000 list, so 50 000 x 113 500 /
     // 115 000 = 49 347.8, rounded down.
-    let first = client.create_return(&back(&view.id, &[(POPOK, 1)], RefundTo::Qris), "ret-1");
+    let first = ret(&client, back(&view.id, &[(POPOK, 1)], RefundTo::Qris), "ret-1");
     let first = first.await.unwrap();
     assert_eq!(first.amount.0, 49_347);
     assert_eq!(first.status, ReturnStatus::AwaitingStaff);
@@ -65,7 +73,7 @@ async fn a_return_within_the_days_is_refunded_to_the_qris_payment() {
     assert_eq!(p.refunds.len(), 1);
     assert_eq!(p.refunds[0].reason, "return: rusak / damaged");
     // The same key again: the same return, refunded once.
-    let again = client.create_return(&back(&view.id, &[(POPOK, 1)], RefundTo::Qris), "ret-1");
+    let again = ret(&client, back(&view.id, &[(POPOK, 1)], RefundTo::Qris), "ret-1");
     assert_eq!(again.await.unwrap().id, first.id);
     assert_eq!(client.payment(&payment.id).await.unwrap().refunds.len(), 1);
     let o = client.order(&view.id).await.unwrap();
@@ -82,7 +90,7 @@ async fn a_return_within_the_days_is_refunded_to_the_qris_payment() {
     assert_eq!(o.history.last().unwrap().step, "return");
 
     // Nothing is left to bring back.
-    let e = client.create_return(&back(&view.id, &[(SABUN, 1)], RefundTo::Qris), "ret-3");
+    let e = ret(&client, back(&view.id, &[(SABUN, 1)], RefundTo::Qris), "ret-3");
     let e = e.await.unwrap_err();
     assert_eq!(refusal(&e), (422, "return_quantity"));
 
@@ -109,11 +117,11 @@ async fn a_final_sale_item_is_refused_naming_the_rule() {
     let view = placed_and_loaded(&client, &o, 2).await;
 
     // Not collected yet: nothing can come back.
-    let e = client.create_return(&back(&view.id, &[(SABUN, 1)], RefundTo::Points), "early");
+    let e = ret(&client, back(&view.id, &[(SABUN, 1)], RefundTo::Points), "early");
     assert_eq!(refusal(&e.await.unwrap_err()), (409, "not_collected"));
     collected(&client, &view).await;
 
-    let e = client.create_return(&back(&view.id, &[(PISANG, 1)], RefundTo::Points), "r-1");
+    let e = ret(&client, back(&view.id, &[(PISANG, 1)], RefundTo::Points), "r-1");
     let e = e.await.unwrap_err();
     assert_eq!(refusal(&e), (422, "final_sale"));
     let why = e.refusal().unwrap();
@@ -133,10 +141,10 @@ async fn a_return_to_points_credits_the_member() {
     collected(&client, &view).await;
 
     // Paid in the app, not by a QRIS payment here: no QRIS refund.
-    let e = client.create_return(&back(&view.id, &[(SABUN, 1)], RefundTo::Qris), "p-0");
+    let e = ret(&client, back(&view.id, &[(SABUN, 1)], RefundTo::Qris), "p-0");
     assert_eq!(refusal(&e.await.unwrap_err()), (409, "no_qris_payment"));
 
-    let r = client.create_return(&back(&view.id, &[(SABUN, 1)], RefundTo::Points), "p-1");
+    let r = ret(&client, back(&view.id, &[(SABUN, 1)], RefundTo::Points), "p-1");
     let r = r.await.unwrap();
     // The whole order back: all of its 6 750, a point a rupiah.
     assert_eq!(r.amount.0, 6_750);
