@@ -380,3 +380,35 @@ async fn offline_an_unpaid_order_stays_shut() {
     let e = device.pickup_by_token(&view.pickup.unwrap().token, Utc::now()).await.unwrap_err();
     assert!(matches!(e, PickupFailure::Refused(PickupError::UnpaidOffline)), "{e}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_order_and_return_route_is_in_the_served_openapi_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let (central, _client) = click::start(dir.path()).await;
+    let doc: serde_json::Value = reqwest::get(format!("{}/v1/openapi.json", central.url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for (path, method) in [
+        ("/v1/orders", "post"),
+        ("/v1/orders/{id}", "get"),
+        ("/v1/orders/{id}/messages", "get"),
+        ("/v1/orders/{id}/load", "post"),
+        ("/v1/orders/{id}/collect", "post"),
+        ("/v1/orders/{id}/cancel", "post"),
+        ("/v1/orders/{id}/expire", "post"),
+        ("/v1/orders/{id}/unload", "post"),
+        ("/v1/orders/pickup-code", "post"),
+        ("/v1/stores/{id}/pickup-manifest", "get"),
+        ("/v1/returns", "post"),
+        ("/v1/returns/{id}", "get"),
+        ("/v1/returns/{id}/confirm", "post"),
+    ] {
+        assert!(doc["paths"][path][method].is_object(), "{method} {path} undocumented");
+    }
+    let states = &doc["components"]["schemas"]["Order"]["properties"]["status"]["enum"];
+    let want = ["placed", "loaded", "collected", "expired", "returned", "cancelled"];
+    assert_eq!(states, &serde_json::json!(want));
+}
