@@ -366,6 +366,68 @@ async fn an_unpaid_order_is_paid_by_qris_before_its_door_opens() {
     let by = done.payment.unwrap();
     assert_eq!((by.by.as_str(), by.payment_id.as_deref()), ("qris", Some(payment.id.as_str())));
     assert!(done.history.iter().any(|e| e.step == "pay" && e.cause.contains("13500")));
+
+    // The same QR again, here or at another kiosk of the store: the
+    // central says it was collected.
+    let other = open_device(&dir.path().join("other-kiosk"), &central);
+    other.sync_pickup_manifest("KMG").await.unwrap();
+    for kiosk in [&device, &other] {
+        let e = kiosk.pickup_by_token(&token, Utc::now()).await.unwrap_err();
+        let PickupFailure::Central(e) = e else { panic!("{e}") };
+        assert_eq!(refusal(&e), (409, "order_state"));
+        assert!(e.refusal().unwrap().ends_with("it was collected already"), "{e}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_kiosk_stopped_between_the_unlock_and_the_confirmation_records_the_pickup_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("device");
+    let (central, client) = click::start(dir.path()).await;
+    let mut one = order(&[(POPOK, 1)]);
+    one.paid = paid(50_000, "APP-9");
+    let view = placed_and_loaded(&client, &one, 8).await;
+    let device = open_device(&data, &central);
+    device.sync_pickup_manifest("KMG").await.unwrap();
+    let pickup = device.pickup_by_token(&view.pickup.unwrap().token, Utc::now()).await.unwrap();
+    device.open_for_pickup(&pickup, None, Utc::now()).await.unwrap();
+    // The kiosk dies with the door open.
+    drop(device);
+
+    let device = open_device(&data, &central);
+    let left = device.unconfirmed_openings().await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!((left[0].order_id.as_str(), left[0].compartment), (view.id.as_str(), 8));
+    let done = device.confirm_pickup(&view.id).await.unwrap().expect("the central answered");
+    assert_eq!(done.status, OrderState::Collected);
+    assert!(device.unconfirmed_openings().await.unwrap().is_empty());
+    // Confirmed again after another restart: still one collect.
+    drop(device);
+    let device = open_device(&data, &central);
+    device.confirm_pickup(&view.id).await.unwrap();
+    let after = client.order(&view.id).await.unwrap();
+    assert_eq!(after.history.iter().filter(|e| e.step == "collect").count(), 1);
+    assert_eq!(on_hand(&client, POPOK).await, 4);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_door_never_opened_leaves_the_code_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("device");
+    let (central, client) = click::start(dir.path()).await;
+    let mut one = order(&[(SABUN, 1)]);
+    one.paid = paid(6_750, "APP-10");
+    let view = placed_and_loaded(&client, &one, 9).await;
+    let token = view.pickup.unwrap().token;
+    let device = open_device(&data, &central);
+    device.sync_pickup_manifest("KMG").await.unwrap();
+    let pickup = device.pickup_by_token(&token, Utc::now()).await.unwrap();
+    device.open_for_pickup(&pickup, None, Utc::now()).await.unwrap();
+    assert!(device.door_not_opened(&view.id).await.unwrap());
+    // The code opens the compartment again; nothing went to the central.
+    let again = device.pickup_by_token(&token, Utc::now()).await.unwrap();
+    device.open_for_pickup(&again, None, Utc::now()).await.unwrap();
+    assert_eq!(client.order(&view.id).await.unwrap().status, OrderState::Loaded);
 }
 
 #[tokio::test(flavor = "multi_thread")]
