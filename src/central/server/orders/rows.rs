@@ -311,3 +311,67 @@ pub(crate) fn expire_due(
     tx.commit()?;
     Ok(due.into_iter().map(|(id, _, _)| id).collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::central::server::db::Db;
+
+    fn order(id: &str, deadline_s: i64) -> Row {
+        Row {
+            id: id.into(),
+            idempotency_key: format!("key-{id}"),
+            request: "{}".into(),
+            store: "KMG".into(),
+            member: None,
+            phone: "6281200000001".into(),
+            state: OrderState::Loaded,
+            lines: Vec::new(),
+            discounts: Vec::new(),
+            total: Rupiah(1_000),
+            paid_reference: None,
+            payment_id: None,
+            paid: false,
+            deadline: "2026-03-04T10:00:00Z".into(),
+            deadline_s,
+            compartment: Some(1),
+            code: Some("123456".into()),
+            code_hash: None,
+            token: None,
+            collect_key: None,
+            unloaded_at: None,
+            created_at: "2026-03-01T10:00:00Z".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_sweep_expires_only_orders_past_their_deadline_and_frees_their_stock() {
+        let db = Db::open(None).unwrap();
+        let now = DateTime::parse_from_rfc3339("2026-03-04T10:00:01Z").unwrap().to_utc();
+        let (late, events) = db
+            .run(move |c| {
+                c.execute(
+                    "INSERT INTO store (id, name, city, latitude, longitude, position)
+                     VALUES ('KMG', 'Kemang', 'Jakarta', -6.26, 106.81, 0)",
+                    [],
+                )?;
+                // One second past its deadline, and one exactly at it.
+                insert(c, &order("ORD-LATE", now.timestamp() - 1))?;
+                insert(c, &order("ORD-DUE", now.timestamp()))?;
+                reserve(c, "ORD-LATE", "KMG", "8991101000070", 2)?;
+                reserve(c, "ORD-DUE", "KMG", "8991101000070", 1)?;
+                let expired = expire_due(c, now)?;
+                assert_eq!(expired, ["ORD-LATE"]);
+                let late = load(c, "ORD-LATE")?.unwrap();
+                assert_eq!(load(c, "ORD-DUE")?.unwrap().state, OrderState::Loaded);
+                assert_eq!(reserved(c, "KMG", "8991101000070")?, 1, "only ORD-DUE holds stock");
+                Ok((late, history(c, "ORD-LATE")?))
+            })
+            .await
+            .unwrap();
+        assert_eq!(late.state, OrderState::Expired);
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].step, "expire");
+        assert_eq!(events[0].cause, "not collected by its deadline 2026-03-04T10:00:00Z");
+    }
+}
