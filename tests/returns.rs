@@ -7,8 +7,8 @@ mod common;
 use common::click::{self, PISANG, POPOK, SABUN, order, placed_and_loaded};
 use common::refusal;
 use swalayan::central::api::{
-    CollectOrder, ConfirmReturn, NewOrderLine, NewReturn, OrderView, PaidElsewhere, PaymentStatus,
-    RefundTo, ReturnStatus,
+    CollectOrder, ConfirmReturn, NewOrderLine, NewReturn, NewTransaction, OrderView, PaidElsewhere,
+    PaymentStatus, RefundTo, ReturnStatus, SaleLine,
 };
 use swalayan::central::client::Client;
 use swalayan::domain::Rupiah;
@@ -155,4 +155,51 @@ async fn a_return_to_points_credits_the_member() {
     assert_eq!((last.kind.as_str(), last.delta), ("refund", 6_750));
     assert_eq!(last.sale_id.as_deref(), Some(r.id.as_str()));
     assert_eq!(client.order(&view.id).await.unwrap().status, OrderState::Returned);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_kiosk_sale_comes_back_by_its_receipt_to_its_qris_payment() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_central, client) = click::start(dir.path()).await;
+    // Two Popok bought at the kiosk: 100 000 by QRIS.
+    let payment = client.create_payment(Rupiah(100_000), "kiosk-pay").await.unwrap();
+    client.simulate_payment(&payment.id, PaymentStatus::Paid).await.unwrap();
+    let sale = client
+        .post_transaction(&NewTransaction {
+            idempotency_key: "kiosk-sale".into(),
+            device_id: "kiosk-1".into(),
+            payment_id: payment.id.clone(),
+            lines: vec![SaleLine {
+                barcode: POPOK.into(),
+                name: "Popok M 34".into(),
+                qty: 2,
+                unit_price: Rupiah(50_000),
+                line_total: Rupiah(100_000),
+                measure: None,
+            }],
+            total: Rupiah(100_000),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+
+    let r = NewReturn {
+        order: None,
+        sale: Some(sale.id.clone()),
+        ..back("", &[(POPOK, 1)], RefundTo::Qris)
+    };
+    let r = ret(&client, r, "sale-ret-1").await.unwrap();
+    // One of two, no promotion: 50 000 of 100 000.
+    assert_eq!((r.amount.0, r.sale.as_deref()), (50_000, Some(sale.id.as_str())));
+    let p = client.payment(&payment.id).await.unwrap();
+    assert_eq!((p.status, p.refunded.0), (PaymentStatus::Paid, 50_000));
+    // Asking for both back now: only one is left.
+    let both = NewReturn {
+        order: None,
+        sale: Some(sale.id.clone()),
+        ..back("", &[(POPOK, 2)], RefundTo::Qris)
+    };
+    let e = ret(&client, both, "sale-ret-2").await.unwrap_err();
+    assert_eq!(refusal(&e), (422, "return_quantity"));
+    assert!(e.refusal().unwrap().contains("2 asked back, 1 of 2 bought"), "{e}");
 }
