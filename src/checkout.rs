@@ -29,8 +29,11 @@ use crate::store::{Store, StoreError};
 mod member;
 
 pub use member::{Checked, IdentifiedMember, IdentifyError};
+mod pickup;
 mod pricing;
 mod restricted;
+
+pub use pickup::{Pickup, PickupFailure};
 
 pub use restricted::{ApprovalError, Approver, items_to_approve};
 
@@ -46,6 +49,8 @@ pub const GIVEN_UP_REFUND_REASON: &str =
 pub const SALE: &str = "sale";
 /// The outbox kind of an audit log entry (staff approvals).
 pub const AUDIT: &str = "audit";
+/// The outbox kind of a click-and-collect pickup.
+pub const PICKUP: &str = "pickup";
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeviceError {
@@ -106,6 +111,8 @@ pub enum DeviceError {
          at least Rp 1 is paid by QRIS"
     )]
     PointsOverCap { asked: u64, most: u64, total: Rupiah },
+    #[error("order {order} has no compartment opening on this kiosk to confirm")]
+    NoOpening { order: String },
     #[error("the device database is busy in a task that failed: {0}")]
     Task(#[from] tokio::task::JoinError),
 }
@@ -116,6 +123,7 @@ pub type Result<T> = std::result::Result<T, DeviceError>;
 enum Outgoing {
     Sale(NewTransaction),
     Audit(AuditEvent),
+    Pickup(pickup::CollectEvent),
 }
 
 /// What a catalog sync did.
@@ -659,6 +667,9 @@ impl Device {
                     AUDIT => serde_json::from_value::<AuditEvent>(item.body.clone())
                         .map(Outgoing::Audit)
                         .map_err(|e| format!("unreadable audit entry: {e}")),
+                    PICKUP => serde_json::from_value::<pickup::CollectEvent>(item.body.clone())
+                        .map(Outgoing::Pickup)
+                        .map_err(|e| format!("unreadable pickup: {e}")),
                     other => Err(format!("unknown event kind {other:?} (from another version?)")),
                 };
                 let event = match event {
@@ -679,6 +690,11 @@ impl Device {
                         Outgoing::Audit(entry) => self.client.post_audit(entry).await.map(|e| {
                             serde_json::to_value(e).expect("an audit entry always serialises")
                         }),
+                        Outgoing::Pickup(p) => {
+                            self.client.collect_order(&p.order_id, &p.collect, &key).await.map(
+                                |o| serde_json::to_value(o).expect("an order always serialises"),
+                            )
+                        }
                     };
                 match result {
                     Ok(answer) => {

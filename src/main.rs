@@ -185,6 +185,25 @@ struct CentralArgs {
     /// demo layouts (assets/variable-measure.toml) if omitted.
     #[arg(long, value_name = "FILE.toml")]
     variable_measure: Option<PathBuf>,
+    /// The return rules (TOML, see the README); assets/returns.toml if
+    /// omitted.
+    #[arg(long, value_name = "FILE.toml")]
+    returns: Option<PathBuf>,
+    /// Whole days an order waits in its locker when its channel gives no
+    /// deadline.
+    #[arg(long, value_name = "DAYS", default_value_t = 3,
+          value_parser = clap::value_parser!(u32).range(1..=30))]
+    pickup_days: u32,
+    /// What happens to a paid order that expired, when staff take it out:
+    /// `full` refunds it, `hold` keeps the money for staff to decide.
+    #[arg(long, value_enum, default_value_t = ExpiredRefund::Full)]
+    expired_refund: ExpiredRefund,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ExpiredRefund {
+    Full,
+    Hold,
 }
 
 #[derive(Args)]
@@ -335,6 +354,12 @@ fn main() -> ExitCode {
                 promotions: a.promotions,
                 staff: a.staff,
                 variable_measure: a.variable_measure,
+                returns: a.returns,
+                pickup_days: a.pickup_days,
+                expired_refund: match a.expired_refund {
+                    ExpiredRefund::Full => swalayan::domain::order::ExpiryRefund::Full,
+                    ExpiredRefund::Hold => swalayan::domain::order::ExpiryRefund::Hold,
+                },
                 ..Default::default()
             },
             a.listen,

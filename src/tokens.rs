@@ -1,5 +1,6 @@
 //! Signed, short-lived tokens that the central issues and devices check: a
-//! member's identity QR (`SWM1`) and a cart's hand-off code (`SWC1`).
+//! member's identity QR (`SWM1`), a cart's hand-off code (`SWC1`) and an
+//! order's pickup QR (`SWP1`).
 //!
 //! A token is `PREFIX.CLAIMS.SIGNATURE`: the claims are JSON in unpadded
 //! base64url, the signature is Ed25519 over `PREFIX.CLAIMS` in unpadded
@@ -21,6 +22,8 @@ pub enum Kind {
     Member,
     /// A cart started on another channel, handed to a kiosk or a phone.
     Cart,
+    /// A click-and-collect order waiting in a locker compartment.
+    Pickup,
 }
 
 impl Kind {
@@ -28,6 +31,7 @@ impl Kind {
         match self {
             Kind::Member => "SWM1",
             Kind::Cart => "SWC1",
+            Kind::Pickup => "SWP1",
         }
     }
 
@@ -35,12 +39,13 @@ impl Kind {
         match self {
             Kind::Member => "member code",
             Kind::Cart => "cart code",
+            Kind::Pickup => "pickup code",
         }
     }
 
     /// The kind whose prefix starts `text`, if any.
     pub fn of(text: &str) -> Option<Kind> {
-        [Kind::Member, Kind::Cart]
+        [Kind::Member, Kind::Cart, Kind::Pickup]
             .into_iter()
             .find(|k| text.strip_prefix(k.prefix()).is_some_and(|rest| rest.starts_with('.')))
     }

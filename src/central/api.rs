@@ -5,6 +5,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::Rupiah;
 
+mod orders;
+
+pub use orders::*;
+
 /// The most a device may ask for in one catalog page.
 pub const MAX_PAGE: u32 = 1_000;
 
@@ -111,6 +115,10 @@ pub struct NewPayment {
     /// code); a cart that is closed or expired cannot be paid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cart: Option<String>,
+    /// The id of the click-and-collect order this pays at pickup; the
+    /// amount must be the order's total, and the order must be unpaid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<String>,
     /// The loyalty member paying, whose points are redeemed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member: Option<String>,
@@ -312,7 +320,8 @@ pub struct Transaction {
 /// offline.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Keys {
-    /// The Ed25519 public key of member and cart codes, unpadded base64url
+    /// The Ed25519 public key of member, cart and pickup codes, unpadded
+    /// base64url
     /// (see [`crate::tokens`]).
     pub tokens: String,
 }

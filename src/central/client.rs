@@ -7,9 +7,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::api::{
-    ApiError, CartView, CatalogPage, CustomerCodeCharge, IDEMPOTENCY_KEY, IdentifyMember, Member,
-    MemberAccount, MemberCode, NewCart, NewPayment, NewRefund, NewTransaction, OpenCart, Payment,
-    PaymentStatus, Simulate, Transaction,
+    self, ApiError, CartView, CatalogPage, CustomerCodeCharge, IDEMPOTENCY_KEY, IdentifyMember,
+    Member, MemberAccount, MemberCode, NewCart, NewPayment, NewRefund, NewTransaction, OpenCart,
+    Payment, PaymentStatus, Simulate, Transaction,
 };
 use crate::domain::Rupiah;
 
@@ -361,6 +361,115 @@ impl Client {
         request: &crate::central::api::PriceRequest,
     ) -> Result<crate::central::api::PriceAnswer> {
         self.post("/v1/price", request, "pricing").await
+    }
+
+    // Click and collect.
+
+    /// Places an order from another channel; the same `idempotency_key`
+    /// places it once.
+    pub async fn place_order(
+        &self,
+        order: &api::NewOrder,
+        idempotency_key: &str,
+    ) -> Result<api::OrderPlaced> {
+        let req = self.http.post(self.url("/v1/orders")).header(IDEMPOTENCY_KEY, idempotency_key);
+        send(req.json(order), "order placement").await
+    }
+
+    /// An order: its state, lines, history and, once loaded, its codes.
+    pub async fn order(&self, id: &str) -> Result<api::OrderView> {
+        send(self.http.get(self.url(&format!("/v1/orders/{id}"))), "order lookup").await
+    }
+
+    /// The messages the order's customer was sent.
+    pub async fn order_messages(&self, id: &str) -> Result<api::OrderMessages> {
+        let url = self.url(&format!("/v1/orders/{id}/messages"));
+        send(self.http.get(url), "order messages").await
+    }
+
+    /// Staff put the order into a compartment; the central issues its
+    /// pickup codes. Asking again with the same compartment is safe.
+    pub async fn load_order(&self, id: &str, load: &api::LoadOrder) -> Result<api::OrderView> {
+        self.post(&format!("/v1/orders/{id}/load"), load, "order loading").await
+    }
+
+    /// The customer took the order out. The same `idempotency_key` counts
+    /// once (a replay from the outbox); another collect is refused.
+    pub async fn collect_order(
+        &self,
+        id: &str,
+        collect: &api::CollectOrder,
+        idempotency_key: &str,
+    ) -> Result<api::OrderView> {
+        let req = self
+            .http
+            .post(self.url(&format!("/v1/orders/{id}/collect")))
+            .header(IDEMPOTENCY_KEY, idempotency_key);
+        send(req.json(collect), "order collection").await
+    }
+
+    /// `step` is `cancel`, `expire` or `unload`.
+    pub async fn order_step(
+        &self,
+        id: &str,
+        step: &str,
+        body: &api::OrderStep,
+    ) -> Result<api::OrderView> {
+        self.post(&format!("/v1/orders/{id}/{step}"), body, "order step").await
+    }
+
+    /// The order behind a typed pickup code and phone digits, with its
+    /// pickup token. A wrong pair is refused with `wrong_code`, a locked
+    /// store with `code_locked`.
+    pub async fn typed_pickup_code(&self, typed: &api::TypedPickupCode) -> Result<api::OrderView> {
+        let req = self.http.post(self.url("/v1/orders/pickup-code")).json(typed);
+        send(req.timeout(Duration::from_secs(5)), "pickup code check").await
+    }
+
+    /// The orders loaded into `store`'s lockers.
+    pub async fn pickup_manifest(&self, store: &str) -> Result<api::PickupManifest> {
+        let url = self.url(&format!("/v1/stores/{store}/pickup-manifest"));
+        send(self.http.get(url), "pickup manifest").await
+    }
+
+    /// A QRIS payment of an unpaid order's total, to pay at pickup.
+    pub async fn pay_order(
+        &self,
+        order_id: &str,
+        amount: Rupiah,
+        idempotency_key: &str,
+    ) -> Result<Payment> {
+        let body = NewPayment {
+            amount,
+            order: Some(order_id.to_owned()),
+            reference: Some(format!("order {order_id}")),
+            ..Default::default()
+        };
+        self.create_payment_with(&body, idempotency_key).await
+    }
+
+    /// Brings goods back; the same `idempotency_key` returns (and refunds)
+    /// once.
+    pub async fn create_return(
+        &self,
+        ret: &api::NewReturn,
+        idempotency_key: &str,
+    ) -> Result<api::ReturnView> {
+        let req = self.http.post(self.url("/v1/returns")).header(IDEMPOTENCY_KEY, idempotency_key);
+        send(req.json(ret), "return").await
+    }
+
+    pub async fn goods_return(&self, id: &str) -> Result<api::ReturnView> {
+        send(self.http.get(self.url(&format!("/v1/returns/{id}"))), "return lookup").await
+    }
+
+    /// Staff found a return's goods.
+    pub async fn confirm_return(
+        &self,
+        id: &str,
+        confirm: &api::ConfirmReturn,
+    ) -> Result<api::ReturnView> {
+        self.post(&format!("/v1/returns/{id}/confirm"), confirm, "return confirmation").await
     }
 
     fn url(&self, path: &str) -> String {

@@ -80,7 +80,7 @@ impl IdentifiedMember {
 }
 
 /// The device setting that holds the central's token key.
-const TOKEN_KEY: &str = "token_key";
+pub(super) const TOKEN_KEY: &str = "token_key";
 
 impl Device {
     /// Identifies a member from what the shopper scanned or typed: a

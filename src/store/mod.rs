@@ -4,6 +4,7 @@
 //! from the UI thread.
 
 mod outbox;
+mod pickup;
 mod promotions;
 mod restricted;
 mod stock_cache;
@@ -20,6 +21,7 @@ use crate::domain::variable::Layouts;
 use crate::domain::{Product, Rupiah};
 
 pub use outbox::OutboxItem;
+pub use pickup::{Opening, PICKUP_STORE};
 pub use restricted::{AuditEntry, StaffMember};
 
 static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
@@ -29,6 +31,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/device/0003_promotions.sql")),
         M::up(include_str!("../../migrations/device/0004_stock_cache.sql")),
         M::up(include_str!("../../migrations/device/0005_restricted.sql")),
+        M::up(include_str!("../../migrations/device/0006_pickup.sql")),
     ])
 });
 

@@ -20,6 +20,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../../migrations/central/0007_sale_discounts.sql")),
         M::up(include_str!("../../../migrations/central/0008_payment_cart.sql")),
         M::up(include_str!("../../../migrations/central/0009_restricted.sql")),
+        M::up(include_str!("../../../migrations/central/0010_orders.sql")),
     ])
 });
 

@@ -8,10 +8,13 @@ pub mod gateway;
 mod ledger;
 mod lifecycle;
 pub mod members;
+pub mod notify;
+mod orders;
 mod payments;
 mod personal;
 mod points;
 pub mod pricing;
+mod returns;
 mod routes;
 mod staff;
 pub mod stock;
@@ -87,6 +90,17 @@ pub struct Config {
     /// The store's variable-measure layouts (TOML, `[[layout]]` tables);
     /// `None` uses the demo layouts (`assets/variable-measure.toml`).
     pub variable_measure: Option<PathBuf>,
+    /// Whole days an order waits in its locker when its channel gives no
+    /// pickup deadline.
+    pub pickup_days: u32,
+    /// What happens to the payment of a paid order that expired, when
+    /// staff take it out of its locker.
+    pub expired_refund: crate::domain::order::ExpiryRefund,
+    /// The return rules (TOML, see the README); `None` uses
+    /// `assets/returns.toml`.
+    pub returns: Option<PathBuf>,
+    /// Sends customers their pickup codes; log-only by default.
+    pub notifier: notify::NotifierChoice,
 }
 
 impl Default for Config {
@@ -109,6 +123,10 @@ impl Default for Config {
             promotions: None,
             staff: None,
             variable_measure: None,
+            pickup_days: 3,
+            expired_refund: Default::default(),
+            returns: None,
+            notifier: Default::default(),
         }
     }
 }
@@ -191,6 +209,10 @@ pub(crate) struct AppState {
     /// How the store lays out its variable-measure codes: sent with every
     /// catalog page, and used to price sales and `/v1/price` here.
     layouts: Arc<Layouts>,
+    /// Sends customers their messages.
+    notifier: Arc<dyn notify::Notifier>,
+    /// What goods may come back.
+    returns: Arc<crate::domain::returns::ReturnRules>,
 }
 
 /// A central serving in the background; dropping it stops it.
@@ -345,9 +367,29 @@ pub async fn start(config: Config, addr: SocketAddr) -> anyhow::Result<Running> 
     }
     info!(source, count = staff.len(), "staff loaded");
 
+    let (text, source) = match &config.returns {
+        Some(path) => (
+            tokio::fs::read_to_string(path)
+                .await
+                .with_context(|| format!("cannot read the return rules {}", path.display()))?,
+            path.display().to_string(),
+        ),
+        None => (returns::DEFAULT_RULES.to_owned(), "default return rules".to_owned()),
+    };
+    let return_rules = crate::domain::returns::ReturnRules::from_toml(&text, &source)?;
+    info!(source, days = return_rules.days, "return rules loaded");
+    if config.pickup_days == 0 || i64::from(config.pickup_days) > orders::MAX_DEADLINE_DAYS {
+        anyhow::bail!(
+            "the pickup deadline of {} days is outside 1 to {} days",
+            config.pickup_days,
+            orders::MAX_DEADLINE_DAYS
+        );
+    }
+
     let listener =
         TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     let addr = listener.local_addr()?;
+    let config_notifier = config.notifier.build();
     let state = Arc::new(AppState {
         db,
         config,
@@ -360,8 +402,15 @@ pub async fn start(config: Config, addr: SocketAddr) -> anyhow::Result<Running> 
         promotions,
         staff,
         layouts: Arc::new(layouts),
+        notifier: config_notifier,
+        returns: Arc::new(return_rules),
     });
-    let poller = tokio::spawn(lifecycle::poll(state.clone()));
+    // One task for both background loops, so stopping the server ends both.
+    let poll_interval = state.config.poll_interval;
+    let (polled, swept) = (state.clone(), state.clone());
+    let poller = tokio::spawn(async move {
+        tokio::join!(lifecycle::poll(polled), orders::sweep(swept, poll_interval));
+    });
     let app = routes::router(state);
 
     let (tx, rx) = oneshot::channel::<()>();

@@ -82,7 +82,7 @@ fn payment_final(p: &Payment) -> Failure {
 
 /// The idempotency key of a request: the header, or for payments the body
 /// field older devices send. Both given must agree.
-fn idempotency_key(headers: &HeaderMap, body: Option<&str>) -> Result<String, Failure> {
+pub(super) fn idempotency_key(headers: &HeaderMap, body: Option<&str>) -> Result<String, Failure> {
     let header = match headers.get(IDEMPOTENCY_KEY) {
         Some(v) => Some(
             v.to_str()
@@ -154,6 +154,7 @@ pub(super) async fn create_payment(
     let expires = created + ttl;
     let gateway = s.gateway.name();
     let (amount, reference, cart) = (req.amount, req.reference.clone(), req.cart.clone());
+    let order = req.order.clone();
     let found =
         s.db.run(move |c| {
             let fmt = |t: chrono::DateTime<chrono::Utc>| {
@@ -188,6 +189,11 @@ pub(super) async fn create_payment(
                     {
                         return Ok(Found::Refused(refusal));
                     }
+                    if let Some(order) = &order
+                        && let Err(refusal) = super::orders::check_payable(&tx, order, amount)?
+                    {
+                        return Ok(Found::Refused(refusal));
+                    }
                     let id = new_id("PAY");
                     ledger::insert(
                         &tx,
@@ -203,6 +209,9 @@ pub(super) async fn create_payment(
                             cart: cart.as_deref(),
                         },
                     )?;
+                    if let Some(order) = &order {
+                        super::orders::pay_with(&tx, &id, order)?;
+                    }
                     // Held in the transaction that creates the payment.
                     match points::hold(&tx, &id, &claim, now_ms())? {
                         Some((code, kind, why)) => {
@@ -453,6 +462,21 @@ pub(super) async fn refund(
              late payment; use another key"
         )));
     }
+    start_refund(&s, &id, req.amount, reason, key).await
+}
+
+/// Refunds `amount` of the paid payment `id` under the idempotency `key`
+/// (the same key refunds once) and answers the payment: the refund path
+/// of `POST /v1/payments/{id}/refund`, shared with returns and expired
+/// orders.
+pub(super) async fn start_refund(
+    s: &AppState,
+    id: &str,
+    amount: Rupiah,
+    reason: String,
+    key: String,
+) -> Result<(StatusCode, Json<Payment>), Failure> {
+    let id = id.to_owned();
     let _lock = s.locks.payment(&id).await;
 
     enum Step {
@@ -460,8 +484,8 @@ pub(super) async fn refund(
         Start(Refund),
         Refused(StatusCode, &'static str, String),
     }
-    let row = find(&s, &id).await?;
-    let (amount, pid) = (req.amount, id.clone());
+    let row = find(s, &id).await?;
+    let pid = id.clone();
     let step =
         s.db.run(move |c| {
             let tx = c.transaction()?;
@@ -528,9 +552,9 @@ pub(super) async fn refund(
         Step::Start(r) => (StatusCode::CREATED, r),
     };
     if refund.status == RefundStatus::Pending {
-        lifecycle::execute_refund(&s, &id, &refund.id).await?;
+        lifecycle::execute_refund(s, &id, &refund.id).await?;
     }
-    Ok((status, Json(fresh(find(&s, &id).await?))))
+    Ok((status, Json(fresh(find(s, &id).await?))))
 }
 
 /// Reads a customer-presented code with the QRIS codec: the whole BER-TLV

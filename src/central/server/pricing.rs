@@ -83,7 +83,7 @@ pub fn price_time(at: Option<&str>) -> Result<DateTime<FixedOffset>, String> {
     }
 }
 
-fn product(conn: &Connection, barcode: &str) -> rusqlite::Result<Option<Product>> {
+pub(super) fn product(conn: &Connection, barcode: &str) -> rusqlite::Result<Option<Product>> {
     conn.prepare_cached(
         "SELECT barcode, name, price, category, restriction FROM product
          WHERE barcode = ?1 AND deleted = 0",

@@ -12,7 +12,10 @@ use serde::Deserialize;
 use tracing::{debug, info, warn};
 
 use super::lifecycle::{new_id, now_ms};
-use super::{AppState, carts, db, ledger, members, payments, personal, points, pricing, stock};
+use super::{
+    AppState, carts, db, ledger, members, orders, payments, personal, points, pricing, returns,
+    stock,
+};
 use crate::central::api::{
     ApiError, CatalogPage, MAX_PAGE, NewTransaction, Payment, PaymentStatus, Transaction,
 };
@@ -52,6 +55,19 @@ pub(super) fn router(state: Arc<AppState>) -> Router {
             post(personal::subscribe).get(personal::subscriptions),
         )
         .route("/v1/members/{id}/recommendations", get(personal::recommendations))
+        .route("/v1/orders", post(orders::place))
+        .route("/v1/orders/pickup-code", post(orders::typed_code))
+        .route("/v1/orders/{id}", get(orders::get))
+        .route("/v1/orders/{id}/messages", get(orders::messages))
+        .route("/v1/orders/{id}/load", post(orders::load))
+        .route("/v1/orders/{id}/collect", post(orders::collect))
+        .route("/v1/orders/{id}/cancel", post(orders::cancel))
+        .route("/v1/orders/{id}/expire", post(orders::expire))
+        .route("/v1/orders/{id}/unload", post(orders::unload))
+        .route("/v1/stores/{id}/pickup-manifest", get(orders::manifest))
+        .route("/v1/returns", post(returns::create))
+        .route("/v1/returns/{id}", get(returns::get))
+        .route("/v1/returns/{id}/confirm", post(returns::confirm))
         .fallback(no_route)
         .method_not_allowed_fallback(wrong_method)
         .with_state(state)

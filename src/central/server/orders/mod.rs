@@ -1,0 +1,534 @@
+//! Click-and-collect orders on the central: placing one from another
+//! channel (priced here, its stock reserved at its store), reading it, and
+//! the steps that end it (cancel, expire, unload). Loading and collecting
+//! are in [`pickup`].
+
+mod pickup;
+pub(super) mod rows;
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::Connection;
+use tracing::{debug, info, warn};
+
+use super::AppState;
+use super::lifecycle::new_id;
+use super::routes::{Failure, bad_request, json_body, not_found};
+use crate::central::api::{
+    NewOrder, OrderMessages, OrderPlaced, OrderStep, OrderView, PaymentStatus, SaleLine,
+};
+use crate::domain::Rupiah;
+use crate::domain::cart::MAX_QTY;
+use crate::domain::order::{self, ExpiryRefund, OrderState, Step};
+use crate::domain::pricing::{self, LineRequest, Shopper};
+
+pub(super) use pickup::{collect, load, manifest, typed_code};
+
+type Shared = State<Arc<AppState>>;
+
+/// The most lines one order may hold.
+pub const MAX_LINES: usize = 200;
+
+/// The furthest a pickup deadline may be: thirty days.
+pub const MAX_DEADLINE_DAYS: i64 = 30;
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// A refusal for a step the order's state does not allow.
+fn refused(e: order::Refused) -> Failure {
+    Failure(StatusCode::CONFLICT, "order_state", e.to_string())
+}
+
+/// Checks a new order's shape; merges repeated barcodes into one line,
+/// keeping the line number each was first given on.
+fn checked_lines(req: &NewOrder) -> Result<Vec<(usize, String, u32)>, Failure> {
+    if req.lines.is_empty() {
+        return Err(bad_request("an order needs at least one line"));
+    }
+    if req.lines.len() > MAX_LINES {
+        return Err(bad_request(format!(
+            "an order holds at most {MAX_LINES} lines; this one has {}",
+            req.lines.len()
+        )));
+    }
+    let mut merged: Vec<(usize, String, u32)> = Vec::new();
+    for (i, l) in req.lines.iter().enumerate() {
+        let barcode = l.barcode.trim();
+        if barcode.is_empty() || barcode.len() > 64 {
+            return Err(bad_request(format!(
+                "line {}: the barcode must be 1 to 64 characters",
+                i + 1
+            )));
+        }
+        if l.qty == 0 || l.qty > MAX_QTY {
+            return Err(bad_request(format!(
+                "line {}: {barcode} has a quantity of {}; from 1 to {MAX_QTY}",
+                i + 1,
+                l.qty
+            )));
+        }
+        match merged.iter_mut().find(|(_, b, _)| b == barcode) {
+            Some((_, _, qty)) => *qty = qty.saturating_add(l.qty).min(MAX_QTY),
+            None => merged.push((i + 1, barcode.to_owned(), l.qty)),
+        }
+    }
+    Ok(merged)
+}
+
+/// The pickup deadline a new order asks for, or the default.
+fn deadline(
+    req: &NewOrder,
+    default_days: u32,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, Failure> {
+    let Some(text) = &req.deadline else {
+        return Ok(now + chrono::Duration::days(i64::from(default_days)));
+    };
+    let at = DateTime::parse_from_rfc3339(text)
+        .map_err(|e| bad_request(format!("deadline {text:?} is not RFC 3339: {e}")))?
+        .to_utc();
+    if at <= now {
+        return Err(bad_request(format!("deadline {text} has passed already")));
+    }
+    if at > now + chrono::Duration::days(MAX_DEADLINE_DAYS) {
+        return Err(bad_request(format!(
+            "deadline {text} is more than {MAX_DEADLINE_DAYS} days away"
+        )));
+    }
+    Ok(at)
+}
+
+/// `POST /v1/orders`.
+pub(super) async fn place(
+    State(s): Shared,
+    headers: HeaderMap,
+    body: Result<Json<NewOrder>, JsonRejection>,
+) -> Result<(StatusCode, Json<OrderPlaced>), Failure> {
+    let req = json_body(body)?;
+    let key = super::payments::idempotency_key(&headers, None)?;
+    let lines = checked_lines(&req)?;
+    let phone = crate::domain::loyalty::normalise_phone(&req.phone)
+        .map_err(|e| bad_request(format!("phone: {e}")))?;
+    if let Some(p) = &req.paid {
+        let n = p.reference.trim().chars().count();
+        if n == 0 || n > 100 {
+            return Err(bad_request("paid.reference must be 1 to 100 characters"));
+        }
+    }
+    let now = Utc::now();
+    let deadline = deadline(&req, s.config.pickup_days, now)?;
+    let request = serde_json::to_string(&req).map_err(anyhow::Error::from)?;
+    let promotions = s.promotions.set.clone();
+    let layouts = s.layouts.clone();
+    let at = now.with_timezone(&pricing::jakarta());
+
+    let outcome =
+        s.db.run(move |conn| {
+            let tx = conn.transaction()?;
+            if let Some(o) = rows::by_key(&tx, &key)? {
+                if o.request != request {
+                    return Ok(Err(Failure(
+                        StatusCode::CONFLICT,
+                        "idempotency_conflict",
+                        format!(
+                            "idempotency key already places order {} with other contents",
+                            o.id
+                        ),
+                    )));
+                }
+                return Ok(Ok((StatusCode::OK, o.id, o.state)));
+            }
+            if !super::stock::store_exists(&tx, &req.store)? {
+                return Ok(Err(Failure(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "unknown_store",
+                    format!("store: {} is not one of the stores", req.store),
+                )));
+            }
+            let member = match &req.member {
+                Some(id) => match super::points::member(&tx, id)? {
+                    Some(m) => Some(super::points::member_facts(&m)),
+                    None => {
+                        return Ok(Err(Failure(
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                            "unknown_member",
+                            format!("member: no member {id}"),
+                        )));
+                    }
+                },
+                None => None,
+            };
+            // Every line is checked before any answer, so the channel hears
+            // of all its unknown or short lines at once.
+            let mut unknown = Vec::new();
+            let mut short = Vec::new();
+            for (n, barcode, qty) in &lines {
+                let Some(name) = super::stock::product_name(&tx, barcode)? else {
+                    unknown.push(format!("line {n}: {barcode} is not in the catalog"));
+                    continue;
+                };
+                let on_hand = super::stock::qty(&tx, &req.store, barcode)?;
+                let held = rows::reserved(&tx, &req.store, barcode)?;
+                let free = on_hand.saturating_sub(held);
+                if *qty > free {
+                    short.push(format!(
+                        "line {n}: {barcode} ({name}): {qty} asked, {free} available at store {}",
+                        req.store
+                    ));
+                }
+            }
+            if !unknown.is_empty() {
+                let why = unknown.join("; ");
+                return Ok(Err(Failure(StatusCode::UNPROCESSABLE_ENTITY, "unknown_product", why)));
+            }
+            if !short.is_empty() {
+                let why = short.join("; ");
+                return Ok(Err(Failure(StatusCode::CONFLICT, "not_enough_stock", why)));
+            }
+
+            // Priced as every channel prices: the catalog and the engine.
+            let requested: Vec<LineRequest> = lines
+                .iter()
+                .map(|(_, barcode, qty)| LineRequest { barcode: barcode.clone(), qty: *qty })
+                .collect();
+            let cart = match pricing::try_cart_lines(&requested, &layouts, |b| {
+                super::pricing::product(&tx, b)
+            })? {
+                Ok(cart) => cart,
+                Err(e) => return Ok(Err(bad_request(e.to_string()))),
+            };
+            let priced =
+                pricing::price(&cart, &promotions, &Shopper { member, vouchers: vec![] }, at);
+            let sale_lines: Vec<SaleLine> = priced
+                .lines
+                .iter()
+                .map(|l| SaleLine {
+                    barcode: l.barcode.clone(),
+                    name: l.name.clone(),
+                    qty: l.qty,
+                    unit_price: l.unit_price,
+                    line_total: l.line_total,
+                    measure: l.measure,
+                })
+                .collect();
+            if let Some(p) = &req.paid
+                && p.amount != priced.total
+            {
+                return Ok(Err(Failure(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "amount_mismatch",
+                    format!(
+                        "paid.amount: {} paid, the order costs {} as this central prices it",
+                        p.amount.0, priced.total.0
+                    ),
+                )));
+            }
+            if let Some(pid) = req.paid.as_ref().and_then(|p| p.payment_id.as_ref()) {
+                let row = super::ledger::by_id(&tx, pid, super::lifecycle::now_ms())?;
+                match row {
+                    Some(r)
+                        if r.payment.status == PaymentStatus::Paid
+                            && r.payment.amount == priced.total => {}
+                    _ => {
+                        return Ok(Err(Failure(
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                            "unknown_payment",
+                            format!(
+                                "paid.payment_id: {pid} is not a paid payment of {}",
+                                priced.total.0
+                            ),
+                        )));
+                    }
+                }
+            }
+            let o = rows::Row {
+                id: new_id("ORD"),
+                idempotency_key: key,
+                request,
+                store: req.store.clone(),
+                member: req.member.clone(),
+                phone,
+                state: OrderState::Placed,
+                lines: sale_lines,
+                discounts: priced.discounts.clone(),
+                total: priced.total,
+                paid_reference: req.paid.as_ref().map(|p| p.reference.trim().to_owned()),
+                payment_id: req.paid.as_ref().and_then(|p| p.payment_id.clone()),
+                paid: req.paid.is_some(),
+                deadline: rfc3339(deadline),
+                deadline_s: deadline.timestamp(),
+                compartment: None,
+                code: None,
+                code_hash: None,
+                token: None,
+                collect_key: None,
+                unloaded_at: None,
+                created_at: rfc3339(now),
+            };
+            rows::insert(&tx, &o)?;
+            for l in &o.lines {
+                rows::reserve(&tx, &o.id, &o.store, &l.barcode, l.qty)?;
+            }
+            let cause = match &o.paid_reference {
+                Some(r) => format!("placed, paid on its channel ({r}); total {}", o.total.0),
+                None => format!("placed, to be paid by QRIS at pickup; total {}", o.total.0),
+            };
+            rows::add_event(&tx, &o.id, OrderState::Placed, "place", None, &cause)?;
+            tx.commit()?;
+            Ok(Ok((StatusCode::CREATED, o.id, o.state)))
+        })
+        .await?;
+    let (status, id, state) = outcome?;
+    if status == StatusCode::CREATED {
+        info!(order = id, "order placed");
+    }
+    Ok((status, Json(OrderPlaced { id, status: state })))
+}
+
+/// Expires what is due, then reads the order `id`.
+pub(super) fn fresh(conn: &mut Connection, id: &str) -> anyhow::Result<Option<rows::Row>> {
+    rows::expire_due(conn, Utc::now())?;
+    Ok(rows::load(conn, id)?)
+}
+
+/// `GET /v1/orders/{id}`.
+pub(super) async fn get(
+    State(s): Shared,
+    Path(id): Path<String>,
+) -> Result<Json<OrderView>, Failure> {
+    let key = id.clone();
+    let found =
+        s.db.run(move |c| match fresh(c, &key)? {
+            Some(o) => Ok(Some(rows::view(c, &o)?)),
+            None => Ok(None),
+        })
+        .await?;
+    found.map(Json).ok_or_else(|| not_found("order", &id))
+}
+
+/// `GET /v1/orders/{id}/messages`: what the customer was sent.
+pub(super) async fn messages(
+    State(s): Shared,
+    Path(id): Path<String>,
+) -> Result<Json<OrderMessages>, Failure> {
+    let key = id.clone();
+    let found =
+        s.db.run(move |c| match rows::load(c, &key)? {
+            Some(_) => Ok(Some(super::notify::of_order(c, &key)?)),
+            None => Ok(None),
+        })
+        .await?;
+    let messages = found.ok_or_else(|| not_found("order", &id))?;
+    Ok(Json(OrderMessages { messages }))
+}
+
+/// Applies `step` (cancel or expire) to the order `id` as reported.
+async fn end(
+    s: &AppState,
+    id: &str,
+    step: Step,
+    req: OrderStep,
+) -> Result<Json<OrderView>, Failure> {
+    let key = id.to_owned();
+    let outcome =
+        s.db.run(move |c| {
+            let Some(o) = fresh(c, &key)? else { return Ok(Err(not_found("order", &key))) };
+            if step == Step::Expire && o.state == OrderState::Expired {
+                // What the sweep did already: the same answer.
+                return Ok(Ok(rows::view(c, &o)?));
+            }
+            if step == Step::Expire {
+                // Live and not due (`fresh` expires what is), or ended.
+                let why = match order::next(o.state, step) {
+                    Err(e) => e.to_string(),
+                    Ok(_) => format!("order {key}'s deadline {} has not passed", o.deadline),
+                };
+                return Ok(Err(Failure(StatusCode::CONFLICT, "order_state", why)));
+            }
+            let to = match order::next(o.state, step) {
+                Ok(to) => to,
+                Err(e) => return Ok(Err(refused(e))),
+            };
+            let tx = c.transaction()?;
+            rows::release(&tx, &key)?;
+            let cause = match req.cause.trim() {
+                "" => "cancelled".to_owned(),
+                why => format!("cancelled: {why}"),
+            };
+            rows::set_state(&tx, &key, to, step, req.device.as_deref(), &cause)?;
+            tx.commit()?;
+            let o = rows::load(c, &key)?.expect("the order was just changed");
+            Ok(Ok(rows::view(c, &o)?))
+        })
+        .await??;
+    info!(order = id, step = step.as_str(), status = %outcome.status, "order step");
+    Ok(Json(outcome))
+}
+
+/// `POST /v1/orders/{id}/cancel`.
+pub(super) async fn cancel(
+    State(s): Shared,
+    Path(id): Path<String>,
+    body: Result<Json<OrderStep>, JsonRejection>,
+) -> Result<Json<OrderView>, Failure> {
+    end(&s, &id, Step::Cancel, json_body(body)?).await
+}
+
+/// `POST /v1/orders/{id}/expire`: refused before the deadline; the sweep
+/// does the same by itself.
+pub(super) async fn expire(
+    State(s): Shared,
+    Path(id): Path<String>,
+    body: Result<Json<OrderStep>, JsonRejection>,
+) -> Result<Json<OrderView>, Failure> {
+    end(&s, &id, Step::Expire, json_body(body)?).await
+}
+
+/// `POST /v1/orders/{id}/unload`: staff took an expired or cancelled order
+/// out of its compartment. A paid one is refunded by the expiry refund
+/// policy.
+pub(super) async fn unload(
+    State(s): Shared,
+    Path(id): Path<String>,
+    body: Result<Json<OrderStep>, JsonRejection>,
+) -> Result<Json<OrderView>, Failure> {
+    let req = json_body(body)?;
+    let staff = req.staff_id.clone().unwrap_or_default();
+    if !s.staff.iter().any(|m| m.id == staff) {
+        return Err(Failure(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_staff",
+            format!("staff_id: {staff:?} is not a member of staff"),
+        ));
+    }
+    let policy = s.config.expired_refund;
+    let key = id.clone();
+    enum Then {
+        Refund(String, Rupiah),
+        Nothing,
+    }
+    let then =
+        s.db.run(move |c| {
+            let Some(o) = fresh(c, &key)? else { return Ok(Err(not_found("order", &key))) };
+            if o.unloaded_at.is_some() {
+                // A replay: the refund, if any, was started the first time.
+                return Ok(Ok(Then::Nothing));
+            }
+            if let Err(e) = order::next(o.state, Step::Unload) {
+                return Ok(Err(refused(e)));
+            }
+            let tx = c.transaction()?;
+            tx.execute(
+                "UPDATE click_order SET unloaded_at = ?2 WHERE id = ?1",
+                rusqlite::params![key, crate::store::now()],
+            )?;
+            let device = req.device.as_deref();
+            let out = format!("taken out by staff {staff}");
+            let (cause, then) = match (o.paid, &o.payment_id, policy) {
+                (false, _, _) => (format!("{out}; it was not paid"), Then::Nothing),
+                (true, _, ExpiryRefund::Hold) => {
+                    (format!("{out}; the payment is held for staff (policy hold)"), Then::Nothing)
+                }
+                (true, Some(pid), ExpiryRefund::Full) => (
+                    format!("{out}; payment {pid} refunded in full (policy full)"),
+                    Then::Refund(pid.clone(), o.total),
+                ),
+                (true, None, ExpiryRefund::Full) => (
+                    format!(
+                        "{out}; paid on its channel ({}): refund it there (policy full)",
+                        o.paid_reference.as_deref().unwrap_or("no reference")
+                    ),
+                    Then::Nothing,
+                ),
+            };
+            rows::add_event(&tx, &key, o.state, Step::Unload.as_str(), device, &cause)?;
+            tx.commit()?;
+            Ok(Ok(then))
+        })
+        .await??;
+    if let Then::Refund(payment, amount) = then {
+        let reason = format!("order {id} not collected by its deadline");
+        let key = format!("expired-{id}");
+        let (_, _payment) =
+            super::payments::start_refund(&s, &payment, amount, reason, key).await?;
+        info!(order = id, payment, "expired order refunded");
+    }
+    let key = id.clone();
+    let view =
+        s.db.run(move |c| {
+            let o = rows::load(c, &key)?.expect("the order exists");
+            Ok(rows::view(c, &o)?)
+        })
+        .await?;
+    Ok(Json(view))
+}
+
+/// Refuses a payment for an order that is unknown, not live, paid, or for
+/// another amount than its total; `Ok(Ok(()))` lets it be created.
+pub(super) fn check_payable(
+    conn: &Connection,
+    id: &str,
+    amount: Rupiah,
+) -> anyhow::Result<Result<(), Failure>> {
+    let Some(o) = rows::load(conn, id)? else {
+        return Ok(Err(Failure(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_order",
+            format!("order: no order {id}"),
+        )));
+    };
+    if o.paid {
+        return Ok(Err(Failure(
+            StatusCode::CONFLICT,
+            "order_paid",
+            format!("order {id} is paid already"),
+        )));
+    }
+    if o.state != OrderState::Loaded {
+        return Ok(Err(Failure(
+            StatusCode::CONFLICT,
+            "order_state",
+            format!("order {id} is {}; only an order waiting in its locker is paid", o.state),
+        )));
+    }
+    if amount != o.total {
+        return Ok(Err(Failure(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "amount_mismatch",
+            format!("amount: order {id} costs {}, not {}", o.total.0, amount.0),
+        )));
+    }
+    Ok(Ok(()))
+}
+
+/// Links the new payment `payment` to the order it pays.
+pub(super) fn pay_with(conn: &Connection, payment: &str, order: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE payment SET order_id = ?2 WHERE id = ?1",
+        rusqlite::params![payment, order],
+    )?;
+    Ok(())
+}
+
+/// Expires due orders every `interval`, and hands queued messages to the
+/// notifier. Runs until the server stops.
+pub(super) async fn sweep(s: Arc<AppState>, interval: std::time::Duration) {
+    loop {
+        match s.db.run(|c| Ok(rows::expire_due(c, Utc::now())?)).await {
+            Ok(ids) if !ids.is_empty() => debug!(count = ids.len(), "orders expired"),
+            Ok(_) => {}
+            Err(e) => warn!(error = format!("{e:#}"), "order sweep failed"),
+        }
+        if let Err(e) = super::notify::deliver(&s).await {
+            warn!(error = format!("{e:#}"), "customer messages not delivered");
+        }
+        tokio::time::sleep(interval).await;
+    }
+}

@@ -1,0 +1,213 @@
+//! Which goods may come back, and what they refund.
+//!
+//! The central reads its rules from a TOML file (`assets/returns.toml` is
+//! the default):
+//!
+//! ```toml
+//! days = 7
+//! final_sale = ["buah-sayur", "pulsa-voucher"]
+//! ```
+//!
+//! `days` is how long after the purchase (a sale's time, or an order's
+//! collection) goods come back; `final_sale` lists the catalog categories
+//! never taken back. A return is refused whole by the first rule a line
+//! breaks, and the refusal names the rule.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::Rupiah;
+
+/// The most days a rules file may allow.
+pub const MAX_DAYS: u32 = 365;
+
+/// The return rules of the central.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnRules {
+    /// Whole days after the purchase during which goods come back.
+    pub days: u32,
+    /// Catalog categories that are final sale.
+    #[serde(default)]
+    pub final_sale: Vec<String>,
+}
+
+/// Why a rules file was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum RulesError {
+    #[error("{source_name}: {message}")]
+    Toml { source_name: String, message: String },
+    #[error("{source_name}: days = {days}: from 0 to {MAX_DAYS}")]
+    Days { source_name: String, days: u32 },
+    #[error("{source_name}: final_sale holds an empty category")]
+    EmptyCategory { source_name: String },
+}
+
+impl ReturnRules {
+    /// Reads a rules file; `source_name` names it in errors.
+    pub fn from_toml(text: &str, source_name: &str) -> Result<ReturnRules, RulesError> {
+        let rules: ReturnRules = toml::from_str(text).map_err(|e| RulesError::Toml {
+            source_name: source_name.to_owned(),
+            message: e.to_string(),
+        })?;
+        if rules.days > MAX_DAYS {
+            return Err(RulesError::Days { source_name: source_name.to_owned(), days: rules.days });
+        }
+        if rules.final_sale.iter().any(|c| c.trim().is_empty()) {
+            return Err(RulesError::EmptyCategory { source_name: source_name.to_owned() });
+        }
+        Ok(rules)
+    }
+}
+
+/// One line a customer brings back, with what the purchase says of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Returning<'a> {
+    pub barcode: &'a str,
+    pub name: &'a str,
+    pub category: Option<&'a str>,
+    /// How many come back now.
+    pub qty: u32,
+    /// How many the purchase holds.
+    pub bought: u32,
+    /// How many earlier returns took back.
+    pub returned: u32,
+}
+
+/// A return the rules refuse, naming the rule.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{reason} (rule {rule})")]
+pub struct NotReturnable {
+    /// `days`, `final_sale` or `quantity`.
+    pub rule: &'static str,
+    pub reason: String,
+}
+
+/// Checks a return of `lines` from a purchase made at `bought_at`, at `now`.
+pub fn check(
+    rules: &ReturnRules,
+    bought_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    lines: &[Returning<'_>],
+) -> Result<(), NotReturnable> {
+    let limit = bought_at + chrono::Duration::days(i64::from(rules.days));
+    if now > limit {
+        let days = (now - bought_at).num_days();
+        return Err(NotReturnable {
+            rule: "days",
+            reason: format!(
+                "bought {days} days ago; goods come back within {} days of purchase",
+                rules.days
+            ),
+        });
+    }
+    for l in lines {
+        if let Some(c) = l.category.filter(|c| rules.final_sale.iter().any(|f| f == c)) {
+            return Err(NotReturnable {
+                rule: "final_sale",
+                reason: format!("{} ({}) is in the final-sale category {c}", l.name, l.barcode),
+            });
+        }
+        let left = l.bought.saturating_sub(l.returned);
+        if l.qty == 0 || l.qty > left {
+            return Err(NotReturnable {
+                rule: "quantity",
+                reason: format!(
+                    "{} ({}): {} asked back, {} of {} bought can still come back",
+                    l.name, l.barcode, l.qty, left, l.bought
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// What a return refunds: the returned lines' list value scaled by what
+/// the purchase cost against its list value (so promotions' savings are
+/// shared out), rounded down to the rupiah. The return that brings the
+/// last goods back refunds whatever of `paid` is left, so the rounding
+/// never keeps money.
+pub fn refund_amount(
+    returned_value: Rupiah,
+    list_value: Rupiah,
+    paid: Rupiah,
+    refunded_before: Rupiah,
+    is_last: bool,
+) -> Rupiah {
+    let left = Rupiah((paid.0 - refunded_before.0).max(0));
+    if is_last {
+        return left;
+    }
+    if list_value.0 <= 0 {
+        return Rupiah::ZERO;
+    }
+    let share = i128::from(returned_value.0) * i128::from(paid.0) / i128::from(list_value.0);
+    Rupiah((share as i64).min(left.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+    }
+
+    fn rules() -> ReturnRules {
+        ReturnRules::from_toml("days = 7\nfinal_sale = [\"buah-sayur\"]\n", "r.toml").unwrap()
+    }
+
+    fn line<'a>(category: Option<&'a str>, qty: u32) -> Returning<'a> {
+        Returning { barcode: "8991101000070", name: "Popok", category, qty, bought: 2, returned: 0 }
+    }
+
+    #[test]
+    fn within_the_days_a_line_comes_back() {
+        let bought = at("2026-03-01T10:00:00Z");
+        let lines = [line(Some("bayi-ibu"), 2)];
+        // Seven days to the second after the purchase is the last moment.
+        assert_eq!(check(&rules(), bought, at("2026-03-08T10:00:00Z"), &lines), Ok(()));
+        let late = check(&rules(), bought, at("2026-03-08T10:00:01Z"), &lines).unwrap_err();
+        assert_eq!(late.rule, "days");
+        assert_eq!(
+            late.to_string(),
+            "bought 7 days ago; goods come back within 7 days of purchase (rule days)"
+        );
+    }
+
+    #[test]
+    fn a_final_sale_line_or_too_many_is_refused_naming_the_rule() {
+        let now = at("2026-03-02T10:00:00Z");
+        let bought = at("2026-03-01T10:00:00Z");
+        let e = check(&rules(), bought, now, &[line(Some("buah-sayur"), 1)]).unwrap_err();
+        assert_eq!(e.rule, "final_sale");
+        assert!(e.reason.contains("final-sale category buah-sayur"), "{e}");
+        let e = check(&rules(), bought, now, &[line(None, 3)]).unwrap_err();
+        assert_eq!(e.rule, "quantity");
+        assert!(e.reason.contains("3 asked back, 2 of 2 bought"), "{e}");
+        let twice = Returning { returned: 2, ..line(None, 1) };
+        assert_eq!(check(&rules(), bought, now, &[twice]).unwrap_err().rule, "quantity");
+    }
+
+    #[test]
+    fn a_refund_shares_the_discount_out_and_the_last_return_takes_the_rest() {
+        // Lines worth 30 000 paid 27 000 (10 % off): returning 10 000 of
+        // them refunds 10 000 x 27 000 / 30 000 = 9 000.
+        let r = refund_amount(Rupiah(10_000), Rupiah(30_000), Rupiah(27_000), Rupiah::ZERO, false);
+        assert_eq!(r, Rupiah(9_000));
+        // 10 001 of 30 000 at 27 000: 9 000.9, rounded down to 9 000.
+        let r = refund_amount(Rupiah(10_001), Rupiah(30_000), Rupiah(27_000), Rupiah::ZERO, false);
+        assert_eq!(r, Rupiah(9_000));
+        // The rest: 27 000 - 9 000 = 18 000.
+        let r = refund_amount(Rupiah(20_000), Rupiah(30_000), Rupiah(27_000), Rupiah(9_000), true);
+        assert_eq!(r, Rupiah(18_000));
+    }
+
+    #[test]
+    fn a_bad_rules_file_says_what_is_wrong() {
+        let e = ReturnRules::from_toml("days = 400\n", "r.toml").unwrap_err();
+        assert_eq!(e.to_string(), "r.toml: days = 400: from 0 to 365");
+        let e = ReturnRules::from_toml("days = 7\nfinal = []\n", "r.toml").unwrap_err();
+        assert!(e.to_string().starts_with("r.toml: ") && e.to_string().contains("final"), "{e}");
+    }
+}
