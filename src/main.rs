@@ -44,6 +44,10 @@ enum Command {
     /// Staff who approve age-restricted sales.
     #[command(subcommand)]
     Staff(StaffCommand),
+    /// The locker bank: a simulated one, and the status, unlocking and
+    /// commissioning of a real or simulated one.
+    #[command(subcommand)]
+    Locker(cli::locker::LockerCommand),
 }
 
 #[derive(Subcommand)]
@@ -290,6 +294,7 @@ fn main() -> ExitCode {
             | Command::Price(_)
             | Command::Qris(_)
             | Command::Staff(_)
+            | Command::Locker(_)
     );
     cli::init_logging(if quiet { "warn" } else { "info" });
 
@@ -357,6 +362,7 @@ fn main() -> ExitCode {
             data_dir: a.data_dir,
         }),
         Command::Staff(StaffCommand::HashPin) => cli::hash_pin(),
+        Command::Locker(command) => cli::locker::run(command),
         Command::Qris(QrisCommand::Parse { payload }) => cli::qris::parse(&payload),
         Command::Qris(QrisCommand::Dynamic { payload, amount, fee_fixed, fee_percent, bill }) => {
             cli::qris::dynamic(cli::qris::DynamicOptions {
