@@ -294,9 +294,14 @@ fn main() -> ExitCode {
             | Command::Price(_)
             | Command::Qris(_)
             | Command::Staff(_)
-            | Command::Locker(_)
     );
-    cli::init_logging(if quiet { "warn" } else { "info" });
+    // The locker commands print every failure themselves.
+    let level = match &command {
+        Command::Locker(_) => "error",
+        _ if quiet => "warn",
+        _ => "info",
+    };
+    cli::init_logging(level);
 
     let result = match command {
         Command::Kiosk(KioskArgs { screenshot: Some(dir), frames, .. }) => {
