@@ -184,6 +184,10 @@ fn two_boards_are_addressed_separately() {
         .map(|c| c.number)
         .collect();
     assert_eq!(open, [16, 17]);
+    // One compartment is read from its own board alone.
+    let before = sim.frames_received();
+    assert_eq!(bank.compartment(17).unwrap(), c(17, DoorState::Open, Some(Occupancy::Empty)));
+    assert_eq!(sim.frames_received(), before + 1);
 }
 
 #[test]

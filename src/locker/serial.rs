@@ -8,7 +8,7 @@ use tracing::{debug, info, warn};
 
 use super::{BankConfig, LockerBank, LockerError};
 use crate::domain::locker::{
-    Codec, DoorState, Layout, Polarity, RawCompartment, Reply, ReplyState, Request,
+    Codec, Compartment, DoorState, Layout, Polarity, RawCompartment, Reply, ReplyState, Request,
 };
 
 /// A bank on one serial port, one request at a time.
@@ -208,19 +208,36 @@ impl LockerBank for SerialBank {
     fn raw_status(&mut self) -> Result<Vec<RawCompartment>, LockerError> {
         let mut all = Vec::with_capacity(usize::from(self.layout.compartments()));
         for address in self.layout.addresses().collect::<Vec<_>>() {
-            let what = format!("the status of board {address}");
-            let reply = self.exchange(Request::Status { address }, &what)?;
-            let ReplyState::Board(bits) = reply.state else {
-                unreachable!("Codec::answer takes only a board reply to a status request")
-            };
-            for (i, lock_bit) in bits.locks.iter().enumerate() {
-                let lock = i as u8 + 1;
-                let number = self.layout.number(address, lock).expect("a lock of this board");
-                let sensor_bit = bits.sensors.as_ref().map(|s| s[i]);
-                all.push(RawCompartment { number, lock_bit: *lock_bit, sensor_bit });
-            }
+            all.extend(self.raw_board(address)?);
         }
         Ok(all)
+    }
+
+    /// Reads only the board of compartment `number`.
+    fn compartment(&mut self, number: u16) -> Result<Compartment, LockerError> {
+        let count = self.layout.compartments();
+        let slot =
+            self.layout.locate(number).ok_or(LockerError::NoSuchCompartment { number, count })?;
+        let raw = self.raw_board(slot.address)?[usize::from(slot.lock) - 1];
+        Ok(raw.read(self.polarity))
+    }
+}
+
+impl SerialBank {
+    /// The bits of every compartment of the board at `address`.
+    fn raw_board(&mut self, address: u8) -> Result<Vec<RawCompartment>, LockerError> {
+        let what = format!("the status of board {address}");
+        let reply = self.exchange(Request::Status { address }, &what)?;
+        let ReplyState::Board(bits) = reply.state else {
+            unreachable!("Codec::answer takes only a board reply to a status request")
+        };
+        let layout = self.layout;
+        let raw = bits.locks.iter().enumerate().map(|(i, lock_bit)| {
+            let number = layout.number(address, i as u8 + 1).expect("a lock of this board");
+            let sensor_bit = bits.sensors.as_ref().map(|s| s[i]);
+            RawCompartment { number, lock_bit: *lock_bit, sensor_bit }
+        });
+        Ok(raw.collect())
     }
 }
 

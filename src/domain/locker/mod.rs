@@ -422,8 +422,8 @@ mod tests {
         let inverted: Polarity = "inverted".parse().unwrap();
         assert_eq!(inverted.door(true), DoorState::Open);
         assert_eq!(inverted.occupancy(true), Occupancy::Empty);
-        assert_eq!(inverted.lock_bit(DoorState::Closed), false);
-        assert_eq!(inverted.sensor_bit(Occupancy::Empty), true);
+        assert!(!inverted.lock_bit(DoorState::Closed));
+        assert!(inverted.sensor_bit(Occupancy::Empty));
         for name in ["normal", "inverted", "door-inverted", "sensor-inverted"] {
             assert_eq!(name.parse::<Polarity>().unwrap().to_string(), name);
         }
