@@ -18,7 +18,8 @@ use swalayan::locker::{
     SerialBank,
 };
 
-const TIMEOUT: Duration = Duration::from_millis(300);
+/// Long enough for a loaded machine; only lost replies wait it out.
+const TIMEOUT: Duration = Duration::from_secs(1);
 
 fn sim(family: Family, boards: u8) -> SimBank {
     SimBank::start(SimConfig::new(family, boards, family.default_locks()).unwrap()).unwrap()
@@ -356,7 +357,8 @@ fn locker_commands_run_against_the_simulator() {
     let mut sim = SimProcess::start(&["--board", "kerong", "--boards", "2"]);
     assert!(sim.path.starts_with("/dev/"), "{}", sim.path);
     let path = sim.path.clone();
-    let bank = ["--port", path.as_str(), "--board", "kerong", "--boards", "2"];
+    let bank =
+        ["--port", path.as_str(), "--board", "kerong", "--boards", "2", "--timeout-ms", "3000"];
     let with =
         |more: &[&str]| -> Vec<String> { bank.iter().chain(more).map(|s| s.to_string()).collect() };
     let run = |cmd: &str, more: &[&str]| {
