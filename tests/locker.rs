@@ -430,3 +430,36 @@ fn locker_open_exits_3_when_no_board_answers_and_2_on_bad_usage() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("go past address 15"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn locker_watch_prints_each_change_as_it_happens() {
+    let mut sim = SimProcess::start(&["--board", "kerong"]);
+    let mut watch = Command::new(env!("CARGO_BIN_EXE_swalayan"))
+        .args(["locker", "watch", "--port", &sim.path, "--board", "kerong", "--every-ms", "20"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Changes count from the first reading, which it announces.
+    let mut ready = String::new();
+    BufReader::new(watch.stderr.take().unwrap()).read_line(&mut ready).unwrap();
+    assert_eq!(ready.trim_end(), "watching compartments 1 to 16 every 20 ms");
+    let (lines, got) = std::sync::mpsc::channel();
+    let stdout = BufReader::new(watch.stdout.take().unwrap());
+    std::thread::spawn(move || {
+        for line in stdout.lines().map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
+    let next = || got.recv_timeout(Duration::from_secs(20)).expect("a change line");
+
+    assert_eq!(sim.type_line("open 3"), "3: door open, empty");
+    assert_eq!(next(), r#"{"change":"door_opened","compartment":3}"#);
+    assert_eq!(sim.type_line("put 3"), "3: door open, occupied");
+    assert_eq!(next(), r#"{"change":"filled","compartment":3}"#);
+    assert_eq!(sim.type_line("close 3"), "3: door closed, occupied");
+    assert_eq!(next(), r#"{"change":"door_closed","compartment":3}"#);
+    let _ = watch.kill();
+    let _ = watch.wait();
+}

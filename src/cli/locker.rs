@@ -12,6 +12,7 @@ use anyhow::Context;
 use serde_json::json;
 
 use crate::domain::locker::{Family, Layout, Polarity, Verdict};
+use crate::locker::poll::{Change, Poller};
 use crate::locker::sim::{SimBank, SimConfig};
 use crate::locker::{self, BankConfig, DoorState, LockerBank, LockerError};
 
@@ -43,6 +44,17 @@ pub enum LockerCommand {
         bank: BankArgs,
         /// The compartment, from 1 (board 1 holds 1 to N, board 2 the next N).
         compartment: u16,
+    },
+    /// Polls the bank and prints each change as one JSON line (a door
+    /// opened or closed, a compartment emptied or filled) until killed;
+    /// says on standard error when the first reading is taken.
+    Watch {
+        #[command(flatten)]
+        bank: BankArgs,
+        /// Time between two readings of the bank.
+        #[arg(long, value_name = "MS", default_value_t = 250,
+              value_parser = clap::value_parser!(u64).range(10..=60_000))]
+        every_ms: u64,
     },
     /// Commissioning: reads a compartment that you have made sure is closed
     /// and empty and tells whether --polarity reads it so; exits 0 when it
@@ -102,6 +114,9 @@ pub fn run(command: LockerCommand) -> anyhow::Result<ExitCode> {
         LockerCommand::Sim(a) => sim(a),
         LockerCommand::Status { bank, json } => with_bank(&bank, |b| status(b, json)),
         LockerCommand::Open { bank, compartment } => with_bank(&bank, |b| open(b, compartment)),
+        LockerCommand::Watch { bank, every_ms } => {
+            with_bank(&bank, |b| watch(b, Duration::from_millis(every_ms)))
+        }
         LockerCommand::Check { bank, compartment } => with_bank(&bank, |b| check(b, compartment)),
     }
 }
@@ -242,6 +257,31 @@ fn open(bank: &mut dyn LockerBank, number: u16) -> Result<ExitCode, LockerError>
     } else {
         eprintln!("swalayan: the board answered, but compartment {number} is still locked");
         Ok(ExitCode::FAILURE)
+    }
+}
+
+/// `swalayan locker watch`: never returns but on a failure.
+fn watch(bank: &mut dyn LockerBank, every: Duration) -> Result<ExitCode, LockerError> {
+    let mut poller = Poller::new();
+    poller.poll(bank)?;
+    let count = bank.layout().compartments();
+    eprintln!("watching compartments 1 to {count} every {} ms", every.as_millis());
+    loop {
+        std::thread::sleep(every);
+        for change in poller.poll(bank)? {
+            let (number, what) = match change {
+                Change::DoorOpened(n) => (n, "door_opened"),
+                Change::DoorClosed(n) => (n, "door_closed"),
+                Change::Emptied(n) => (n, "emptied"),
+                Change::Filled(n) => (n, "filled"),
+            };
+            let mut out = std::io::stdout().lock();
+            let line = json!({ "compartment": number, "change": what });
+            // Nobody reading any more (a closed pipe): stop.
+            if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
+                return Ok(ExitCode::SUCCESS);
+            }
+        }
     }
 }
 
