@@ -6,6 +6,7 @@ pub mod checkout;
 pub mod cli;
 pub mod domain;
 pub mod kiosk;
+pub mod locker;
 pub mod scan;
 pub mod staff;
 pub mod store;

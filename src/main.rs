@@ -44,6 +44,10 @@ enum Command {
     /// Staff who approve age-restricted sales.
     #[command(subcommand)]
     Staff(StaffCommand),
+    /// The locker bank: a simulated one, and the status, unlocking and
+    /// commissioning of a real or simulated one.
+    #[command(subcommand)]
+    Locker(cli::locker::LockerCommand),
 }
 
 #[derive(Subcommand)]
@@ -310,7 +314,13 @@ fn main() -> ExitCode {
             | Command::Qris(_)
             | Command::Staff(_)
     );
-    cli::init_logging(if quiet { "warn" } else { "info" });
+    // The locker commands print every failure themselves.
+    let level = match &command {
+        Command::Locker(_) => "error",
+        _ if quiet => "warn",
+        _ => "info",
+    };
+    cli::init_logging(level);
 
     let result = match command {
         Command::Kiosk(KioskArgs { screenshot: Some(dir), frames, .. }) => {
@@ -382,6 +392,7 @@ fn main() -> ExitCode {
             data_dir: a.data_dir,
         }),
         Command::Staff(StaffCommand::HashPin) => cli::hash_pin(),
+        Command::Locker(command) => cli::locker::run(command),
         Command::Qris(QrisCommand::Parse { payload }) => cli::qris::parse(&payload),
         Command::Qris(QrisCommand::Dynamic { payload, amount, fee_fixed, fee_percent, bill }) => {
             cli::qris::dynamic(cli::qris::DynamicOptions {

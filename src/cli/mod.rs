@@ -1,6 +1,7 @@
 //! The headless subcommands, callable from tests as well as `main`.
 
 mod checkout;
+pub mod locker;
 pub mod price;
 pub mod qris;
 

@@ -5,6 +5,7 @@ pub mod geo;
 pub mod gtin;
 pub mod handoff;
 pub mod idle;
+pub mod locker;
 pub mod loyalty;
 pub mod money;
 pub mod order;
