@@ -187,7 +187,9 @@ fn print_line(value: serde_json::Value) {
     println!("{value}");
 }
 
-fn runtime_and_bank(locker: &LockerArgs) -> Result<(tokio::runtime::Runtime, BankConfig), String> {
+fn runtime_and_config(
+    locker: &LockerArgs,
+) -> Result<(tokio::runtime::Runtime, BankConfig), String> {
     let config = locker.config()?;
     let runtime = super::runtime().map_err(|e| e.to_string())?;
     Ok((runtime, config))
@@ -201,7 +203,7 @@ pub fn pickup(args: PickupArgs) -> anyhow::Result<ExitCode> {
     if typed && args.phone_last4.is_none() {
         return usage("--code: a 6-digit code needs --phone-last4 (the pickup QR does not)");
     }
-    let (runtime, config) = match runtime_and_bank(&args.locker) {
+    let (runtime, config) = match runtime_and_config(&args.locker) {
         Ok(both) => both,
         Err(message) => return usage(&message),
     };
@@ -360,7 +362,7 @@ async fn settle_earlier_openings(device: &Device, bank: &mut SerialBank) -> anyh
 /// opened, 5 when it was closed with nothing inside (or left open), 1 when
 /// refused, 2 on bad usage.
 pub fn load(args: LoadArgs) -> anyhow::Result<ExitCode> {
-    let (runtime, config) = match runtime_and_bank(&args.locker) {
+    let (runtime, config) = match runtime_and_config(&args.locker) {
         Ok(both) => both,
         Err(message) => return usage(&message),
     };
