@@ -48,6 +48,10 @@ enum Command {
     /// commissioning of a real or simulated one.
     #[command(subcommand)]
     Locker(cli::locker::LockerCommand),
+    /// Runs one locker pickup without a screen (the pickup QR or the typed
+    /// code, payment of an unpaid order, the door) and prints the order as
+    /// JSON.
+    Pickup(cli::pickup::PickupArgs),
 }
 
 #[derive(Subcommand)]
@@ -313,11 +317,13 @@ fn main() -> ExitCode {
             | Command::Price(_)
             | Command::Qris(_)
             | Command::Staff(_)
+            | Command::Pickup(_)
+            | Command::Locker(cli::locker::LockerCommand::Load(_))
     );
     // The locker commands print every failure themselves.
     let level = match &command {
-        Command::Locker(_) => "error",
         _ if quiet => "warn",
+        Command::Locker(_) => "error",
         _ => "info",
     };
     cli::init_logging(level);
@@ -393,6 +399,7 @@ fn main() -> ExitCode {
         }),
         Command::Staff(StaffCommand::HashPin) => cli::hash_pin(),
         Command::Locker(command) => cli::locker::run(command),
+        Command::Pickup(args) => cli::pickup::pickup(args),
         Command::Qris(QrisCommand::Parse { payload }) => cli::qris::parse(&payload),
         Command::Qris(QrisCommand::Dynamic { payload, amount, fee_fixed, fee_percent, bill }) => {
             cli::qris::dynamic(cli::qris::DynamicOptions {

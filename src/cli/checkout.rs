@@ -54,7 +54,7 @@ const RECORD_PATIENCE: Duration = Duration::from_secs(10);
 
 /// Asks the gateway simulator to pay, retrying a lost answer: settling a
 /// payment as paid twice is the same as once.
-async fn simulate_paid(client: &Client, id: &str) {
+pub(super) async fn simulate_paid(client: &Client, id: &str) {
     for attempt in 1..=5 {
         match client.simulate_payment(id, PaymentStatus::Paid).await {
             Ok(_) => return,
@@ -84,7 +84,7 @@ pub struct Unsettled {
 /// Waits until the payment is settled. Through a cut network it keeps
 /// asking until the payment's expiry has passed; then it gives up and leaves
 /// the payment open, for the next run to settle.
-async fn wait_settled(device: &Device, payment: &Payment) -> anyhow::Result<Payment> {
+pub(super) async fn wait_settled(device: &Device, payment: &Payment) -> anyhow::Result<Payment> {
     let give_up = tokio::time::Instant::now()
         + Duration::from_secs(payment.expires_in.max(0) as u64)
         + Duration::from_secs(10);

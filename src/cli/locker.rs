@@ -65,6 +65,10 @@ pub enum LockerCommand {
         /// A compartment that is shut and empty.
         compartment: u16,
     },
+    /// Staff loading: checks the staff PIN, opens a free compartment,
+    /// waits for its door to close on the order and has the central mark
+    /// the order loaded; prints it as JSON with its pickup code.
+    Load(super::pickup::LoadArgs),
 }
 
 /// Which boards, how many and how big.
@@ -118,22 +122,23 @@ pub fn run(command: LockerCommand) -> anyhow::Result<ExitCode> {
             with_bank(&bank, |b| watch(b, Duration::from_millis(every_ms)))
         }
         LockerCommand::Check { bank, compartment } => with_bank(&bank, |b| check(b, compartment)),
+        LockerCommand::Load(args) => super::pickup::load(args),
     }
 }
 
 impl BoardArgs {
-    fn layout(&self) -> Result<Layout, String> {
+    pub(super) fn layout(&self) -> Result<Layout, String> {
         let locks = self.locks_per_board.unwrap_or(self.board.default_locks());
         Layout::new(self.board, self.boards, locks)
             .map_err(|e| format!("--board, --boards, --locks-per-board: {e}"))
     }
 
-    fn polarity(&self) -> Polarity {
+    pub(super) fn polarity(&self) -> Polarity {
         self.polarity.unwrap_or(self.board.default_polarity())
     }
 }
 
-fn usage(message: &str) -> anyhow::Result<ExitCode> {
+pub(super) fn usage(message: &str) -> anyhow::Result<ExitCode> {
     eprintln!("swalayan: {message}");
     Ok(ExitCode::from(USAGE))
 }

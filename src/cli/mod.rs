@@ -2,6 +2,7 @@
 
 mod checkout;
 pub mod locker;
+pub mod pickup;
 pub mod price;
 pub mod qris;
 

@@ -49,8 +49,24 @@ pub fn unlock_and_watch(
     number: u16,
     limits: DoorLimits,
     every: Duration,
-    mut on_event: impl FnMut(DoorEvent),
+    on_event: impl FnMut(DoorEvent),
 ) -> Result<DoorEvent, LockerError> {
+    let last = unlock_and_watch_until(bank, number, limits, every, None, on_event)?;
+    Ok(last.expect("a watch with no give-up ends with an event"))
+}
+
+/// Like [`unlock_and_watch`], but stops following the door when its watch
+/// has not ended `give_up` after the unlock (a door left open), and
+/// returns `None` then: the door may close later, and whoever reads the
+/// bank next tells how it ended.
+pub fn unlock_and_watch_until(
+    bank: &mut dyn LockerBank,
+    number: u16,
+    limits: DoorLimits,
+    every: Duration,
+    give_up: Option<Duration>,
+    mut on_event: impl FnMut(DoorEvent),
+) -> Result<Option<DoorEvent>, LockerError> {
     let before = bank.compartment(number)?;
     let unlocked_at = Instant::now();
     match bank.unlock(number) {
@@ -81,7 +97,11 @@ pub fn unlock_and_watch(
         let events = watch.observe(now, Instant::now());
         events.iter().for_each(|e| on_event(*e));
         if let (true, Some(last)) = (watch.is_done(), events.last()) {
-            return Ok(*last);
+            return Ok(Some(*last));
+        }
+        if give_up.is_some_and(|limit| unlocked_at.elapsed() >= limit) {
+            warn!(compartment = number, "door not closed in time; no longer watched");
+            return Ok(None);
         }
     }
 }
