@@ -12,21 +12,14 @@ use std::time::{Duration, Instant};
 
 use kiosk_ui::*;
 use slint::{ComponentHandle, Model};
-use swalayan::central::server::{self, Config};
+
 use swalayan::kiosk::{Kiosk, KioskOptions, ui};
 
 const IDLE: Duration = Duration::from_secs(4);
 
 #[test]
 fn shopper_checks_out_by_keypad_and_pays_by_simulated_qris() {
-    i_slint_backend_testing::init_integration_test_with_system_time();
-    // The kiosk's log, shown when the test fails.
-    let _ =
-        tracing_subscriber::fmt().with_env_filter("swalayan=debug").with_test_writer().try_init();
-
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let central =
-        runtime.block_on(server::start(Config::default(), "127.0.0.1:0".parse().unwrap())).unwrap();
+    let (runtime, central) = start_story();
     let url = central.url();
     let data = tempfile::tempdir().unwrap();
 

@@ -15,7 +15,7 @@ use swalayan::central::api::{
     CartStatus, Channel, NewCart, NewCartLine, NewPayment, PaymentStatus,
 };
 use swalayan::central::client::{Client, ClientError};
-use swalayan::central::server::{self, Config};
+
 use swalayan::domain::Rupiah;
 use swalayan::domain::pricing::Discount;
 use swalayan::kiosk::ui;
@@ -63,13 +63,7 @@ fn line(barcode: &str, qty: i32, total: i64) -> (String, i32, String) {
 
 #[test]
 fn a_web_cart_scanned_at_the_kiosk_is_paid_there_and_closed() {
-    i_slint_backend_testing::init_integration_test_with_system_time();
-    let _ =
-        tracing_subscriber::fmt().with_env_filter("swalayan=debug").with_test_writer().try_init();
-
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let central =
-        runtime.block_on(server::start(Config::default(), "127.0.0.1:0".parse().unwrap())).unwrap();
+    let (runtime, central) = start_story();
     let client = Client::new(&central.url()).unwrap();
     let data = tempfile::tempdir().unwrap();
     let data_dir = data.path().to_owned();

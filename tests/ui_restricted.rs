@@ -14,7 +14,7 @@ use std::time::Duration;
 use i_slint_backend_testing::{AccessibleRole, ElementHandle};
 use kiosk_ui::*;
 use slint::ComponentHandle;
-use swalayan::central::server::{self, Config};
+
 use swalayan::kiosk::ui;
 use swalayan::store::Store;
 
@@ -39,13 +39,7 @@ fn staff_synced(data_dir: &std::path::Path) -> bool {
 
 #[test]
 fn a_beer_is_paid_after_a_staff_pin_and_tobacco_is_refused() {
-    i_slint_backend_testing::init_integration_test_with_system_time();
-    let _ =
-        tracing_subscriber::fmt().with_env_filter("swalayan=debug").with_test_writer().try_init();
-
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let central =
-        runtime.block_on(server::start(Config::default(), "127.0.0.1:0".parse().unwrap())).unwrap();
+    let (runtime, central) = start_story();
     let data = tempfile::tempdir().unwrap();
     let data_dir = data.path().to_owned();
     let catalog = demo_catalog();

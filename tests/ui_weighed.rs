@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use kiosk_ui::*;
 use slint::{ComponentHandle, Model};
-use swalayan::central::server::{self, Config};
+
 use swalayan::kiosk::ui;
 
 /// Prefix 23 (weight): item 00102 (Tomat Merah, Rp 18.000 a kg), 483 g.
@@ -37,13 +37,7 @@ fn unit_price(app: &ui::AppWindow, barcode: &str) -> String {
 
 #[test]
 fn weighed_and_labelled_goods_and_produce_without_a_barcode_are_sold() {
-    i_slint_backend_testing::init_integration_test_with_system_time();
-    let _ =
-        tracing_subscriber::fmt().with_env_filter("swalayan=debug").with_test_writer().try_init();
-
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let central =
-        runtime.block_on(server::start(Config::default(), "127.0.0.1:0".parse().unwrap())).unwrap();
+    let (runtime, central) = start_story();
     let data = tempfile::tempdir().unwrap();
     let data_dir = data.path().to_owned();
     let catalog = demo_catalog();

@@ -252,6 +252,20 @@ pub struct SaleLine {
     pub measure: Option<crate::domain::variable::Measure>,
 }
 
+impl From<&crate::domain::pricing::PricedLine> for SaleLine {
+    /// The line at its list price, as a sale or an order records it.
+    fn from(l: &crate::domain::pricing::PricedLine) -> SaleLine {
+        SaleLine {
+            barcode: l.barcode.clone(),
+            name: l.name.clone(),
+            qty: l.qty,
+            unit_price: l.unit_price,
+            line_total: l.line_total,
+            measure: l.measure,
+        }
+    }
+}
+
 /// `POST /v1/transactions`: a completed sale.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewTransaction {

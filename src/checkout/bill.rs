@@ -124,18 +124,7 @@ impl Bill {
 
     /// The sale's lines at list prices.
     pub fn sale_lines(&self) -> Vec<SaleLine> {
-        self.priced
-            .lines
-            .iter()
-            .map(|l| SaleLine {
-                barcode: l.barcode.clone(),
-                name: l.name.clone(),
-                qty: l.qty,
-                unit_price: l.unit_price,
-                line_total: l.line_total,
-                measure: l.measure,
-            })
-            .collect()
+        self.priced.lines.iter().map(SaleLine::from).collect()
     }
 
     /// The sale `payment` settles. One payment settles one sale, so the

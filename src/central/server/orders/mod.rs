@@ -206,18 +206,7 @@ pub(super) async fn place(
             };
             let priced =
                 pricing::price(&cart, &promotions, &Shopper { member, vouchers: vec![] }, at);
-            let sale_lines: Vec<SaleLine> = priced
-                .lines
-                .iter()
-                .map(|l| SaleLine {
-                    barcode: l.barcode.clone(),
-                    name: l.name.clone(),
-                    qty: l.qty,
-                    unit_price: l.unit_price,
-                    line_total: l.line_total,
-                    measure: l.measure,
-                })
-                .collect();
+            let sale_lines: Vec<SaleLine> = priced.lines.iter().map(SaleLine::from).collect();
             if let Some(p) = &req.paid
                 && p.amount != priced.total
             {
