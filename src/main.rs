@@ -129,6 +129,21 @@ struct KioskArgs {
     /// The touchscreen's resolution in pixels (default: 1280x800).
     #[arg(long, value_name = "WIDTHxHEIGHT")]
     panel_px: Option<Size<u32>>,
+    /// The serial port of the locker bank where customers collect their
+    /// orders (without it, the welcome screen says lockers are not
+    /// available).
+    #[arg(long, value_name = "PATH", requires_all = ["board", "store"])]
+    locker: Option<String>,
+    /// The locker bank's board family: kerong (KR-CU) or 8a (8A/80 boards).
+    #[arg(long, value_name = "FAMILY", requires = "locker")]
+    board: Option<swalayan::locker::Family>,
+    /// Boards on the locker bank's bus.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    boards: u8,
+    /// The store whose orders the lockers hold (its id on the central,
+    /// e.g. KMG).
+    #[arg(long, value_name = "STORE", requires = "locker")]
+    store: Option<String>,
 }
 
 #[derive(Args)]
@@ -339,6 +354,14 @@ fn main() -> ExitCode {
         }
         Command::Kiosk(a) => panel(a.panel_mm, a.panel_px)
             .and_then(|panel| {
+                let pickup = match (&a.locker, a.board, &a.store) {
+                    (Some(port), Some(family), Some(store)) => {
+                        let bank = swalayan::locker::BankConfig::new(port, family, a.boards)
+                            .map_err(|e| anyhow::anyhow!("--board, --boards: {e}"))?;
+                        Some(swalayan::kiosk::PickupOptions { bank, store: store.clone() })
+                    }
+                    _ => None,
+                };
                 let opts = swalayan::kiosk::KioskOptions {
                     central: a.central,
                     data_dir: a.data_dir,
@@ -346,6 +369,7 @@ fn main() -> ExitCode {
                     frames: a.frames,
                     idle_timeout: Duration::from_secs(a.idle_timeout),
                     demo: !a.no_demo,
+                    pickup,
                 };
                 swalayan::kiosk::run(opts, panel)
             })
@@ -451,6 +475,6 @@ fn panel(mm: Option<Size<f32>>, px: Option<Size<u32>>) -> anyhow::Result<Panel> 
 
 impl KioskArgs {
     fn default_args() -> KioskArgs {
-        KioskArgs { idle_timeout: 90, ..Default::default() }
+        KioskArgs { idle_timeout: 90, boards: 1, ..Default::default() }
     }
 }

@@ -39,6 +39,7 @@ fn shopper_checks_out_by_keypad_and_pays_by_simulated_qris() {
         frames: None,
         demo: true,
         idle_timeout: IDLE,
+        pickup: None,
     })
     .unwrap();
     let app = kiosk.window().clone_strong();

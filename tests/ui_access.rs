@@ -17,7 +17,7 @@ use swalayan::kiosk::access::{self, Panel, Size};
 use swalayan::kiosk::{Kiosk, KioskOptions, fit_to_panel, tour, ui};
 
 /// Every screen and panel of [`tour`], each of which must be measured.
-const SCREENS: [&str; 15] = [
+const SCREENS: [&str; 20] = [
     "welcome",
     "scanning",
     "scanning-en",
@@ -33,6 +33,11 @@ const SCREENS: [&str; 15] = [
     "hand-off",
     "cart-changes",
     "produce",
+    "pickup",
+    "pickup-wrong",
+    "pickup-open",
+    "pickup-left-open",
+    "pickup-collected",
 ];
 
 /// Walks every screen on `panel`, in each text size of `modes` (large
@@ -106,6 +111,7 @@ fn every_screen_measures_up_and_a_visit_ends_in_indonesian_normal_text() {
         frames: None,
         demo: true,
         idle_timeout: Duration::from_secs(3),
+        pickup: None,
     })
     .unwrap();
     let app = kiosk.window().clone_strong();

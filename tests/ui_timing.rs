@@ -80,6 +80,7 @@ fn the_kiosk_warns_before_it_times_out_speaks_and_shows_whom_a_code_pays() {
         frames: None,
         demo: true,
         idle_timeout: IDLE,
+        pickup: None,
     };
     let clock = Clock::manual();
     let voice = Arc::new(Recorder::new());

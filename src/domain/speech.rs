@@ -350,6 +350,8 @@ pub fn prompts_of(visit: &Visit, now: Instant) -> Vec<Spoken> {
         }
         State::Paying { stage, .. } => out.extend(stage_prompts(visit, stage, now)),
         State::Done { receipt } => out.push(Spoken::money(Prompt::Done, receipt.total)),
+        // TODO: spoken guidance for the pickup screens; they say nothing yet.
+        State::Pickup { .. } => {}
     }
     out
 }

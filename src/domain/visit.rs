@@ -29,6 +29,8 @@ pub enum State {
     Paying { cart: Cart, attempt: String, stage: PayStage },
     /// Paid and recorded: the receipt is on screen until the shopper leaves.
     Done { receipt: Receipt },
+    /// A customer collects an order from the lockers.
+    Pickup { stage: PickupStage },
 }
 
 /// The steps of paying for a cart.
@@ -266,6 +268,10 @@ impl Visit {
         match &self.state {
             State::Welcome => false,
             State::Scanning { .. } | State::Done { .. } => true,
+            // Never while a door is open or opening.
+            State::Pickup { stage } => {
+                matches!(stage, PickupStage::Entering { .. } | PickupStage::Collected { .. })
+            }
             State::Paying { stage, .. } => matches!(
                 stage,
                 PayStage::RecordFailed { .. }
@@ -327,6 +333,8 @@ impl Visit {
 
         match (state, event) {
             (S::Welcome, E::Start) => (scanning(Cart::new(), None), vec![]),
+            (S::Welcome, E::StartPickup) => (pickup::entering(None), vec![]),
+            (S::Pickup { stage }, event) => self.next_pickup(stage, event),
             // A scan on the welcome screen starts the visit with it: an
             // item, a member's code, a cart from the phone, a voucher.
             (S::Welcome, event @ E::Scanned { .. }) => {
@@ -545,6 +553,7 @@ mod approval;
 mod event;
 mod omni;
 mod paying;
+mod pickup;
 pub use approval::{Approval, ApprovalProblem, Pin, ToApprove};
 pub use event::{Effect, Event};
 pub use omni::{
@@ -553,6 +562,7 @@ pub use omni::{
 };
 use omni::{MAX_PHONE, MIN_PHONE, Profile, Scan, classify};
 pub use paying::payment_of;
+pub use pickup::{CODE_DIGITS, FoundOrder, PHONE_DIGITS, PickupProblem, PickupStage};
 
 #[cfg(test)]
 mod tests;

@@ -32,6 +32,8 @@ pub(super) enum Reading {
     Products = 1,
     /// Customer-presented QRIS codes, for the payment on screen.
     CustomerCodes = 2,
+    /// Pickup QR codes (`SWP1.`), on the screen that collects an order.
+    PickupCodes = 3,
 }
 
 /// The [`Reading`] of the moment, shared by the worker and the frame thread.
@@ -47,6 +49,7 @@ impl ReadingMode {
         match self.0.load(Ordering::Relaxed) {
             1 => Reading::Products,
             2 => Reading::CustomerCodes,
+            3 => Reading::PickupCodes,
             _ => Reading::Nothing,
         }
     }
@@ -184,6 +187,9 @@ impl Reader {
                     (symbol.format == Format::Qr && is_visit_code(&symbol.text))
                         .then(|| symbol.text.clone())
                 }),
+                Reading::PickupCodes => (symbol.format == Format::Qr
+                    && symbol.text.starts_with(crate::tokens::Kind::Pickup.prefix()))
+                .then(|| symbol.text.clone()),
                 _ => (symbol.format == Format::Qr && qris::is_cpm(&symbol.text))
                     .then(|| symbol.text.clone()),
             })

@@ -13,6 +13,7 @@ mod changes;
 pub mod clock;
 pub mod omni;
 mod paying;
+mod pickup;
 mod produce;
 pub mod qr;
 mod screenshot;
@@ -34,6 +35,7 @@ use crate::checkout::{Device, default_data_dir};
 use crate::domain::visit::{Event, Visit};
 pub use access::Panel;
 pub use clock::Clock;
+pub use pickup::PickupOptions;
 pub use screenshot::{screenshots, tour};
 pub use speech::{Espeak, Speaker};
 pub use worker::{Command, SpeechAction};
@@ -64,6 +66,9 @@ pub struct KioskOptions {
     /// (never while a payment is pending), after a warning for its last
     /// 20 s; a shorter one is lengthened to 20 s.
     pub idle_timeout: Duration,
+    /// The locker bank and its store; without it the welcome screen says
+    /// that lockers are not available.
+    pub pickup: Option<PickupOptions>,
 }
 
 impl Default for KioskOptions {
@@ -75,6 +80,7 @@ impl Default for KioskOptions {
             frames: None,
             demo: true,
             idle_timeout: Duration::from_secs(90),
+            pickup: None,
         }
     }
 }
@@ -149,7 +155,18 @@ impl Kiosk {
             format!("cannot open the device database in {}", data_dir.display())
         })?;
 
+        let bank = match &opts.pickup {
+            Some(p) => {
+                let bank = crate::locker::open(&p.bank)
+                    .with_context(|| format!("cannot open the locker bank on {}", p.bank.port))?;
+                let bank: Box<dyn crate::locker::LockerBank> = Box::new(bank);
+                Some(Arc::new(std::sync::Mutex::new(bank)))
+            }
+            None => None,
+        };
+
         let window = ui::AppWindow::new().context("cannot create the kiosk window")?;
+        window.global::<ui::WelcomeAdapter>().set_pickup_available(bank.is_some());
         select_language(&window, DEFAULT_LANGUAGE);
         fit_to_panel(&window, &Panel::DEFAULT);
         // The welcome screen from the first frame on, not the preview data.
@@ -161,7 +178,7 @@ impl Kiosk {
 
         let (commands, rx) = mpsc::unbounded_channel();
         connect(&window, &commands);
-        let worker = worker::Worker::new(&opts, device, window.as_weak(), clock, speaker);
+        let worker = worker::Worker::new(&opts, device, window.as_weak(), clock, speaker, bank);
         let thread = std::thread::Builder::new()
             .name("kiosk".into())
             .spawn(move || {
@@ -295,10 +312,42 @@ fn connect(window: &ui::AppWindow, commands: &mpsc::UnboundedSender<Command>) {
         move || send(Event::MoreTime)
     });
 
-    window.global::<ui::WelcomeAdapter>().on_start({
+    let welcome = window.global::<ui::WelcomeAdapter>();
+    welcome.on_start({
         let send = send.clone();
 
         move || send(Event::Start)
+    });
+    welcome.on_collect({
+        let send = send.clone();
+
+        move || send(Event::StartPickup)
+    });
+    let pickup = window.global::<ui::PickupAdapter>();
+    pickup.on_digit({
+        let send = send.clone();
+
+        move |d| send(Event::KeypadDigit { digit: d.chars().next().unwrap_or(' ') })
+    });
+    pickup.on_delete({
+        let send = send.clone();
+
+        move || send(Event::KeypadDelete)
+    });
+    pickup.on_enter({
+        let send = send.clone();
+
+        move || send(Event::KeypadEnter)
+    });
+    pickup.on_cancel({
+        let send = send.clone();
+
+        move || send(Event::Cancel)
+    });
+    pickup.on_finish({
+        let send = send.clone();
+
+        move || send(Event::Finish)
     });
 
     let scan = window.global::<ui::ScanAdapter>();

@@ -20,8 +20,8 @@ use crate::central::server::{DEMO_CATALOG, demo_merchant};
 use crate::domain::cart::Line;
 use crate::domain::restricted::Restriction;
 use crate::domain::visit::{
-    Event, KeypadMode, Member, NearbyStock, NotCreated, PayStage, Payment, Pricer, Recommendation,
-    State, Stock, Totals, Visit,
+    Event, FoundOrder, KeypadMode, Member, NearbyStock, NotCreated, PayStage, Payment,
+    PickupProblem, Pricer, Recommendation, State, Stock, Totals, Visit,
 };
 use crate::domain::{Product, Rupiah, qris};
 use crate::scan::{FolderFrames, FrameSource};
@@ -110,8 +110,16 @@ pub fn screenshots(dir: &Path, frames: Option<&Path>) -> anyhow::Result<Vec<Path
 }
 
 /// The screens shot again with large text.
-const LARGE_SHOTS: [&str; 6] =
-    ["welcome", "scanning", "payment", "item-stock", "scanning-member", "done"];
+const LARGE_SHOTS: [&str; 8] = [
+    "welcome",
+    "scanning",
+    "payment",
+    "item-stock",
+    "scanning-member",
+    "done",
+    "pickup-wrong",
+    "pickup-open",
+];
 
 /// Puts every screen and panel of a visit on `app` in turn, with fixture
 /// data, and calls `stop` with its name (`welcome`, `scanning`, ...) while
@@ -224,6 +232,7 @@ pub fn tour(
     shoot_omni(&products, t0, &mut shoot)?;
     shoot_restricted(&products, t0, &mut shoot)?;
     shoot_produce(&products, t0, &mut shoot)?;
+    shoot_pickup(t0, &mut shoot)?;
 
     // The done screen 15 s before it times out (done at 330 s, a 90 s
     // timeout), with spoken guidance on: `idle-warning`.
@@ -262,6 +271,44 @@ fn shoot_restricted(
     }
     shoot(&visit, t0, "approval")?;
     Ok(())
+}
+
+/// Collecting an order from the lockers: the code and two phone digits
+/// typed (`pickup.png`), wrong phone digits (`pickup-wrong.png`), the open
+/// door (`pickup-open.png`), left open (`pickup-left-open.png`) and the
+/// thank-you (`pickup-collected.png`).
+fn shoot_pickup(
+    t0: Instant,
+    shoot: &mut dyn FnMut(&Visit, Instant, &str) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let mut visit = Visit::new(Duration::from_secs(90), "shot-pickup", t0);
+    visit.step(Event::StartPickup, t0);
+    let type_digits = |visit: &mut Visit, digits: &str| {
+        for digit in digits.chars() {
+            visit.step(Event::KeypadDigit { digit }, t0);
+        }
+    };
+    type_digits(&mut visit, "48219300");
+    shoot(&visit, t0, "pickup")?;
+    type_digits(&mut visit, "19");
+    visit.step(Event::KeypadEnter, t0);
+    visit.step(Event::PickupRefused { why: PickupProblem::WrongDigits { left: 4 } }, t0);
+    shoot(&visit, t0, "pickup-wrong")?;
+    type_digits(&mut visit, "4821930001");
+    visit.step(Event::KeypadEnter, t0);
+    let order = FoundOrder {
+        order_id: "ORD-7F3A".into(),
+        compartment: 7,
+        paid: true,
+        total: Rupiah(57_500),
+    };
+    visit.step(Event::PickupFound { order }, t0);
+    visit.step(Event::DoorOpened, t0);
+    shoot(&visit, t0, "pickup-open")?;
+    visit.step(Event::DoorLeftOpen, t0);
+    shoot(&visit, t0, "pickup-left-open")?;
+    visit.step(Event::PickupCollected, t0);
+    shoot(&visit, t0, "pickup-collected")
 }
 
 /// The list of produce without a barcode over a cart (`produce.png`): the

@@ -65,6 +65,7 @@ pub struct View {
     pub omni: OmniView,
     pub idle: IdleView,
     pub guidance: GuidanceView,
+    pub pickup: super::pickup::PickupView,
 }
 
 /// The warning before the visit times out.
@@ -151,6 +152,7 @@ impl View {
             State::Scanning { cart, .. } => (ui::Screen::Scanning, cart),
             State::Paying { cart, .. } => (ui::Screen::Payment, cart),
             State::Done { .. } => (ui::Screen::Done, &empty),
+            State::Pickup { .. } => (ui::Screen::Pickup, &empty),
         };
         let (notice, notice_arg) = notice_of(visit.notice());
         let mut view = View {
@@ -181,6 +183,7 @@ impl View {
             omni: OmniView::of(visit, draw),
             idle: IdleView::of(visit.idle(now)),
             guidance: GuidanceView::default(),
+            pickup: super::pickup::PickupView::default(),
         };
 
         match visit.state() {
@@ -213,6 +216,7 @@ impl View {
                     visit.idle_left(now).map(|d| d.as_secs_f32().ceil() as i32).unwrap_or(0);
                 view.done_points_earned = points_or_empty(receipt.points_earned);
             }
+            State::Pickup { stage } => view.pickup = super::pickup::PickupView::of(stage),
             _ => {}
         }
         view
@@ -257,6 +261,7 @@ impl View {
         done.set_points_earned(self.done_points_earned.as_str().into());
 
         self.omni.apply(window);
+        self.pickup.apply(window);
 
         let idle = window.global::<ui::IdleAdapter>();
         idle.set_warning(self.idle.warning);

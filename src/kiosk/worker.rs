@@ -66,6 +66,8 @@ pub(super) enum Report {
         visit: u64,
         event: Event,
     },
+    /// An order a pickup code found, kept to open it.
+    Pickup(crate::checkout::Pickup),
 }
 
 /// How often the kiosk checks the central, settles given-up payments,
@@ -103,6 +105,12 @@ pub(super) struct Worker {
     spoken: Vec<Spoken>,
     /// The idle warning now up was announced.
     warned: bool,
+    /// The locker bank, if this kiosk has one.
+    bank: Option<super::pickup::SharedBank>,
+    /// The store whose pickup manifest is synced.
+    pickup_store: Option<String>,
+    /// The order the last pickup code found, until it opens.
+    found: Option<crate::checkout::Pickup>,
 }
 
 impl Worker {
@@ -112,6 +120,7 @@ impl Worker {
         window: slint::Weak<ui::AppWindow>,
         clock: Clock,
         speaker: Arc<dyn Speaker>,
+        bank: Option<super::pickup::SharedBank>,
     ) -> Worker {
         let (reports, reports_rx) = mpsc::unbounded_channel();
         let (lookups, lookups_rx) = mpsc::unbounded_channel();
@@ -146,6 +155,9 @@ impl Worker {
             language: Language::default(),
             spoken: Vec::new(),
             warned: false,
+            bank,
+            pickup_store: opts.pickup.as_ref().map(|p| p.store.clone()),
+            found: None,
         }
     }
 
@@ -154,7 +166,9 @@ impl Worker {
         if let Some(rx) = self.lookups_rx.take() {
             tokio::spawn(look_up_in_order(self.device.clone(), rx, self.reports.clone()));
         }
-        tokio::spawn(keep_in_sync(self.device.clone(), self.omni.clone(), self.reports.clone()));
+        let (device, omni, reports) =
+            (self.device.clone(), self.omni.clone(), self.reports.clone());
+        tokio::spawn(keep_in_sync(device, omni, self.pickup_store.clone(), reports));
         let frames = std::mem::take(&mut self.frames);
         camera::spawn(frames, self.reading.clone(), self.window.clone(), self.reports.clone());
 
@@ -195,6 +209,7 @@ impl Worker {
                     }
                     Report::Omni { visit, event } if visit == self.visit_no => self.handle(event),
                     Report::Omni { .. } => debug!("answer for an ended visit dropped"),
+                    Report::Pickup(pickup) => self.found = Some(pickup),
                 },
                 _ = tick.tick() => self.handle(Event::Tick),
             }
@@ -322,6 +337,26 @@ impl Worker {
                 tokio::spawn(paying::record_sale(device, checkout, payment.id, known, reports));
             }
             Effect::EndVisit => self.end_visit(),
+            Effect::VerifyPickupCode { code, phone_last4 } => {
+                tokio::spawn(super::pickup::verify(device, code, Some(phone_last4), reports));
+            }
+            Effect::VerifyPickupToken { token } => {
+                tokio::spawn(super::pickup::verify(device, token, None, reports));
+            }
+            Effect::OpenCompartment { order_id, compartment } => {
+                let found = self.found.take().filter(|p| p.order_id == order_id);
+                match (self.bank.clone(), found) {
+                    (Some(bank), Some(pickup)) => {
+                        let task = super::pickup::open(device, bank, pickup, reports);
+                        tokio::spawn(task.instrument(info_span!("pickup", compartment)));
+                    }
+                    _ => {
+                        warn!(compartment, "no locker bank or no order found to open");
+                        let why = visit::PickupProblem::Unavailable;
+                        self.handle(Event::PickupRefused { why });
+                    }
+                }
+            }
             effect => self.run_omni(effect),
         }
     }
@@ -418,6 +453,7 @@ impl Worker {
         self.reading.set(match self.visit.state() {
             State::Scanning { .. } => Reading::Products,
             State::Paying { stage: PayStage::Pending { .. }, .. } => Reading::CustomerCodes,
+            State::Pickup { stage: visit::PickupStage::Entering { .. } } => Reading::PickupCodes,
             _ => Reading::Nothing,
         });
         if self.shown.as_ref() == Some(&view) {
@@ -491,7 +527,12 @@ async fn look_up_in_order(
 
 /// Checks the central now and then, replays the outbox and syncs the
 /// catalog whenever it answers.
-async fn keep_in_sync(device: Device, omni: OmniService, reports: mpsc::UnboundedSender<Report>) {
+async fn keep_in_sync(
+    device: Device,
+    omni: OmniService,
+    pickup_store: Option<String>,
+    reports: mpsc::UnboundedSender<Report>,
+) {
     // The promotions of the last run price carts until the central answers.
     refresh_promotions(&omni, &reports).await;
     // Payments a previous run left open (a crash, a power cut) are settled
@@ -538,6 +579,12 @@ async fn keep_in_sync(device: Device, omni: OmniService, reports: mpsc::Unbounde
         }
         if let Err(e) = device.flush_outbox().await {
             warn!(error = %e, "outbox replay failed");
+        }
+        // The lockers' orders, so that a pickup code opens offline too.
+        if let Some(store) = &pickup_store
+            && let Err(e) = device.sync_pickup_manifest(store).await
+        {
+            warn!(store, error = %e, "pickup manifest not synced");
         }
         match device.sync_catalog().instrument(info_span!("sync")).await {
             Ok(report) if report.promotions_changed => refresh_promotions(&omni, &reports).await,
@@ -623,5 +670,11 @@ fn event_name(event: &Event) -> &'static str {
         Event::StaffPinEnter => "staff pin enter",
         Event::Approved { .. } => "approved",
         Event::ApprovalRefused { .. } => "approval refused",
+        Event::StartPickup => "start pickup",
+        Event::PickupFound { .. } => "pickup found",
+        Event::PickupRefused { .. } => "pickup refused",
+        Event::DoorOpened => "door opened",
+        Event::DoorLeftOpen => "door left open",
+        Event::PickupCollected => "pickup collected",
     }
 }

@@ -30,15 +30,20 @@ pub fn start_story() -> (tokio::runtime::Runtime, swalayan::central::server::Run
 /// A demo-mode kiosk on `central`, keeping its database in `data_dir`,
 /// with no camera, its window shown. Keep the [`Kiosk`] alive for the test.
 pub fn show_demo_kiosk(central: &str, data_dir: &Path, idle: Duration) -> (Kiosk, ui::AppWindow) {
-    let kiosk = Kiosk::start(KioskOptions {
+    show_kiosk(KioskOptions {
         central: Some(central.to_owned()),
         data_dir: Some(data_dir.to_owned()),
         camera: None,
         frames: None,
         demo: true,
         idle_timeout: idle,
+        pickup: None,
     })
-    .unwrap();
+}
+
+/// A kiosk started with `opts`, its window shown.
+pub fn show_kiosk(opts: KioskOptions) -> (Kiosk, ui::AppWindow) {
+    let kiosk = Kiosk::start(opts).unwrap();
     let app = kiosk.window().clone_strong();
     app.show().unwrap();
     (kiosk, app)

@@ -1,8 +1,8 @@
 //! What goes into the visit ([`Event`]) and what comes out ([`Effect`]).
 
 use super::{
-    ApprovalProblem, Checkout, CodeProblem, KeypadMode, Member, NotCreated, NotIdentified,
-    NotOpened, Payment, Pin, Recommendation, Stock, ToApprove,
+    ApprovalProblem, Checkout, CodeProblem, FoundOrder, KeypadMode, Member, NotCreated,
+    NotIdentified, NotOpened, Payment, PickupProblem, Pin, Recommendation, Stock, ToApprove,
 };
 use crate::domain::cart::{Cart, Line};
 use crate::domain::variable::Measure;
@@ -205,6 +205,25 @@ pub enum Event {
     ApprovalRefused {
         why: ApprovalProblem,
     },
+
+    // Collecting an order from the lockers.
+    /// The customer tapped "Collect an order" on the welcome screen.
+    StartPickup,
+    /// The code or the pickup QR found an order that may open here.
+    PickupFound {
+        order: FoundOrder,
+    },
+    /// The pickup did not open, or ended without a collection.
+    PickupRefused {
+        why: PickupProblem,
+    },
+    /// The unlocked door was opened.
+    DoorOpened,
+    /// The door has been open longer than it should.
+    DoorLeftOpen,
+    /// The door closed on an empty compartment and the pickup is confirmed
+    /// (sent to the central, or waiting in the outbox).
+    PickupCollected,
 }
 
 /// Work for the runtime; each reports back with an [`Event`].
@@ -290,6 +309,21 @@ pub enum Effect {
     /// List the local catalog's PLU items (produce without a barcode),
     /// by name.
     ListProduce,
+    /// Check a typed pickup code and the phone's last four digits.
+    VerifyPickupCode {
+        code: String,
+        phone_last4: String,
+    },
+    /// Check a scanned pickup QR.
+    VerifyPickupToken {
+        token: String,
+    },
+    /// Record the opening, unlock `compartment` and watch its door until
+    /// it closes; confirm the pickup if the compartment is then empty.
+    OpenCompartment {
+        order_id: String,
+        compartment: u32,
+    },
     /// The visit is over: forget everything about the shopper.
     EndVisit,
 }

@@ -81,6 +81,7 @@ mod approval;
 mod idle;
 mod omni;
 mod paying;
+mod pickup;
 mod produce;
 
 #[test]
