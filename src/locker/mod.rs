@@ -48,7 +48,10 @@ impl BankConfig {
 /// Why the bank could not do what was asked.
 #[derive(Debug, thiserror::Error)]
 pub enum LockerError {
-    #[error("no compartment {number}: this bank has 1 to {count}")]
+    #[error(
+        "no compartment {number}: this bank has 1 to {count} (give --boards and \
+         --locks-per-board as the bank is built)"
+    )]
     NoSuchCompartment { number: u16, count: u16 },
     #[error("cannot open the locker port {port}")]
     Open {
