@@ -351,9 +351,8 @@ impl Device {
         let key = self
             .with_store_blocking(move |s| Ok(s.variable_measure()?.key_of(&label).unwrap_or(label)))
             .await?;
-        let barcode = key.as_str();
-        let key = key.clone();
-        match self.client.stock(barcode, None, STOCK_NEAREST).await {
+        let barcode = key.clone();
+        match self.client.stock(&barcode, None, STOCK_NEAREST).await {
             Ok(stock) => {
                 let fetched_at = crate::store::now();
                 let (kept, at) = (stock.clone(), fetched_at.clone());
@@ -370,7 +369,7 @@ impl Device {
                     .ok()
                     .and_then(|t| (chrono::Utc::now() - t.to_utc()).to_std().ok())
                     .unwrap_or(Duration::ZERO);
-                debug!(barcode, age_s = age.as_secs(), error = %e, "stock from the cache");
+                debug!(%barcode, age_s = age.as_secs(), error = %e, "stock from the cache");
                 Ok(StockView { stock, fresh: false, fetched_at, age })
             }
             Err(e) => {

@@ -144,19 +144,7 @@ impl Store {
                  WHERE barcode = ?1",
             )
             .map_err(query("product lookup"))?;
-        stmt.query_row([barcode], |r| {
-            Ok(Product {
-                barcode: r.get(0)?,
-                name: r.get(1)?,
-                price: Rupiah(r.get(2)?),
-                category: r.get(3)?,
-                // A word this version does not know is the strictest.
-                restriction: Restriction::parse(&r.get::<_, String>(4)?)
-                    .unwrap_or(Restriction::Tobacco),
-            })
-        })
-        .optional()
-        .map_err(query("product lookup"))
+        stmt.query_row([barcode], product_row).optional().map_err(query("product lookup"))
     }
 
     /// The produce sold without a barcode: every product keyed by a PLU
@@ -169,18 +157,7 @@ impl Store {
                  WHERE length(barcode) IN (4, 5) ORDER BY name, barcode",
             )
             .map_err(query("produce list"))?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok(Product {
-                    barcode: r.get(0)?,
-                    name: r.get(1)?,
-                    price: Rupiah(r.get(2)?),
-                    category: r.get(3)?,
-                    restriction: Restriction::parse(&r.get::<_, String>(4)?)
-                        .unwrap_or(Restriction::Tobacco),
-                })
-            })
-            .map_err(query("produce list"))?;
+        let rows = stmt.query_map([], product_row).map_err(query("produce list"))?;
         let mut produce = vec![];
         for row in rows {
             let product = row.map_err(query("produce list"))?;
@@ -430,3 +407,15 @@ pub(crate) fn now() -> String {
 
 #[cfg(test)]
 mod tests;
+
+/// A product from a row of `barcode, name, price, category, restriction`.
+fn product_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Product> {
+    Ok(Product {
+        barcode: r.get(0)?,
+        name: r.get(1)?,
+        price: Rupiah(r.get(2)?),
+        category: r.get(3)?,
+        // A word this version does not know is the strictest.
+        restriction: Restriction::parse(&r.get::<_, String>(4)?).unwrap_or(Restriction::Tobacco),
+    })
+}
