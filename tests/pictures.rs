@@ -27,6 +27,7 @@ fn demo_picture_names() -> BTreeSet<String> {
             .unwrap();
     assert!(text.starts_with("barcode,name,price,category,restriction,image\n"));
     text.lines()
+        .skip(1)
         .filter_map(|l| l.split(',').nth(5))
         .filter(|n| !n.is_empty())
         .map(Into::into)
