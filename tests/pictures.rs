@@ -216,3 +216,16 @@ async fn a_device_caches_each_picture_once_and_a_failed_one_leaves_the_sync_done
     let banana = produce.iter().find(|(barcode, _, _)| barcode == "4011").unwrap();
     assert_eq!((banana.1.as_str(), &banana.2), ("banana.png", &committed("banana.png")));
 }
+
+#[tokio::test]
+async fn the_picture_route_and_field_are_in_the_served_openapi_document() {
+    let (central, _) = common::start(Config::default()).await;
+    let url = format!("{}/v1/openapi.json", central.url());
+    let doc: serde_json::Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+    let route = &doc["paths"]["/v1/images/{name}"]["get"];
+    assert!(route["responses"]["200"]["content"]["image/png"].is_object(), "{route}");
+    assert!(route["responses"]["404"].is_object(), "{route}");
+    let entry = &doc["components"]["schemas"]["CatalogEntry"]["properties"];
+    assert!(entry["image"].is_object() && entry["image_etag"].is_object(), "{entry}");
+    central.stop().await;
+}

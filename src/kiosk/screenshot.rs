@@ -56,8 +56,8 @@ impl Platform for Offscreen {
 /// is up), `payment-expired.png`, `payment-connecting.png` and
 /// `payment-failed.png`, and the omnichannel ones of [`shoot_omni`].
 /// Then, with large text on, `welcome-large.png`, `scanning-large.png`,
-/// `payment-large.png`, `item-stock-large.png`, `scanning-member-large.png`
-/// and `done-large.png`.
+/// `payment-large.png`, `item-stock-large.png`, `scanning-member-large.png`,
+/// `done-large.png` and `produce-large.png` (and the pickup ones).
 /// Returns their paths. The first image of the folder
 /// `frames`, if given, stands in for the camera picture.
 ///
