@@ -81,15 +81,20 @@ fn weighed_and_labelled_goods_and_produce_without_a_barcode_are_sold() {
         let banana = "Add Pisang Cavendish (per buah), Rp 2.500";
         press(&app, "Fruit & veg without a barcode: choose by name");
         until("the produce list", || exists(&app, banana)).await;
-        // The banana's tile shows its picture, at the committed PNG's size;
-        // the broccoli's too. The button's label stays the name and price.
+        // The banana's tile shows its picture, the committed PNG scaled to
+        // fit the tile's 52 px square; the broccoli's too. The button's
+        // label stays the name and price.
         let items = app.global::<ui::ProduceAdapter>().get_items();
         let tile = |barcode: &str| items.iter().find(|i| i.barcode == barcode).unwrap();
         for (barcode, picture) in [("4011", "banana.png"), ("4060", "broccoli.png")] {
             let item = tile(barcode);
             assert!(item.has_picture, "{barcode} shows {picture}");
             let size = item.picture.size();
-            assert_eq!((size.width, size.height), png_size(picture), "{picture}");
+            let (width, height) = png_size(picture);
+            let longest = width.max(height);
+            let fitted =
+                ((width * 52 + longest / 2) / longest, (height * 52 + longest / 2) / longest);
+            assert_eq!((size.width, size.height), fitted, "{picture} is {width}x{height}");
         }
         assert_eq!(
             find(&app, banana).and_then(|b| b.accessible_role()),

@@ -39,7 +39,8 @@ pub struct Tile {
     pub picture: Option<Picture>,
 }
 
-/// A product picture, decoded.
+/// A product picture, decoded and scaled for its tile, its pixels
+/// premultiplied by their alpha.
 #[derive(Clone)]
 pub struct Picture {
     pub name: String,
@@ -63,23 +64,55 @@ impl std::fmt::Debug for Picture {
 /// The produce list's pictures, by barcode.
 pub type Pictures = HashMap<String, Picture>;
 
+/// The side of the square a tile's picture is drawn in, in pixels: the
+/// `Image` of `ui/pages/produce-panel.slint` (the kiosk runs at scale 1).
+pub const PICTURE_PX: u32 = 52;
+
 impl Picture {
-    /// Decodes a picture the central sent (PNG, JPEG or WebP); `None`,
-    /// with a warning, for one that cannot be read.
+    /// Decodes a picture the central sent (PNG, JPEG or WebP) and scales it
+    /// to fit [`PICTURE_PX`]; `None`, with a warning, for one that cannot
+    /// be read.
+    ///
+    /// The renderer scales a picture by sampling it, which leaves jagged
+    /// edges on one more than twice the size it is drawn at; scaled here
+    /// with a filter, once, it is drawn pixel for pixel. The pixels are
+    /// premultiplied by their alpha first, so the transparent pixels'
+    /// colour does not bleed into the edges.
     pub fn decode(name: &str, bytes: &[u8]) -> Option<Picture> {
-        match image::load_from_memory(bytes) {
-            Ok(decoded) => {
-                let rgba = decoded.to_rgba8();
-                let (width, height) = rgba.dimensions();
-                let pixels = SharedPixelBuffer::clone_from_slice(rgba.as_raw(), width, height);
-                Some(Picture { name: name.to_owned(), pixels })
-            }
+        use image::imageops::{FilterType, resize};
+
+        let decoded = match image::load_from_memory(bytes) {
+            Ok(decoded) => decoded,
             Err(e) => {
                 warn!(picture = name, error = %e, "picture cannot be decoded; the tile keeps the initial");
-                None
+                return None;
+            }
+        };
+        let mut rgba = decoded.to_rgba8();
+        for pixel in rgba.pixels_mut() {
+            let alpha = u16::from(pixel[3]);
+            for channel in &mut pixel.0[..3] {
+                *channel = ((u16::from(*channel) * alpha + 127) / 255) as u8;
             }
         }
+        let (width, height) = fitted(rgba.dimensions());
+        if (width, height) != rgba.dimensions() {
+            rgba = resize(&rgba, width, height, FilterType::Triangle);
+        }
+        let pixels = SharedPixelBuffer::clone_from_slice(rgba.as_raw(), width, height);
+        Some(Picture { name: name.to_owned(), pixels })
     }
+}
+
+/// The size of a picture of `(width, height)` scaled down, keeping its
+/// shape, to fit a square of [`PICTURE_PX`]; a smaller one stays as it is.
+fn fitted((width, height): (u32, u32)) -> (u32, u32) {
+    let longest = width.max(height);
+    if longest <= PICTURE_PX {
+        return (width, height);
+    }
+    let scale = |side: u32| ((side * PICTURE_PX + longest / 2) / longest).max(1);
+    (scale(width), scale(height))
 }
 
 impl ProduceView {
@@ -131,7 +164,7 @@ impl ProduceView {
                 picture: t
                     .picture
                     .as_ref()
-                    .map(|p| Image::from_rgba8(p.pixels.clone()))
+                    .map(|p| Image::from_rgba8_premultiplied(p.pixels.clone()))
                     .unwrap_or_default(),
             })
             .collect();
@@ -233,8 +266,16 @@ mod tests {
         let banana = include_bytes!("../../assets/images/banana.png");
         // The PNG's size from its header: IHDR's width and height words.
         let word = |at: usize| u32::from_be_bytes(banana[at..at + 4].try_into().unwrap());
+        let (width, height) = (word(16), word(20));
+        assert!(width > PICTURE_PX && height > PICTURE_PX, "{width}x{height}");
         let picture = Picture::decode("banana.png", banana).unwrap();
-        assert_eq!((picture.pixels.width(), picture.pixels.height()), (word(16), word(20)));
+        // Scaled to the tile's picture: the longer side is PICTURE_PX.
+        let scaled =
+            (width * PICTURE_PX / width.max(height), height * PICTURE_PX / width.max(height));
+        assert_eq!((picture.pixels.width(), picture.pixels.height()), scaled);
+        // By hand: 120 by 60 to 52 by 26; 30 by 40 stays.
+        assert_eq!(fitted((120, 60)), (52, 26));
+        assert_eq!(fitted((30, 40)), (30, 40));
         assert_eq!(Picture::decode("rusak.png", &banana[..40]), None);
 
         let items = [plu("4060", "Brokoli", 12_000), plu("4011", "Pisang", 2_500)];
