@@ -47,6 +47,8 @@ fn main() {
             price: Rupiah(1_000 + (i as i64 % 500) * 100),
             category: Some("umum".into()),
             restriction: Default::default(),
+            image: None,
+            image_etag: None,
             deleted: false,
         })
         .collect();
@@ -119,6 +121,8 @@ fn frame_to_cart(store: &mut Store) {
                 price,
                 category: None,
                 restriction: Default::default(),
+                image: None,
+                image_etag: None,
                 deleted: false,
             }],
             "sample",

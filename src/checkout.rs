@@ -4,6 +4,7 @@
 
 mod bill;
 mod handoff;
+mod pictures;
 
 pub use bill::{Bill, Checkout, check_redeem, earned, member_facts};
 pub use handoff::OpenedCart;
@@ -134,6 +135,11 @@ pub struct SyncReport {
     pub products: u64,
     /// True if and only if the promotion set changed.
     pub promotions_changed: bool,
+    /// Pictures fetched because they were new or had changed.
+    pub pictures_fetched: usize,
+    /// Pictures that could not be fetched: their products show without
+    /// one until a later sync fetches them.
+    pub pictures_failed: usize,
 }
 
 /// A sale as the shopper's receipt shows it.
@@ -279,6 +285,7 @@ impl Device {
             }
         }
         report.products = self.with_store_blocking(|s| s.product_count()).await?;
+        (report.pictures_fetched, report.pictures_failed) = self.sync_pictures().await?;
         // The key that checks member codes offline; a failure here leaves
         // the cached one, and the catalog is synced all the same.
         if let Err(e) = self.refresh_token_key().await {

@@ -158,6 +158,11 @@ struct CentralArgs {
     /// if omitted.
     #[arg(long, value_name = "FILE")]
     catalog: Option<PathBuf>,
+    /// The directory of the pictures the catalog's image column names
+    /// (png, jpg, jpeg or webp, at most 512 KiB each); the demo pictures if
+    /// omitted.
+    #[arg(long, value_name = "DIR")]
+    images: Option<PathBuf>,
     /// Seconds a shopper has to pay a QRIS code.
     #[arg(long, value_name = "SECONDS", default_value_t = 300)]
     payment_ttl: u64,
@@ -378,6 +383,7 @@ fn main() -> ExitCode {
             swalayan::central::server::Config {
                 db: a.db,
                 catalog: a.catalog,
+                images: a.images,
                 payment_ttl: Duration::from_secs(a.payment_ttl),
                 gateway: match a.gateway {
                     GatewayKind::Simulator => swalayan::central::server::GatewayChoice::Simulator,

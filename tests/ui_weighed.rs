@@ -2,7 +2,8 @@
 //! real central with the demo catalog and the default label layouts
 //! (assets/variable-measure.toml): a weighed tomato label and a price
 //! label read by a USB scanner, a label whose check digit is wrong
-//! refused, and a banana chosen twice from the produce list.
+//! refused, and a banana chosen twice from the produce list, which shows
+//! the banana's picture from the central.
 //!
 //! One story in one test: the testing backend is set up once per process.
 
@@ -50,6 +51,7 @@ fn weighed_and_labelled_goods_and_produce_without_a_barcode_are_sold() {
 
     run_in_event_loop(async move {
         until("the kiosk's catalog sync", || product_count(&data_dir) >= count).await;
+        until("the banana's picture", || picture_synced(&data_dir, "banana.png")).await;
         start_visit_in_english(&app).await;
 
         // A weighed label from the scale, read by the USB scanner: the line
@@ -79,6 +81,25 @@ fn weighed_and_labelled_goods_and_produce_without_a_barcode_are_sold() {
         let banana = "Add Pisang Cavendish (per buah), Rp 2.500";
         press(&app, "Fruit & veg without a barcode: choose by name");
         until("the produce list", || exists(&app, banana)).await;
+        // The banana's tile shows its picture, the committed PNG scaled to
+        // fit the tile's 52 px square; the broccoli's too. The button's
+        // label stays the name and price.
+        let items = app.global::<ui::ProduceAdapter>().get_items();
+        let tile = |barcode: &str| items.iter().find(|i| i.barcode == barcode).unwrap();
+        for (barcode, picture) in [("4011", "banana.png"), ("4060", "broccoli.png")] {
+            let item = tile(barcode);
+            assert!(item.has_picture, "{barcode} shows {picture}");
+            let size = item.picture.size();
+            let (width, height) = png_size(picture);
+            let longest = width.max(height);
+            let fitted =
+                ((width * 52 + longest / 2) / longest, (height * 52 + longest / 2) / longest);
+            assert_eq!((size.width, size.height), fitted, "{picture} is {width}x{height}");
+        }
+        assert_eq!(
+            find(&app, banana).and_then(|b| b.accessible_role()),
+            Some(i_slint_backend_testing::AccessibleRole::Button)
+        );
         press(&app, banana);
         until("the banana in the cart", || cart_lines(&app).len() == 3).await;
         press(&app, "Fruit & veg without a barcode: choose by name");

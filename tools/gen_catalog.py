@@ -177,17 +177,21 @@ RESTRICTED = {
 
 # In-store codes (the catalog key of a weighed or label-priced item: its
 # value digits zero, under the layouts of assets/variable-measure.toml) and
-# produce PLUs, written as they are.
+# produce PLUs, written as they are; a fifth field is the produce's picture
+# in assets/images/ (tools/render-produce-pictures.py draws them).
 IN_STORE = [
     ("2300101000007", "Cabai Merah Keriting (per kg)", 80000, "buah-sayur"),
     ("2300102000006", "Tomat Merah (per kg)", 18000, "buah-sayur"),
     ("2300103000005", "Bawang Merah Brebes (per kg)", 42000, "buah-sayur"),
     ("2112345000008", "Kue Lapis Legit (harga di label)", 1250, "roti"),
     ("2100201000002", "Ikan Kembung Segar (harga di label)", 9000, "beku-segar"),
-    ("4011", "Pisang Cavendish (per buah)", 2500, "buah-sayur"),
-    ("94011", "Pisang Cavendish Organik (per buah)", 3500, "buah-sayur"),
-    ("4087", "Tomat Roma (per buah)", 1500, "buah-sayur"),
-    ("4060", "Brokoli (per bonggol)", 12000, "buah-sayur"),
+    ("4011", "Pisang Cavendish (per buah)", 2500, "buah-sayur", "banana.png"),
+    ("94011", "Pisang Cavendish Organik (per buah)", 3500, "buah-sayur", "banana.png"),
+    ("4087", "Tomat Roma (per buah)", 1500, "buah-sayur", "tomato.png"),
+    ("4060", "Brokoli (per bonggol)", 12000, "buah-sayur", "broccoli.png"),
+    ("4131", "Apel Fuji (per buah)", 6500, "buah-sayur", "apple.png"),
+    ("4012", "Jeruk Navel (per buah)", 5000, "buah-sayur", "orange.png"),
+    ("4046", "Alpukat Mentega (per buah)", 9000, "buah-sayur", "avocado.png"),
 ]
 
 
@@ -218,11 +222,14 @@ def main(out):
         code = row[0]
         assert code not in seen and (len(code) in (4, 5) or code[:-1] + check_digit(code[:-1]) == code)
         seen.add(code)
+        if len(row) == 5:
+            # The picture follows an empty restriction.
+            row = row[:4] + ("", row[4])
         rows.append(row)
     with open(out, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
-        # Rows without a restriction leave the last column off.
-        w.writerow(["barcode", "name", "price", "category", "restriction"])
+        # Rows without a restriction or a picture leave those columns off.
+        w.writerow(["barcode", "name", "price", "category", "restriction", "image"])
         w.writerows(rows)
     print(f"{len(rows)} products written to {out}", file=sys.stderr)
 

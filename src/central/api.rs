@@ -25,9 +25,21 @@ pub struct CatalogEntry {
     /// a central of an earlier version).
     #[serde(default, skip_serializing_if = "crate::domain::restricted::Restriction::is_none")]
     pub restriction: crate::domain::restricted::Restriction,
+    /// The product's picture, to fetch from `GET /v1/images/{image}`;
+    /// absent when it has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// The picture's strong ETag: a device that holds the picture with
+    /// this ETag has it already.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_etag: Option<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deleted: bool,
 }
+
+/// The largest picture a central serves (`GET /v1/images/{name}`) and a
+/// device keeps: 512 KiB.
+pub const MAX_PICTURE_BYTES: usize = 512 * 1024;
 
 /// `GET /v1/catalog?since=CURSOR&limit=N`.
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -117,6 +117,37 @@ impl Client {
         send(self.http.get(self.url("/v1/catalog")).query(&query), "catalog sync").await
     }
 
+    /// The picture `name` (`GET /v1/images/{name}`), unless `held` is the
+    /// ETag of the copy the device has and the central says it is current
+    /// (304): then `None`.
+    pub async fn picture(&self, name: &str, held: Option<&str>) -> Result<Option<FetchedPicture>> {
+        const WHAT: &str = "picture fetch";
+        let mut url = reqwest::Url::parse(&self.url("/v1/images/"))
+            .map_err(|e| ClientError::BadUrl { url: self.base.clone(), why: e.to_string() })?;
+        // The name is one path segment, escaped as such.
+        url.path_segments_mut()
+            .map_err(|()| ClientError::BadUrl { url: self.base.clone(), why: "no path".into() })?
+            .pop_if_empty()
+            .push(name);
+        let mut req = self.http.get(url).timeout(Duration::from_secs(20));
+        if let Some(etag) = held {
+            req = req.header(reqwest::header::IF_NONE_MATCH, etag);
+        }
+        let resp =
+            req.send().await.map_err(|source| ClientError::Unreachable { what: WHAT, source })?;
+        if resp.status() == StatusCode::NOT_MODIFIED {
+            return Ok(None);
+        }
+        let resp = refused(resp, WHAT).await?;
+        let header =
+            |name| resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let etag = header(reqwest::header::ETAG);
+        let content_type = header(reqwest::header::CONTENT_TYPE);
+        let bytes =
+            resp.bytes().await.map_err(|source| ClientError::BadAnswer { what: WHAT, source })?;
+        Ok(Some(FetchedPicture { bytes: bytes.to_vec(), etag, content_type }))
+    }
+
     /// Creates a QRIS payment; the same `idempotency_key` returns the same
     /// payment, so retrying after a lost answer is safe.
     pub async fn create_payment(&self, amount: Rupiah, idempotency_key: &str) -> Result<Payment> {
@@ -548,4 +579,12 @@ async fn send<T: DeserializeOwned>(req: reqwest::RequestBuilder, what: &'static 
     let resp = req.send().await.map_err(|source| ClientError::Unreachable { what, source })?;
     let resp = refused(resp, what).await?;
     resp.json().await.map_err(|source| ClientError::BadAnswer { what, source })
+}
+
+/// A picture as the central sent it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FetchedPicture {
+    pub bytes: Vec<u8>,
+    pub etag: Option<String>,
+    pub content_type: Option<String>,
 }

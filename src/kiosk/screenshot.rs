@@ -56,8 +56,8 @@ impl Platform for Offscreen {
 /// is up), `payment-expired.png`, `payment-connecting.png` and
 /// `payment-failed.png`, and the omnichannel ones of [`shoot_omni`].
 /// Then, with large text on, `welcome-large.png`, `scanning-large.png`,
-/// `payment-large.png`, `item-stock-large.png`, `scanning-member-large.png`
-/// and `done-large.png`.
+/// `payment-large.png`, `item-stock-large.png`, `scanning-member-large.png`,
+/// `done-large.png` and `produce-large.png` (and the pickup ones).
 /// Returns their paths. The first image of the folder
 /// `frames`, if given, stands in for the camera picture.
 ///
@@ -110,7 +110,7 @@ pub fn screenshots(dir: &Path, frames: Option<&Path>) -> anyhow::Result<Vec<Path
 }
 
 /// The screens shot again with large text.
-const LARGE_SHOTS: [&str; 8] = [
+const LARGE_SHOTS: [&str; 9] = [
     "welcome",
     "scanning",
     "payment",
@@ -119,6 +119,7 @@ const LARGE_SHOTS: [&str; 8] = [
     "done",
     "pickup-wrong",
     "pickup-open",
+    "produce",
 ];
 
 /// Puts every screen and panel of a visit on `app` in turn, with fixture
@@ -134,10 +135,13 @@ pub fn tour(
     stop: &mut dyn FnMut(&str) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let products = demo_products()?;
+    let pictures = demo_pictures()?;
     let t0 = Instant::now();
     let mut visit = Visit::new(Duration::from_secs(90), "shot", t0);
     let mut shoot = |visit: &Visit, now: Instant, name: &str| -> anyhow::Result<()> {
-        View::of(visit, now, true, &mut draw).apply(app);
+        let mut view = View::of(visit, now, true, &mut draw);
+        view.omni.produce.show_pictures(&pictures);
+        view.apply(app);
         stop(name)
     };
 
@@ -482,6 +486,27 @@ fn demo_products() -> anyhow::Result<Vec<Product>> {
         });
     }
     Ok(products)
+}
+
+/// The demo catalog's pictures by barcode, as a kiosk holds them after a
+/// sync with the demo central.
+fn demo_pictures() -> anyhow::Result<super::produce::Pictures> {
+    use crate::central::server::pictures::DEMO;
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(DEMO_CATALOG.as_bytes());
+    let mut pictures = super::produce::Pictures::new();
+    for record in reader.records() {
+        let record = record?;
+        let (Some(barcode), Some(name)) = (record.get(0), record.get(5).filter(|n| !n.is_empty()))
+        else {
+            continue;
+        };
+        let bytes = DEMO.iter().find(|(n, _)| *n == name).map(|(_, b)| *b);
+        let bytes = bytes.with_context(|| format!("the demo picture {name} is not built in"))?;
+        let picture = super::produce::Picture::decode(name, bytes)
+            .with_context(|| format!("the demo picture {name} cannot be decoded"))?;
+        pictures.insert(barcode.to_owned(), picture);
+    }
+    Ok(pictures)
 }
 
 /// Renders the window as it is now and writes it as a PNG.

@@ -68,6 +68,9 @@ pub(super) enum Report {
     },
     /// An order a pickup code found, kept to open it.
     Pickup(crate::checkout::Pickup),
+    /// The produce list's pictures, decoded, by barcode: sent before the
+    /// list itself.
+    ProducePictures(super::produce::Pictures),
 }
 
 /// How often the kiosk checks the central, settles given-up payments,
@@ -93,6 +96,8 @@ pub(super) struct Worker {
     /// The central's payments of this visit by id; forgotten when it ends.
     payments: HashMap<String, api::Payment>,
     qr_cache: Vec<Qr>,
+    /// The pictures of the produce list last read.
+    produce_pictures: super::produce::Pictures,
     wedge: Wedge,
     shown: Option<View>,
     clock: Clock,
@@ -147,6 +152,7 @@ impl Worker {
             lookups_rx: Some(lookups_rx),
             payments: HashMap::new(),
             qr_cache: Vec::new(),
+            produce_pictures: Default::default(),
             wedge: Wedge::default(),
             shown: None,
             clock,
@@ -210,6 +216,7 @@ impl Worker {
                     Report::Omni { visit, event } if visit == self.visit_no => self.handle(event),
                     Report::Omni { .. } => debug!("answer for an ended visit dropped"),
                     Report::Pickup(pickup) => self.found = Some(pickup),
+                    Report::ProducePictures(pictures) => self.produce_pictures = pictures,
                 },
                 _ = tick.tick() => self.handle(Event::Tick),
             }
@@ -445,6 +452,7 @@ impl Worker {
         let cache = &mut self.qr_cache;
         let mut draw = |payload: &str| draw_cached(cache, payload);
         let mut view = View::of(&self.visit, self.clock.now(), self.demo, &mut draw);
+        view.omni.produce.show_pictures(&self.produce_pictures);
         view.guidance = GuidanceView {
             on: self.guidance.on,
             available: self.speaker.available(),

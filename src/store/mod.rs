@@ -5,6 +5,7 @@
 
 mod outbox;
 mod pickup;
+mod pictures;
 mod promotions;
 mod restricted;
 mod stock_cache;
@@ -22,6 +23,7 @@ use crate::domain::{Product, Rupiah};
 
 pub use outbox::OutboxItem;
 pub use pickup::{Opening, PICKUP_STORE};
+pub use pictures::WantedPicture;
 pub use restricted::{AuditEntry, StaffMember};
 
 static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
@@ -32,6 +34,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/device/0004_stock_cache.sql")),
         M::up(include_str!("../../migrations/device/0005_restricted.sql")),
         M::up(include_str!("../../migrations/device/0006_pickup.sql")),
+        M::up(include_str!("../../migrations/device/0007_pictures.sql")),
     ])
 });
 
@@ -211,11 +214,13 @@ impl Store {
         {
             let mut upsert = tx
                 .prepare_cached(
-                    "INSERT INTO product (barcode, name, price, category, restriction)
-                     VALUES (?1, ?2, ?3, ?4, ?5)
+                    "INSERT INTO product
+                        (barcode, name, price, category, restriction, image, image_etag)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                      ON CONFLICT (barcode) DO UPDATE SET
                         name = excluded.name, price = excluded.price, category = excluded.category,
-                        restriction = excluded.restriction",
+                        restriction = excluded.restriction, image = excluded.image,
+                        image_etag = excluded.image_etag",
                 )
                 .map_err(query("catalog upsert"))?;
             let mut delete = tx
@@ -231,7 +236,9 @@ impl Store {
                             e.name,
                             e.price.0,
                             e.category,
-                            e.restriction.as_str()
+                            e.restriction.as_str(),
+                            e.image,
+                            e.image_etag
                         ])
                         .map_err(query("catalog upsert"))?;
                 }

@@ -9,6 +9,8 @@ fn entry(barcode: &str, price: i64, deleted: bool) -> CatalogEntry {
         price: Rupiah(price),
         category: None,
         restriction: Default::default(),
+        image: None,
+        image_etag: None,
         deleted,
     }
 }

@@ -170,6 +170,25 @@ pub fn product_count(data_dir: &Path) -> u64 {
         .unwrap_or(0)
 }
 
+/// Returns true if and only if the kiosk holds the picture `name`, fetched
+/// at its catalog sync.
+pub fn picture_synced(data_dir: &Path, name: &str) -> bool {
+    swalayan::store::Store::open(&data_dir.join("device.db"))
+        .and_then(|s| s.picture(name))
+        .is_ok_and(|p| p.is_some())
+}
+
+/// The width and height of a committed PNG under `assets/images/`, read
+/// from its header: the IHDR chunk's first two big-endian words, at bytes
+/// 16 to 23 (PNG specification, 11.2.2).
+pub fn png_size(name: &str) -> (u32, u32) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/images").join(name);
+    let bytes = std::fs::read(path).unwrap();
+    assert_eq!(&bytes[12..16], b"IHDR", "{name} starts with its header");
+    let word = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+    (word(16), word(20))
+}
+
 /// Returns true if and only if the kiosk has stored the central's
 /// promotions: a catalog sync stores the products first, the promotions
 /// last.

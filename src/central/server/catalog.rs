@@ -8,6 +8,8 @@ use crate::domain::restricted::Restriction;
 use crate::domain::variable::Layouts;
 use crate::domain::{gtin, variable};
 
+use super::pictures::Pictures;
+
 /// Why a catalog file was refused. Nothing of it was imported.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
@@ -35,8 +37,21 @@ pub struct Row {
     pub category: Option<String>,
     /// The optional `restriction` column: empty, `age21` or `tobacco`.
     pub restriction: Restriction,
+    /// The optional `image` column: a file name in the picture directory.
+    pub image: Option<String>,
     /// Its line in the file, for errors found later.
     pub line: u64,
+}
+
+/// A product as the database had it before an import.
+struct Known {
+    name: String,
+    price: i64,
+    category: Option<String>,
+    deleted: bool,
+    restriction: String,
+    image: Option<String>,
+    image_etag: Option<String>,
 }
 
 /// What an import changed.
@@ -70,6 +85,7 @@ pub fn parse(text: &str, source_name: &str) -> Result<Vec<Row>, ImportError> {
     };
     let ic = column("category");
     let ir = column("restriction");
+    let ii = column("image");
 
     let mut rows = Vec::new();
     let mut first_line: HashMap<String, u64> = HashMap::new();
@@ -142,7 +158,11 @@ pub fn parse(text: &str, source_name: &str) -> Result<Vec<Row>, ImportError> {
                 format!("restriction {word:?} is not empty, age21 or tobacco"),
             ));
         };
-        rows.push(Row { barcode, name, price, category, restriction, line });
+        let image = ii.and_then(|i| record.get(i)).filter(|n| !n.is_empty()).map(str::to_owned);
+        if let Some(name) = &image {
+            super::pictures::check_name(name).map_err(|reason| row_err(line, reason))?;
+        }
+        rows.push(Row { barcode, name, price, category, restriction, image, line });
     }
     if rows.is_empty() {
         return Err(ImportError::Empty { source_name: source_name.to_owned() });
@@ -176,6 +196,23 @@ pub fn check_layouts(
     Ok(())
 }
 
+/// Refuses a row whose picture is not among `pictures`, the ones the
+/// central read at start.
+pub fn check_pictures(
+    rows: &[Row],
+    pictures: &Pictures,
+    source_name: &str,
+) -> Result<(), ImportError> {
+    for row in rows {
+        if let Some(name) = row.image.as_deref().filter(|n| pictures.get(n).is_none()) {
+            let reason = format!("image {name:?} is not in the pictures ({})", pictures.source);
+            let (source_name, line) = (source_name.to_owned(), row.line);
+            return Err(ImportError::Row { source_name, line, reason });
+        }
+    }
+    Ok(())
+}
+
 /// The line of `text` a CSV record starts on, counting from 1.
 ///
 /// The reader's own line count is off by one per CRLF; this counts newlines
@@ -194,34 +231,58 @@ pub(super) fn line_at(text: &str, pos: Option<&csv::Position>) -> u64 {
 
 /// Makes the catalog equal to `rows` in one transaction. Each product that
 /// is new, changed or gone takes the next catalog sequence number, so
-/// devices that synced before get exactly these changes.
-pub fn import(conn: &mut Connection, rows: &[Row]) -> Result<ImportReport, ImportError> {
+/// devices that synced before get exactly these changes. A product's
+/// picture is kept with the ETag it has in `pictures`: a picture replaced
+/// under the same name changes its products too.
+pub fn import(
+    conn: &mut Connection,
+    rows: &[Row],
+    pictures: &Pictures,
+) -> Result<ImportReport, ImportError> {
     let tx = conn.transaction()?;
     let mut report = ImportReport { total: rows.len(), ..Default::default() };
     let mut seq: i64 =
         tx.query_row("SELECT value FROM counter WHERE name = 'catalog_seq'", [], |r| r.get(0))?;
     {
-        let mut existing =
-            tx.prepare("SELECT barcode, name, price, category, deleted, restriction FROM product")?;
-        let mut known: HashMap<String, (String, i64, Option<String>, bool, String)> = existing
+        let mut existing = tx.prepare(
+            "SELECT barcode, name, price, category, deleted, restriction, image, image_etag
+             FROM product",
+        )?;
+        let mut known: HashMap<String, Known> = existing
             .query_map([], |r| {
-                Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+                Ok((
+                    r.get(0)?,
+                    Known {
+                        name: r.get(1)?,
+                        price: r.get(2)?,
+                        category: r.get(3)?,
+                        deleted: r.get(4)?,
+                        restriction: r.get(5)?,
+                        image: r.get(6)?,
+                        image_etag: r.get(7)?,
+                    },
+                ))
             })?
             .collect::<Result<_, _>>()?;
         let mut upsert = tx.prepare(
-            "INSERT INTO product (barcode, name, price, category, seq, deleted, restriction)
-             VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6)
+            "INSERT INTO product
+                 (barcode, name, price, category, seq, deleted, restriction, image, image_etag)
+             VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8)
              ON CONFLICT (barcode) DO UPDATE SET name = excluded.name, price = excluded.price,
                  category = excluded.category, seq = excluded.seq, deleted = 0,
-                 restriction = excluded.restriction",
+                 restriction = excluded.restriction, image = excluded.image,
+                 image_etag = excluded.image_etag",
         )?;
         for row in rows {
-            let same = known.remove(&row.barcode).map(|(name, price, category, deleted, r)| {
-                !deleted
-                    && name == row.name
-                    && price == row.price
-                    && category == row.category
-                    && r == row.restriction.as_str()
+            let etag = row.image.as_deref().and_then(|n| pictures.get(n)).map(|p| p.etag.clone());
+            let same = known.remove(&row.barcode).map(|k| {
+                !k.deleted
+                    && k.name == row.name
+                    && k.price == row.price
+                    && k.category == row.category
+                    && k.restriction == row.restriction.as_str()
+                    && k.image == row.image
+                    && k.image_etag == etag
             });
             match same {
                 Some(true) => continue,
@@ -236,12 +297,15 @@ pub fn import(conn: &mut Connection, rows: &[Row]) -> Result<ImportReport, Impor
                 row.price,
                 row.category,
                 seq,
-                restriction
+                restriction,
+                row.image,
+                etag
             ])?;
         }
         let mut remove =
             tx.prepare("UPDATE product SET deleted = 1, seq = ?2 WHERE barcode = ?1")?;
-        let mut gone: Vec<_> = known.into_iter().filter(|(_, v)| !v.3).map(|(k, _)| k).collect();
+        let mut gone: Vec<_> =
+            known.into_iter().filter(|(_, v)| !v.deleted).map(|(k, _)| k).collect();
         gone.sort();
         for barcode in gone {
             seq += 1;
@@ -351,6 +415,77 @@ mod tests {
     }
 
     #[test]
+    fn image_column_is_optional_and_names_a_picture_file() {
+        assert!(parse(GOOD, "c").unwrap().iter().all(|r| r.image.is_none()));
+        // An empty restriction before the picture, and one left off.
+        let text = "barcode,name,price,category,restriction,image\n\
+            4011,Pisang,2500,buah-sayur,,banana.png\n\
+            4087,Tomat,1500,buah-sayur\n";
+        let images: Vec<_> = parse(text, "c").unwrap().into_iter().map(|r| r.image).collect();
+        assert_eq!(images, [Some("banana.png".to_owned()), None]);
+
+        let with = |image: &str| {
+            format!("barcode,name,price,image\n4087,Tomat,1500,\n4011,Pisang,2500,{image}\n")
+        };
+        assert_eq!(
+            reason(&with("buah/banana.png")),
+            "cat.csv: line 3: image \"buah/banana.png\" has a path separator: give the file \
+             name in the picture directory"
+        );
+        assert_eq!(
+            reason(&with("C:\\banana.png")),
+            "cat.csv: line 3: image \"C:\\\\banana.png\" has a path separator: give the file \
+             name in the picture directory"
+        );
+        assert_eq!(
+            reason(&with("..banana.png")),
+            "cat.csv: line 3: image \"..banana.png\" holds \"..\": give the file name as it is"
+        );
+        assert_eq!(
+            reason(&with("banana.gif")),
+            "cat.csv: line 3: image \"banana.gif\" does not end in .png, .jpg, .jpeg or .webp"
+        );
+    }
+
+    #[test]
+    fn an_image_missing_from_the_pictures_is_refused_with_its_line() {
+        let pictures = Pictures::demo().unwrap();
+        let text = "barcode,name,price,image\n4011,Pisang,2500,banana.png\n4087,Tomat,1500,\
+            semangka.png\n";
+        let rows = parse(text, "cat.csv").unwrap();
+        assert_eq!(
+            check_pictures(&rows, &pictures, "cat.csv").unwrap_err().to_string(),
+            "cat.csv: line 3: image \"semangka.png\" is not in the pictures (demo pictures)"
+        );
+        check_pictures(&rows[..1], &pictures, "cat.csv").unwrap();
+    }
+
+    #[test]
+    fn a_picture_replaced_under_its_name_changes_its_product() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for sql in [
+            include_str!("../../../migrations/central/0001_init.sql"),
+            include_str!("../../../migrations/central/0009_restricted.sql"),
+            include_str!("../../../migrations/central/0011_product_image.sql"),
+        ] {
+            conn.execute_batch(sql).unwrap();
+        }
+        let text = "barcode,name,price,image\n4011,Pisang,2500,banana.png\n4087,Tomat,1500,\n";
+        let rows = parse(text, "c").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let banana = dir.path().join("banana.png");
+        std::fs::write(&banana, super::super::pictures::DEMO[2].1).unwrap();
+        let first = import(&mut conn, &rows, &Pictures::from_dir(dir.path()).unwrap()).unwrap();
+        assert_eq!(first.added, 2);
+        let same = import(&mut conn, &rows, &Pictures::from_dir(dir.path()).unwrap()).unwrap();
+        assert_eq!((same.added, same.changed), (0, 0));
+        // Another picture under the same name: the banana changes, alone.
+        std::fs::write(&banana, super::super::pictures::DEMO[0].1).unwrap();
+        let other = import(&mut conn, &rows, &Pictures::from_dir(dir.path()).unwrap()).unwrap();
+        assert_eq!((other.added, other.changed), (0, 1));
+    }
+
+    #[test]
     fn produce_is_keyed_by_its_plu() {
         let text = "barcode,name,price\n4011,Pisang,2500\n94011,Pisang Organik,3500\n";
         let rows = parse(text, "c").unwrap();
@@ -391,12 +526,15 @@ mod tests {
         conn.execute_batch(include_str!("../../../migrations/central/0001_init.sql")).unwrap();
         conn.execute_batch(include_str!("../../../migrations/central/0009_restricted.sql"))
             .unwrap();
-        let first = import(&mut conn, &parse(GOOD, "a").unwrap()).unwrap();
+        conn.execute_batch(include_str!("../../../migrations/central/0011_product_image.sql"))
+            .unwrap();
+        let none = Pictures::default();
+        let first = import(&mut conn, &parse(GOOD, "a").unwrap(), &none).unwrap();
         assert_eq!((first.added, first.changed, first.removed), (2, 0, 0));
         let second_file = "barcode,name,price,category\n\
             8991101000070,MamyPoko Pants M 34,91000,bayi-ibu\n\
             8991101000285,Sweety Silver Pants M 30,79000,bayi-ibu\n";
-        let second = import(&mut conn, &parse(second_file, "b").unwrap()).unwrap();
+        let second = import(&mut conn, &parse(second_file, "b").unwrap(), &none).unwrap();
         assert_eq!((second.added, second.changed, second.removed), (1, 1, 1));
         // seq 1, 2 from the first import; 3 (changed), 4 (added), 5 (removed).
         let seqs: Vec<(String, i64, bool)> = conn

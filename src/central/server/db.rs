@@ -21,6 +21,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../../migrations/central/0008_payment_cart.sql")),
         M::up(include_str!("../../../migrations/central/0009_restricted.sql")),
         M::up(include_str!("../../../migrations/central/0010_orders.sql")),
+        M::up(include_str!("../../../migrations/central/0011_product_image.sql")),
     ])
 });
 
@@ -132,8 +133,8 @@ pub fn catalog_page(
     limit: u32,
 ) -> rusqlite::Result<(Vec<CatalogEntry>, i64, bool)> {
     let mut stmt = conn.prepare_cached(
-        "SELECT barcode, name, price, category, deleted, seq, restriction FROM product
-         WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        "SELECT barcode, name, price, category, deleted, seq, restriction, image, image_etag
+         FROM product WHERE seq > ?1 ORDER BY seq LIMIT ?2",
     )?;
     let mut last = since;
     let entries = stmt
@@ -145,6 +146,8 @@ pub fn catalog_page(
                     price: Rupiah(r.get(2)?),
                     category: r.get(3)?,
                     restriction: restriction(&r.get::<_, String>(6)?),
+                    image: r.get(7)?,
+                    image_etag: r.get(8)?,
                     deleted: r.get(4)?,
                 },
                 r.get::<_, i64>(5)?,

@@ -12,6 +12,7 @@ pub mod notify;
 mod orders;
 mod payments;
 mod personal;
+pub mod pictures;
 mod points;
 pub mod pricing;
 mod returns;
@@ -50,6 +51,9 @@ pub struct Config {
     pub db: Option<PathBuf>,
     /// The catalog CSV to import at start; `None` imports the demo catalog.
     pub catalog: Option<PathBuf>,
+    /// The directory of the pictures the catalog's `image` column names;
+    /// `None` serves the demo pictures built into the binary.
+    pub images: Option<PathBuf>,
     /// How long a shopper has to pay a QRIS code.
     pub payment_ttl: Duration,
     /// The merchant that dynamic QRIS codes pay.
@@ -108,6 +112,7 @@ impl Default for Config {
         Config {
             db: None,
             catalog: None,
+            images: None,
             payment_ttl: Duration::from_secs(300),
             merchant: demo_merchant(),
             gateway: GatewayChoice::Simulator,
@@ -213,6 +218,8 @@ pub(crate) struct AppState {
     notifier: Arc<dyn notify::Notifier>,
     /// What goods may come back.
     returns: Arc<crate::domain::returns::ReturnRules>,
+    /// The products' pictures, read at start.
+    pictures: Arc<pictures::Pictures>,
 }
 
 /// A central serving in the background; dropping it stops it.
@@ -314,9 +321,19 @@ pub async fn start(config: Config, addr: SocketAddr) -> anyhow::Result<Running> 
         ),
         None => (DEMO_CATALOG.to_owned(), "demo catalog".to_owned()),
     };
+    let pictures = Arc::new(match &config.images {
+        Some(dir) => {
+            let dir = dir.clone();
+            tokio::task::spawn_blocking(move || pictures::Pictures::from_dir(&dir)).await??
+        }
+        None => pictures::Pictures::demo()?,
+    });
+    info!(source = pictures.source, count = pictures.len(), "pictures loaded");
     let rows = catalog::parse(&text, &source)?;
     catalog::check_layouts(&rows, &layouts, &source)?;
-    let report = db.run(move |conn| Ok(catalog::import(conn, &rows)?)).await?;
+    catalog::check_pictures(&rows, &pictures, &source)?;
+    let imported = pictures.clone();
+    let report = db.run(move |conn| Ok(catalog::import(conn, &rows, &imported)?)).await?;
     info!(
         source,
         products = report.total,
@@ -404,6 +421,7 @@ pub async fn start(config: Config, addr: SocketAddr) -> anyhow::Result<Running> 
         layouts: Arc::new(layouts),
         notifier: config_notifier,
         returns: Arc::new(return_rules),
+        pictures,
     });
     // One task for both background loops, so stopping the server ends both.
     let poll_interval = state.config.poll_interval;

@@ -28,6 +28,7 @@ pub(super) fn router(state: Arc<AppState>) -> Router {
         .route("/v1/health", get(health))
         .route("/v1/openapi.json", get(openapi))
         .route("/v1/catalog", get(catalog))
+        .route("/v1/images/{name}", get(super::pictures::get))
         .route("/v1/keys", get(keys))
         .route("/v1/staff", get(super::staff::list))
         .route("/v1/audit", post(super::staff::record))
