@@ -166,6 +166,10 @@ impl Worker {
         if let Some(rx) = self.lookups_rx.take() {
             tokio::spawn(look_up_in_order(self.device.clone(), rx, self.reports.clone()));
         }
+        // A pickup an earlier run left with its door open is settled first.
+        if let Some(bank) = self.bank.clone() {
+            tokio::spawn(super::pickup::settle_at_start(self.device.clone(), bank));
+        }
         let (device, omni, reports) =
             (self.device.clone(), self.omni.clone(), self.reports.clone());
         tokio::spawn(keep_in_sync(device, omni, self.pickup_store.clone(), reports));
@@ -343,11 +347,26 @@ impl Worker {
             Effect::VerifyPickupToken { token } => {
                 tokio::spawn(super::pickup::verify(device, token, None, reports));
             }
-            Effect::OpenCompartment { order_id, compartment } => {
+            Effect::PayOrder { attempt, order_id, .. } => {
+                match self.found.clone().filter(|p| p.order_id == order_id) {
+                    Some(pickup) => {
+                        let clock = self.clock.clone();
+                        let task =
+                            super::pickup::pay_order(device, pickup, attempt, clock, reports);
+                        tokio::spawn(task.instrument(info_span!("payment")));
+                    }
+                    None => {
+                        warn!("no order found to pay");
+                        let why = visit::NotCreated::Refused { message: String::new() };
+                        self.handle(Event::PaymentNotCreated { attempt, why });
+                    }
+                }
+            }
+            Effect::OpenCompartment { order_id, compartment, payment_id } => {
                 let found = self.found.take().filter(|p| p.order_id == order_id);
                 match (self.bank.clone(), found) {
                     (Some(bank), Some(pickup)) => {
-                        let task = super::pickup::open(device, bank, pickup, reports);
+                        let task = super::pickup::open(device, bank, pickup, payment_id, reports);
                         tokio::spawn(task.instrument(info_span!("pickup", compartment)));
                     }
                     _ => {
