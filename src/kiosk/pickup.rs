@@ -24,12 +24,24 @@ use crate::locker::poll::{DoorEvent, DoorLimits, unlock_and_watch};
 use crate::locker::{BankConfig, LockerBank, Occupancy};
 use crate::tokens::TokenError;
 
-/// The lockers of a kiosk: which bank, and the store whose orders it holds.
+/// The lockers of a kiosk: which bank, the store whose orders it holds,
+/// and how long a door may take.
 #[derive(Clone, Debug)]
 pub struct PickupOptions {
     pub bank: BankConfig,
     /// The store id on the central (`KMG`): its pickup manifest is synced.
     pub store: String,
+    /// How long a customer has to pull the door, and to close it again
+    /// before the screen and staff are warned.
+    pub door: DoorLimits,
+}
+
+impl PickupOptions {
+    /// The lockers on `bank` holding `store`'s orders, with the kiosk's
+    /// usual door limits.
+    pub fn new(bank: BankConfig, store: &str) -> PickupOptions {
+        PickupOptions { bank, store: store.to_owned(), door: LIMITS }
+    }
 }
 
 /// The bank, shared by the worker's tasks. A std mutex: it is only taken
@@ -37,8 +49,8 @@ pub struct PickupOptions {
 pub(super) type SharedBank = Arc<Mutex<Box<dyn LockerBank>>>;
 
 /// How long a customer has to pull the door, and to close it again before
-/// the screen warns.
-const LIMITS: DoorLimits =
+/// the screen and staff are warned, unless the options say otherwise.
+pub const LIMITS: DoorLimits =
     DoorLimits { open_within: Duration::from_secs(30), close_within: Duration::from_secs(60) };
 /// How often the door is read while it is watched.
 const POLL_EVERY: Duration = Duration::from_millis(200);
@@ -132,6 +144,7 @@ pub(super) async fn open(
     bank: SharedBank,
     pickup: Pickup,
     payment_id: Option<String>,
+    limits: DoorLimits,
     reports: mpsc::UnboundedSender<Report>,
 ) {
     if let Err(e) = device.open_for_pickup(&pickup, payment_id.as_deref(), Utc::now()).await {
@@ -148,7 +161,7 @@ pub(super) async fn open(
     let (alerting, order_id) = (device.clone(), pickup.order_id.clone());
     let watched = tokio::task::spawn_blocking(move || {
         let mut bank = bank.lock().unwrap_or_else(|p| p.into_inner());
-        unlock_and_watch(bank.as_mut(), number, LIMITS, POLL_EVERY, |e| match e {
+        unlock_and_watch(bank.as_mut(), number, limits, POLL_EVERY, |e| match e {
             DoorEvent::Opened => send(&tx, Event::DoorOpened),
             DoorEvent::LeftOpen => {
                 send(&tx, Event::DoorLeftOpen);

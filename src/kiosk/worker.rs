@@ -111,6 +111,8 @@ pub(super) struct Worker {
     pickup_store: Option<String>,
     /// The order the last pickup code found, until it opens.
     found: Option<crate::checkout::Pickup>,
+    /// How long a door may take.
+    door_limits: crate::locker::poll::DoorLimits,
 }
 
 impl Worker {
@@ -158,6 +160,7 @@ impl Worker {
             bank,
             pickup_store: opts.pickup.as_ref().map(|p| p.store.clone()),
             found: None,
+            door_limits: opts.pickup.as_ref().map_or(super::pickup::LIMITS, |p| p.door),
         }
     }
 
@@ -366,7 +369,9 @@ impl Worker {
                 let found = self.found.take().filter(|p| p.order_id == order_id);
                 match (self.bank.clone(), found) {
                     (Some(bank), Some(pickup)) => {
-                        let task = super::pickup::open(device, bank, pickup, payment_id, reports);
+                        let limits = self.door_limits;
+                        let task =
+                            super::pickup::open(device, bank, pickup, payment_id, limits, reports);
                         tokio::spawn(task.instrument(info_span!("pickup", compartment)));
                     }
                     _ => {
