@@ -337,6 +337,7 @@ fn shoot_pickup_pay(
 
     let mut visit = Visit::new(Duration::from_secs(90), "shot-order", t0);
     visit.step(Event::StartPickup, t0);
+    visit.step(Event::Scanned { code: "SWP1.demo".into() }, t0);
     visit.step(Event::PickupRefused { why: PickupProblem::UnpaidOffline }, t0);
     shoot(&visit, t0, "pickup-unpaid-offline")
 }
