@@ -34,7 +34,10 @@ mod pickup;
 mod pricing;
 mod restricted;
 
-pub use pickup::{Pickup, PickupFailure};
+pub use pickup::{
+    DOOR_LEFT_OPEN, Earlier, Pickup, PickupFailure, read_earlier_openings, settle_earlier_openings,
+    settle_read,
+};
 
 pub use restricted::{ApprovalError, Approver, items_to_approve};
 
@@ -52,6 +55,8 @@ pub const SALE: &str = "sale";
 pub const AUDIT: &str = "audit";
 /// The outbox kind of a click-and-collect pickup.
 pub const PICKUP: &str = "pickup";
+/// The outbox kind of an alert about an order's compartment for staff.
+pub const PICKUP_ALERT: &str = "pickup_alert";
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeviceError {
@@ -125,6 +130,7 @@ enum Outgoing {
     Sale(NewTransaction),
     Audit(AuditEvent),
     Pickup(pickup::CollectEvent),
+    Alert(pickup::AlertEvent),
 }
 
 /// What a catalog sync did.
@@ -676,6 +682,9 @@ impl Device {
                     PICKUP => serde_json::from_value::<pickup::CollectEvent>(item.body.clone())
                         .map(Outgoing::Pickup)
                         .map_err(|e| format!("unreadable pickup: {e}")),
+                    PICKUP_ALERT => serde_json::from_value::<pickup::AlertEvent>(item.body.clone())
+                        .map(Outgoing::Alert)
+                        .map_err(|e| format!("unreadable pickup alert: {e}")),
                     other => Err(format!("unknown event kind {other:?} (from another version?)")),
                 };
                 let event = match event {
@@ -700,6 +709,11 @@ impl Device {
                             self.client.collect_order(&p.order_id, &p.collect, &key).await.map(
                                 |o| serde_json::to_value(o).expect("an order always serialises"),
                             )
+                        }
+                        Outgoing::Alert(a) => {
+                            self.client.order_alert(&a.order_id, &a.alert, &key).await.map(|o| {
+                                serde_json::to_value(o).expect("an order always serialises")
+                            })
                         }
                     };
                 match result {

@@ -363,7 +363,7 @@ fn main() -> ExitCode {
                     (Some(port), Some(family), Some(store)) => {
                         let bank = swalayan::locker::BankConfig::new(port, family, a.boards)
                             .map_err(|e| anyhow::anyhow!("--board, --boards: {e}"))?;
-                        Some(swalayan::kiosk::PickupOptions { bank, store: store.clone() })
+                        Some(swalayan::kiosk::PickupOptions::new(bank, store))
                     }
                     _ => None,
                 };

@@ -58,10 +58,10 @@ fn a_customer_types_the_code_takes_the_order_and_the_central_has_it_collected() 
         frames: None,
         demo: true,
         idle_timeout: Duration::from_secs(120),
-        pickup: Some(PickupOptions {
-            bank: BankConfig::new(sim.path(), Family::Kerong, 1).unwrap(),
-            store: "KMG".into(),
-        }),
+        pickup: Some(PickupOptions::new(
+            BankConfig::new(sim.path(), Family::Kerong, 1).unwrap(),
+            "KMG",
+        )),
     });
     let sim = std::rc::Rc::new(sim);
     let door = sim.clone();

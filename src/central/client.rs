@@ -439,6 +439,21 @@ impl Client {
         send(req.json(collect), "order collection").await
     }
 
+    /// Warns staff about an order's compartment (a door left open); the
+    /// same `idempotency_key` adds one line to the order's history.
+    pub async fn order_alert(
+        &self,
+        id: &str,
+        alert: &api::OrderAlert,
+        idempotency_key: &str,
+    ) -> Result<api::OrderView> {
+        let req = self
+            .http
+            .post(self.url(&format!("/v1/orders/{id}/alerts")))
+            .header(IDEMPOTENCY_KEY, idempotency_key);
+        send(req.json(alert), "order alert").await
+    }
+
     /// `step` is `cancel`, `expire` or `unload`.
     pub async fn order_step(
         &self,

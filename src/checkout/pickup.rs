@@ -10,19 +10,22 @@
 //! the kiosk send the unlock; once the door closed on an empty
 //! compartment, [`Device::confirm_pickup`] queues the collect. A door
 //! that was never opened is taken back with [`Device::door_not_opened`],
-//! and the code stays valid.
+//! and the code stays valid; one left open is told to staff with
+//! [`Device::door_left_open`]. Openings a stopped kiosk never saw to an
+//! end are settled at the next start by [`settle_earlier_openings`].
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use tracing::{info, warn};
 
-use super::{Device, DeviceError, PICKUP};
-use crate::central::api::{CollectOrder, OrderView, Payment, TypedPickupCode};
+use super::{Device, DeviceError, PICKUP, PICKUP_ALERT};
+use crate::central::api::{CollectOrder, OrderAlert, OrderView, Payment, TypedPickupCode};
 use crate::central::client::ClientError;
 use crate::domain::Rupiah;
 use crate::domain::order::OrderState;
 use crate::domain::pickup::{self, Held, PickupError};
 use crate::domain::restricted::{Failed, wait_text};
+use crate::locker::{Compartment, DoorState, LockerBank, LockerError, Occupancy};
 use crate::store::{Opening, PICKUP_STORE};
 use crate::tokens::Verifier;
 
@@ -76,6 +79,17 @@ pub(super) struct CollectEvent {
     #[serde(flatten)]
     pub collect: CollectOrder,
 }
+
+/// What the outbox carries to `POST /v1/orders/{id}/alerts`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(super) struct AlertEvent {
+    pub order_id: String,
+    #[serde(flatten)]
+    pub alert: OrderAlert,
+}
+
+/// The audit log's kind of a door left open at a pickup.
+pub const DOOR_LEFT_OPEN: &str = "door_left_open";
 
 fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
@@ -326,11 +340,133 @@ impl Device {
         Ok(answer.and_then(|v| serde_json::from_value(v).ok()))
     }
 
+    /// The door of `order_id`'s opening has been open too long at `now`:
+    /// the device's audit log gets an entry (kind [`DOOR_LEFT_OPEN`], the
+    /// order as its visit), and an alert for staff goes through the outbox
+    /// to the order's history on the central. Once per opening: a second
+    /// call for the same opening writes nothing. Returns false then, or
+    /// when there is no such opening.
+    pub async fn door_left_open(&self, order_id: &str, now: DateTime<Utc>) -> super::Result<bool> {
+        let key = order_id.to_owned();
+        let device = self.device_id.clone();
+        let queued = self
+            .with_store_blocking(move |s| {
+                s.in_transaction(|s| {
+                    let Some(o) = s.opening(&key)? else { return Ok(None) };
+                    let alert_key = format!("left-open-{device}-{}-{}", o.order_id, o.opened_at);
+                    if s.outbox_has(&alert_key)? {
+                        return Ok(None);
+                    }
+                    s.audit(now, DOOR_LEFT_OPEN, None, Some(&o.order_id), &[])?;
+                    let event = AlertEvent {
+                        order_id: o.order_id.clone(),
+                        alert: OrderAlert {
+                            device,
+                            kind: "left_open".into(),
+                            compartment: o.compartment,
+                            opened_at: o.opened_at.clone(),
+                            at: rfc3339(now),
+                        },
+                    };
+                    let body = serde_json::to_value(&event).expect("an alert always serialises");
+                    s.outbox_push(PICKUP_ALERT, &alert_key, &body)?;
+                    Ok(Some(o.compartment))
+                })
+            })
+            .await?;
+        let Some(compartment) = queued else { return Ok(false) };
+        warn!(order = order_id, compartment, "door left open; staff alerted");
+        if let Err(e) = self.flush_outbox().await {
+            warn!(error = %e, "the door alert waits in the outbox");
+        }
+        Ok(true)
+    }
+
     /// Openings a kiosk stopped in the middle of (between the unlock and
     /// the empty compartment), for it to look at again at start.
     pub async fn unconfirmed_openings(&self) -> super::Result<Vec<Opening>> {
         self.with_store_blocking(|s| s.unconfirmed_openings()).await
     }
+}
+
+/// How an opening an earlier run left unconfirmed stands now.
+#[derive(Debug)]
+pub enum Earlier {
+    /// Shut and not holding goods: the pickup is confirmed now.
+    Confirmed(Opening),
+    /// Open, or with goods inside: left for staff, never opened again.
+    ForStaff(Opening, Compartment),
+    /// Its compartment could not be read (or is not in this bank).
+    Unread(Opening, String),
+}
+
+/// Reads, on `bank`, the compartment of each opening an earlier run left
+/// unconfirmed. Blocking: the bank is read from the calling thread.
+pub fn read_earlier_openings<B: LockerBank + ?Sized>(
+    bank: &mut B,
+    openings: Vec<Opening>,
+) -> Vec<(Opening, Result<Compartment, LockerError>)> {
+    openings
+        .into_iter()
+        .map(|o| {
+            // A number past u16 is past every bank: refused as such.
+            let read = bank.compartment(u16::try_from(o.compartment).unwrap_or(u16::MAX));
+            (o, read)
+        })
+        .collect()
+}
+
+/// Settles the openings an earlier run made and never saw to an end (it
+/// was stopped, or killed, with the door open): a compartment now shut and
+/// not holding goods confirms its pickup, once, through the outbox; any
+/// other is left for staff and never opened again. The kiosk does this at
+/// start, and `swalayan pickup` before each pickup.
+///
+/// The bank is read with no `.await` in between (see
+/// [`read_earlier_openings`]), so a kiosk can lend it from its std mutex.
+pub async fn settle_earlier_openings<B: LockerBank + ?Sized>(
+    device: &Device,
+    bank: &mut B,
+) -> super::Result<Vec<Earlier>> {
+    let openings = device.unconfirmed_openings().await?;
+    if openings.is_empty() {
+        return Ok(Vec::new());
+    }
+    settle_read(device, read_earlier_openings(bank, openings)).await
+}
+
+/// Confirms or leaves each opening as its compartment was read.
+pub async fn settle_read(
+    device: &Device,
+    read: Vec<(Opening, Result<Compartment, LockerError>)>,
+) -> super::Result<Vec<Earlier>> {
+    let mut settled = Vec::new();
+    for (o, compartment) in read {
+        let order = o.order_id.clone();
+        settled.push(match compartment {
+            Ok(Compartment { door: DoorState::Closed, occupancy, .. })
+                if occupancy != Some(Occupancy::Occupied) =>
+            {
+                warn!(order, compartment = o.compartment, "an earlier pickup confirmed now");
+                device.confirm_pickup(&order).await?;
+                Earlier::Confirmed(o)
+            }
+            Ok(c) => {
+                warn!(
+                    order,
+                    compartment = o.compartment,
+                    door = c.door.as_str(),
+                    "an earlier pickup is not shut and empty; staff should look"
+                );
+                Earlier::ForStaff(o, c)
+            }
+            Err(e) => {
+                warn!(order, error = %e, "cannot read an earlier pickup");
+                Earlier::Unread(o, e.to_string())
+            }
+        });
+    }
+    Ok(settled)
 }
 
 /// True if and only if the central did not answer `e` itself: the kiosk

@@ -20,7 +20,7 @@ use super::PayMode;
 use super::locker::{BoardArgs, usage};
 use crate::central::api::{LoadOrder, PaymentStatus};
 use crate::central::client::Client;
-use crate::checkout::{Device, Pickup, default_data_dir};
+use crate::checkout::{Device, Pickup, default_data_dir, settle_earlier_openings};
 use crate::domain::locker::Compartment;
 use crate::domain::order::OrderState;
 use crate::domain::pickup::PickupError;
@@ -148,21 +148,23 @@ impl DoorArgs {
     }
 
     /// Unlocks `number` once and follows its door, warning on standard
-    /// error when it is left open; `None` when it was still open at
-    /// --give-up-s.
+    /// error when it is left open (and calling `left_open` then); `None`
+    /// when it was still open at --give-up-s.
     fn unlock_and_watch(
         &self,
         bank: &mut SerialBank,
         number: u16,
+        left_open: impl Fn(),
     ) -> anyhow::Result<Option<DoorEvent>> {
-        let left_open = self.left_open_s;
+        let left_open_s = self.left_open_s;
         let warn_open = move |e: DoorEvent| {
             if e == DoorEvent::LeftOpen {
                 eprintln!(
                     "swalayan: warning: the door of compartment {number} has been open for \
-                     {left_open} s; please close it / pintu loker {number} masih terbuka, \
+                     {left_open_s} s; please close it / pintu loker {number} masih terbuka, \
                      mohon ditutup"
                 );
+                left_open();
             }
         };
         let every = Duration::from_millis(self.every_ms);
@@ -232,6 +234,7 @@ async fn run_pickup(args: PickupArgs, config: BankConfig) -> anyhow::Result<Exit
         warn!(store = %store, error = %e, "pickup manifest not synced; the kept one decides");
     }
     let mut bank = locker::open(&config)?;
+    // The bank is this command's alone: read straight from here.
     settle_earlier_openings(&device, &mut bank).await?;
 
     // The code, then the order, then its payment: all before the unlock.
@@ -268,7 +271,21 @@ async fn run_pickup(args: PickupArgs, config: BankConfig) -> anyhow::Result<Exit
         .open_for_pickup(&pickup, payment.as_deref(), Utc::now())
         .await
         .context("the pickup was refused; no door was opened")?;
-    let outcome = args.door.unlock_and_watch(&mut bank, number)?;
+    // Staff hear of a door left open through the audit log and the
+    // central; the watch blocks this thread, so a runtime thread tells.
+    let alert = {
+        let (device, order) = (device.clone(), pickup.order_id.clone());
+        let runtime = tokio::runtime::Handle::current();
+        move || {
+            let (device, order) = (device.clone(), order.clone());
+            runtime.spawn(async move {
+                if let Err(e) = device.door_left_open(&order, Utc::now()).await {
+                    warn!(order, error = %e, "door left open not recorded");
+                }
+            });
+        }
+    };
+    let outcome = args.door.unlock_and_watch(&mut bank, number, alert)?;
     let id = &pickup.order_id;
     match outcome {
         Some(DoorEvent::NotOpened) => {
@@ -333,31 +350,6 @@ async fn pay(device: &Device, client: &Client, pickup: &Pickup) -> anyhow::Resul
     Ok(payment.id)
 }
 
-/// Openings an earlier run made and never saw to an end (it was stopped
-/// with the door open): a compartment now shut and empty confirms its
-/// pickup, once; any other is left for staff, never opened again.
-async fn settle_earlier_openings(device: &Device, bank: &mut SerialBank) -> anyhow::Result<()> {
-    for o in device.unconfirmed_openings().await? {
-        let Ok(number) = u16::try_from(o.compartment) else { continue };
-        match bank.compartment(number) {
-            Ok(Compartment { door: DoorState::Closed, occupancy, .. })
-                if occupancy != Some(Occupancy::Occupied) =>
-            {
-                warn!(order = %o.order_id, compartment = number, "an earlier pickup confirmed now");
-                device.confirm_pickup(&o.order_id).await?;
-            }
-            Ok(c) => warn!(
-                order = %o.order_id,
-                compartment = number,
-                door = c.door.as_str(),
-                "an earlier pickup is not shut and empty; staff should look"
-            ),
-            Err(e) => warn!(order = %o.order_id, error = %e, "cannot read an earlier pickup"),
-        }
-    }
-    Ok(())
-}
-
 /// `swalayan locker load`: exits 0 when loaded, 3 when the door was not
 /// opened, 5 when it was closed with nothing inside (or left open), 1 when
 /// refused, 2 on bad usage.
@@ -411,7 +403,7 @@ async fn run_load(args: LoadArgs, config: BankConfig) -> anyhow::Result<ExitCode
     };
     info!(order = %order.id, compartment = number, staff = %staff.id, "loading");
 
-    match args.door.unlock_and_watch(&mut bank, number)? {
+    match args.door.unlock_and_watch(&mut bank, number, || {})? {
         Some(DoorEvent::NotOpened) => {
             eprintln!(
                 "swalayan: the door of compartment {number} was not opened within {} s and is \

@@ -13,7 +13,7 @@ use super::money::Rupiah;
 use super::qris;
 use super::visit::{
     ApprovalProblem, CodeProblem, ExpiryCheck, Failure, KeypadMode, NotIdentified, NotOpened,
-    Notice, Panel, PayStage, State, Visit,
+    Notice, Panel, PayStage, PickupProblem, PickupStage, State, Visit,
 };
 
 /// A language the kiosk speaks.
@@ -161,6 +161,13 @@ pub enum Prompt {
     ApprovalLocked,
     ApprovalUnavailable,
 
+    // Paying for an order at the lockers.
+    /// The code ran out on an order's payment screen.
+    OrderPaymentExpired,
+    /// An unpaid order, and no central to pay it with.
+    PickupUnpaidOffline,
+    PickupPaymentCancelled,
+
     // The idle warning and speech itself.
     /// `{}` the seconds left.
     IdleWarning,
@@ -173,7 +180,7 @@ pub enum Prompt {
 
 impl Prompt {
     /// Every prompt, for the checks of the table.
-    pub const ALL: [Prompt; 58] = {
+    pub const ALL: [Prompt; 61] = {
         use Prompt::*;
         [
             Welcome,
@@ -230,6 +237,9 @@ impl Prompt {
             ApprovalWrongPin,
             ApprovalLocked,
             ApprovalUnavailable,
+            OrderPaymentExpired,
+            PickupUnpaidOffline,
+            PickupPaymentCancelled,
             IdleWarning,
             IdleLastWarning,
             GuidanceOn,
@@ -350,7 +360,25 @@ pub fn prompts_of(visit: &Visit, now: Instant) -> Vec<Spoken> {
         }
         State::Paying { stage, .. } => out.extend(stage_prompts(visit, stage, now)),
         State::Done { receipt } => out.push(Spoken::money(Prompt::Done, receipt.total)),
-        // TODO: spoken guidance for the pickup screens; they say nothing yet.
+        State::Pickup { stage: PickupStage::Paying { stage, .. } } => {
+            out.extend(stage_prompts(visit, stage, now).into_iter().map(|s| match s.prompt {
+                Prompt::PaymentExpired => Spoken::new(Prompt::OrderPaymentExpired),
+                _ => s,
+            }))
+        }
+        State::Pickup { stage: PickupStage::Entering { problem: Some(problem), .. } }
+            if matches!(
+                problem,
+                PickupProblem::UnpaidOffline | PickupProblem::PaymentCancelled
+            ) =>
+        {
+            out.push(Spoken::new(match problem {
+                PickupProblem::UnpaidOffline => Prompt::PickupUnpaidOffline,
+                _ => Prompt::PickupPaymentCancelled,
+            }))
+        }
+        // TODO: spoken guidance for the other pickup screens (the keypad,
+        // the open door, the thanks); only paying for an order speaks yet.
         State::Pickup { .. } => {}
     }
     out
@@ -581,6 +609,18 @@ fn texts(prompt: Prompt) -> (&'static str, &'static str) {
         P::PaymentTimedOut => (
             "Waktu pembayaran habis; tekan Bayar untuk mencoba lagi.",
             "The payment expired; press Pay to try again.",
+        ),
+        P::OrderPaymentExpired => (
+            "Kode QR sudah kedaluwarsa. Tidak ada dana yang ditagih. Tekan Kode QR baru, atau Kembali.",
+            "The QR code has expired. Nothing was charged. Press New QR code, or Back.",
+        ),
+        P::PickupUnpaidOffline => (
+            "Pesanan ini belum dibayar, dan tidak dapat dibayar selama kios tidak terhubung ke server pusat. Kode Anda masih berlaku: silakan coba lagi nanti atau minta bantuan staf.",
+            "This order is not paid yet, and it cannot be paid while the kiosk has no connection to the central server. Your code is still valid: please try again later or ask staff.",
+        ),
+        P::PickupPaymentCancelled => (
+            "Pembayaran dibatalkan dan tidak ada dana yang ditagih. Kode Anda masih berlaku.",
+            "The payment was cancelled and nothing was charged. Your code is still valid.",
         ),
         P::PaymentCancelled => ("Pembayaran dibatalkan.", "Payment cancelled."),
         P::CancelUnconfirmed => (

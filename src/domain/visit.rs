@@ -269,18 +269,11 @@ impl Visit {
             State::Welcome => false,
             State::Scanning { .. } | State::Done { .. } => true,
             // Never while a door is open or opening.
+            State::Pickup { stage: PickupStage::Paying { stage, .. } } => pay_idles(stage),
             State::Pickup { stage } => {
                 matches!(stage, PickupStage::Entering { .. } | PickupStage::Collected { .. })
             }
-            State::Paying { stage, .. } => matches!(
-                stage,
-                PayStage::RecordFailed { .. }
-                    | PayStage::Failed { .. }
-                    | PayStage::Expired {
-                        check: ExpiryCheck::Confirmed | ExpiryCheck::Unknown,
-                        ..
-                    }
-            ),
+            State::Paying { stage, .. } => pay_idles(stage),
         }
     }
 
@@ -334,7 +327,7 @@ impl Visit {
         match (state, event) {
             (S::Welcome, E::Start) => (scanning(Cart::new(), None), vec![]),
             (S::Welcome, E::StartPickup) => (pickup::entering(None), vec![]),
-            (S::Pickup { stage }, event) => self.next_pickup(stage, event),
+            (S::Pickup { stage }, event) => self.next_pickup(stage, event, now),
             // A scan on the welcome screen starts the visit with it: an
             // item, a member's code, a cart from the phone, a voucher.
             (S::Welcome, event @ E::Scanned { .. }) => {
@@ -361,14 +354,20 @@ impl Visit {
         }
     }
 
+    /// The key of a new try at paying: unique to the run and the try.
+    fn new_attempt_key(&mut self) -> String {
+        let key = self.next_attempt_key();
+        self.attempts += 1;
+        key
+    }
+
     /// A new try at paying for `cart`, with a key of its own.
     fn start_attempt(&mut self, cart: Cart) -> (State, Vec<Effect>) {
         // An age-restricted line no member of staff approved is never paid.
         if !unapproved(&cart).is_empty() {
             return (self.ask_approval(cart), vec![]);
         }
-        self.attempts += 1;
-        let attempt = format!("{}-{}", self.key_prefix, self.attempts);
+        let attempt = self.new_attempt_key();
         let amount = self.bill.to_pay;
         // No payment may be above the limit: say so before asking anyone.
         if amount > Rupiah::QRIS_MAX {
@@ -500,6 +499,17 @@ impl Visit {
     }
 }
 
+/// Returns true if and only if a payment screen at `stage` may time out:
+/// never while a payment may still be made.
+fn pay_idles(stage: &PayStage) -> bool {
+    matches!(
+        stage,
+        PayStage::RecordFailed { .. }
+            | PayStage::Failed { .. }
+            | PayStage::Expired { check: ExpiryCheck::Confirmed | ExpiryCheck::Unknown, .. }
+    )
+}
+
 /// What a report about an attempt the visit has left calls for: a payment
 /// made after the shopper gave up on it must not stay open, and one that
 /// may exist must never become a sale.
@@ -554,6 +564,7 @@ mod event;
 mod omni;
 mod paying;
 mod pickup;
+mod pickup_pay;
 pub use approval::{Approval, ApprovalProblem, Pin, ToApprove};
 pub use event::{Effect, Event};
 pub use omni::{

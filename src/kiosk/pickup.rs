@@ -1,5 +1,6 @@
-//! Collecting an order at the kiosk: checking the code on the device, and
-//! the locker's door from its unlock until it closes again.
+//! Collecting an order at the kiosk: checking the code on the device,
+//! paying an unpaid order, the locker's door from its unlock until it
+//! closes again, and the openings an earlier run left unconfirmed.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -10,10 +11,12 @@ use tracing::{info, warn};
 
 use slint::ComponentHandle;
 
+use super::clock::Clock;
 use super::ui;
 use super::worker::Report;
 use crate::checkout::{Device, Pickup, PickupFailure};
 use crate::domain::pickup::PickupError;
+use crate::domain::visit::{self, NotCreated};
 use crate::domain::visit::{
     CODE_DIGITS, Event, FoundOrder, PHONE_DIGITS, PickupProblem, PickupStage,
 };
@@ -21,12 +24,24 @@ use crate::locker::poll::{DoorEvent, DoorLimits, unlock_and_watch};
 use crate::locker::{BankConfig, LockerBank, Occupancy};
 use crate::tokens::TokenError;
 
-/// The lockers of a kiosk: which bank, and the store whose orders it holds.
+/// The lockers of a kiosk: which bank, the store whose orders it holds,
+/// and how long a door may take.
 #[derive(Clone, Debug)]
 pub struct PickupOptions {
     pub bank: BankConfig,
     /// The store id on the central (`KMG`): its pickup manifest is synced.
     pub store: String,
+    /// How long a customer has to pull the door, and to close it again
+    /// before the screen and staff are warned.
+    pub door: DoorLimits,
+}
+
+impl PickupOptions {
+    /// The lockers on `bank` holding `store`'s orders, with the kiosk's
+    /// usual door limits.
+    pub fn new(bank: BankConfig, store: &str) -> PickupOptions {
+        PickupOptions { bank, store: store.to_owned(), door: LIMITS }
+    }
 }
 
 /// The bank, shared by the worker's tasks. A std mutex: it is only taken
@@ -34,8 +49,8 @@ pub struct PickupOptions {
 pub(super) type SharedBank = Arc<Mutex<Box<dyn LockerBank>>>;
 
 /// How long a customer has to pull the door, and to close it again before
-/// the screen warns.
-const LIMITS: DoorLimits =
+/// the screen and staff are warned, unless the options say otherwise.
+pub const LIMITS: DoorLimits =
     DoorLimits { open_within: Duration::from_secs(30), close_within: Duration::from_secs(60) };
 /// How often the door is read while it is watched.
 const POLL_EVERY: Duration = Duration::from_millis(200);
@@ -74,17 +89,65 @@ pub(super) async fn verify(
     }
 }
 
-/// Records the opening of `pickup`, unlocks its compartment once and
-/// follows the door: an empty compartment after it closes confirms the
-/// pickup; a door never opened, or closed on the order, takes the opening
-/// back so the code stays valid.
+/// Asks the central for the QRIS payment of an unpaid order, under the
+/// attempt's key, and reports it as a cart's payment is reported (the
+/// worker watches it the same way). The central answers an order's live
+/// payment, if it has one, whatever the key: never a second.
+pub(super) async fn pay_order(
+    device: Device,
+    pickup: Pickup,
+    attempt: String,
+    clock: Clock,
+    reports: mpsc::UnboundedSender<Report>,
+) {
+    match device.pay_order(&pickup, &attempt).await {
+        Ok(payment) => {
+            info!(payment = payment.id, amount = payment.amount.0, "order payment created");
+            let expires_in = Duration::from_secs(payment.expires_in.max(0) as u64);
+            let event = Event::PaymentCreated {
+                attempt,
+                payment: visit::Payment {
+                    id: payment.id.clone(),
+                    qris: payment.qris.clone(),
+                    amount: payment.amount,
+                    expires_at: clock.now() + expires_in,
+                },
+            };
+            let _ = reports.send(Report::Online(true));
+            let _ = reports.send(Report::Payment(payment));
+            send(&reports, event);
+        }
+        Err(e) => {
+            warn!(order = %pickup.order_id, error = %e, "order payment not created");
+            let why = match &e {
+                PickupFailure::Central(c) if c.is_retryable() => {
+                    let _ = reports.send(Report::Online(false));
+                    NotCreated::Unreachable
+                }
+                PickupFailure::Central(c) => {
+                    NotCreated::Refused { message: c.refusal().unwrap_or_default().to_owned() }
+                }
+                other => NotCreated::Refused { message: other.to_string() },
+            };
+            send(&reports, Event::PaymentNotCreated { attempt, why });
+        }
+    }
+}
+
+/// Records the opening of `pickup` (paid by `payment_id` if it was paid
+/// here), unlocks its compartment once and follows the door: an empty
+/// compartment after it closes confirms the pickup; a door never opened,
+/// or closed on the order, takes the opening back so the code stays
+/// valid; a door left open is told to staff.
 pub(super) async fn open(
     device: Device,
     bank: SharedBank,
     pickup: Pickup,
+    payment_id: Option<String>,
+    limits: DoorLimits,
     reports: mpsc::UnboundedSender<Report>,
 ) {
-    if let Err(e) = device.open_for_pickup(&pickup, None, Utc::now()).await {
+    if let Err(e) = device.open_for_pickup(&pickup, payment_id.as_deref(), Utc::now()).await {
         warn!(order = %pickup.order_id, error = %e, "pickup not opened");
         send(&reports, Event::PickupRefused { why: problem_of(&e) });
         return;
@@ -94,12 +157,22 @@ pub(super) async fn open(
         send(&reports, Event::PickupRefused { why: PickupProblem::Unavailable });
         return;
     };
-    let tx = reports.clone();
+    let (tx, runtime) = (reports.clone(), tokio::runtime::Handle::current());
+    let (alerting, order_id) = (device.clone(), pickup.order_id.clone());
     let watched = tokio::task::spawn_blocking(move || {
         let mut bank = bank.lock().unwrap_or_else(|p| p.into_inner());
-        unlock_and_watch(bank.as_mut(), number, LIMITS, POLL_EVERY, |e| match e {
+        unlock_and_watch(bank.as_mut(), number, limits, POLL_EVERY, |e| match e {
             DoorEvent::Opened => send(&tx, Event::DoorOpened),
-            DoorEvent::LeftOpen => send(&tx, Event::DoorLeftOpen),
+            DoorEvent::LeftOpen => {
+                send(&tx, Event::DoorLeftOpen);
+                // The watch goes on here; the alert goes from the runtime.
+                let (device, order) = (alerting.clone(), order_id.clone());
+                runtime.spawn(async move {
+                    if let Err(e) = device.door_left_open(&order, Utc::now()).await {
+                        warn!(order, error = %e, "door left open not recorded");
+                    }
+                });
+            }
             DoorEvent::NotOpened | DoorEvent::Closed { .. } => {}
         })
     })
@@ -142,6 +215,37 @@ pub(super) async fn open(
     send(&reports, event);
 }
 
+/// Settles, at start, the openings an earlier run left unconfirmed (the
+/// kiosk stopped between the unlock and the empty compartment): the bank
+/// is read with its lock held in a blocking task, then each shut, empty
+/// compartment confirms its pickup once.
+pub(super) async fn settle_at_start(device: Device, bank: SharedBank) {
+    let openings = match device.unconfirmed_openings().await {
+        Ok(openings) if openings.is_empty() => return,
+        Ok(openings) => openings,
+        Err(e) => {
+            warn!(error = %e, "cannot read the earlier openings");
+            return;
+        }
+    };
+    let read = tokio::task::spawn_blocking(move || {
+        let mut bank = bank.lock().unwrap_or_else(|p| p.into_inner());
+        crate::checkout::read_earlier_openings(bank.as_mut(), openings)
+    })
+    .await;
+    let settled = match read {
+        Ok(read) => crate::checkout::settle_read(&device, read).await,
+        Err(e) => {
+            warn!(error = %e, "earlier openings not read");
+            return;
+        }
+    };
+    match settled {
+        Ok(settled) => info!(openings = settled.len(), "earlier openings settled"),
+        Err(e) => warn!(error = %e, "earlier openings not settled"),
+    }
+}
+
 async fn take_back(device: &Device, order: &str) {
     if let Err(e) = device.door_not_opened(order).await {
         warn!(order, error = %e, "opening not taken back");
@@ -161,7 +265,7 @@ fn problem_of(e: &PickupFailure) -> PickupProblem {
             PickupError::OtherStore { .. } | PickupError::BadForm | PickupError::NotHere => {
                 P::Unknown
             }
-            PickupError::UnpaidOffline => P::Unavailable,
+            PickupError::UnpaidOffline => P::UnpaidOffline,
         },
         PickupFailure::Central(e) => {
             let message = e.refusal().unwrap_or_default();
@@ -252,7 +356,8 @@ impl PickupView {
                     (view.problem, view.problem_arg, view.compartment) = problem_view(p);
                 }
             }
-            S::Checking => view.stage = ui::PickupStage::Checking,
+            // The payment screen shows the order being paid.
+            S::Checking | S::Paying { .. } => view.stage = ui::PickupStage::Checking,
             S::Opening { compartment, .. } => {
                 view.stage = ui::PickupStage::Open;
                 view.compartment = *compartment as i32;
@@ -293,7 +398,8 @@ fn problem_view(problem: &PickupProblem) -> (ui::PickupProblem, String, i32) {
         P::Collected => (U::Collected, none(), 0),
         P::WrongDigits { left } => (U::WrongDigits, left.to_string(), 0),
         P::Locked { wait } => (U::Locked, wait.clone(), 0),
-        P::Unpaid { total } => (U::Unpaid, total.to_string(), 0),
+        P::UnpaidOffline => (U::Unpaid, none(), 0),
+        P::PaymentCancelled => (U::PaymentCancelled, none(), 0),
         P::Expired => (U::Expired, none(), 0),
         P::BadQr => (U::BadQr, none(), 0),
         P::DoorNotOpened { compartment } => (U::DoorNotOpened, none(), *compartment as i32),

@@ -110,7 +110,7 @@ pub fn screenshots(dir: &Path, frames: Option<&Path>) -> anyhow::Result<Vec<Path
 }
 
 /// The screens shot again with large text.
-const LARGE_SHOTS: [&str; 9] = [
+const LARGE_SHOTS: [&str; 10] = [
     "welcome",
     "scanning",
     "payment",
@@ -120,6 +120,7 @@ const LARGE_SHOTS: [&str; 9] = [
     "pickup-wrong",
     "pickup-open",
     "produce",
+    "pickup-pay",
 ];
 
 /// Puts every screen and panel of a visit on `app` in turn, with fixture
@@ -312,7 +313,37 @@ fn shoot_pickup(
     visit.step(Event::DoorLeftOpen, t0);
     shoot(&visit, t0, "pickup-left-open")?;
     visit.step(Event::PickupCollected, t0);
-    shoot(&visit, t0, "pickup-collected")
+    shoot(&visit, t0, "pickup-collected")?;
+    shoot_pickup_pay(t0, shoot)
+}
+
+/// Paying for an unpaid order before its door opens (`pickup-pay.png`),
+/// and the refusal with no central to pay it (`pickup-unpaid-offline.png`).
+fn shoot_pickup_pay(
+    t0: Instant,
+    shoot: &mut dyn FnMut(&Visit, Instant, &str) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let mut visit = Visit::new(Duration::from_secs(90), "shot-order", t0);
+    visit.step(Event::StartPickup, t0);
+    visit.step(Event::Scanned { code: "SWP1.demo".into() }, t0);
+    let total = Rupiah(63_500);
+    let order = FoundOrder { order_id: "ORD-9B21".into(), compartment: 3, paid: false, total };
+    visit.step(Event::PickupFound { order }, t0);
+    let payment = Payment {
+        id: "pay-order".into(),
+        qris: qris::dynamic_payload(&demo_merchant(), total, "ORD-9B21")?,
+        amount: total,
+        expires_at: t0 + Duration::from_secs(300),
+    };
+    visit.step(Event::PaymentCreated { attempt: "shot-order-1".into(), payment }, t0);
+    // 20 seconds into the five minutes: 4:40 left.
+    shoot(&visit, t0 + Duration::from_secs(20), "pickup-pay")?;
+
+    let mut visit = Visit::new(Duration::from_secs(90), "shot-order", t0);
+    visit.step(Event::StartPickup, t0);
+    visit.step(Event::Scanned { code: "SWP1.demo".into() }, t0);
+    visit.step(Event::PickupRefused { why: PickupProblem::UnpaidOffline }, t0);
+    shoot(&visit, t0, "pickup-unpaid-offline")
 }
 
 /// The list of produce without a barcode over a cart (`produce.png`): the

@@ -57,6 +57,8 @@ pub struct View {
     pub merchant_name: String,
     pub nmid: String,
     pub seconds_left: i32,
+    /// The payment is of an order collected from the lockers, not a cart.
+    pub paying_order: bool,
     pub demo: bool,
     pub transaction_id: String,
     pub receipt_qr: Option<Qr>,
@@ -152,6 +154,9 @@ impl View {
             State::Scanning { cart, .. } => (ui::Screen::Scanning, cart),
             State::Paying { cart, .. } => (ui::Screen::Payment, cart),
             State::Done { .. } => (ui::Screen::Done, &empty),
+            State::Pickup { stage: visit::PickupStage::Paying { .. } } => {
+                (ui::Screen::Payment, &empty)
+            }
             State::Pickup { .. } => (ui::Screen::Pickup, &empty),
         };
         let (notice, notice_arg) = notice_of(visit.notice());
@@ -175,6 +180,7 @@ impl View {
             merchant_name: String::new(),
             nmid: String::new(),
             seconds_left: 0,
+            paying_order: false,
             demo,
             transaction_id: String::new(),
             receipt_qr: None,
@@ -187,25 +193,11 @@ impl View {
         };
 
         match visit.state() {
-            State::Paying { stage, .. } => {
-                view.pay_stage = stage_of(stage);
-                (view.problem, view.detail) = problem_of(stage);
-                if let Some(payment) = visit::payment_of(stage) {
-                    view.amount = payment.amount.to_string();
-                    view.seconds_left =
-                        payment.expires_at.saturating_duration_since(now).as_secs() as i32;
-                }
-                if let PayStage::Pending { payment, .. } = stage
-                    && view.seconds_left > 0
-                {
-                    view.payment_qr = draw(&payment.qris);
-                    view.connection_lost = !visit.online();
-                    // Read from the code drawn, so the screen names whom
-                    // the shopper's app will pay.
-                    let shown = qris::inspect(&payment.qris).payload;
-                    view.merchant_name = shown.merchant_name;
-                    view.nmid = shown.nmid.unwrap_or_default();
-                }
+            State::Paying { stage, .. } => view.show_payment(stage, visit.online(), now, draw),
+            State::Pickup { stage: visit::PickupStage::Paying { order, stage, .. } } => {
+                view.paying_order = true;
+                view.amount = order.total.to_string();
+                view.show_payment(stage, visit.online(), now, draw);
             }
             State::Done { receipt } => {
                 view.total = receipt.total.to_string();
@@ -220,6 +212,33 @@ impl View {
             _ => {}
         }
         view
+    }
+
+    /// The payment screen at `stage`, for a cart or an order alike.
+    fn show_payment(
+        &mut self,
+        stage: &PayStage,
+        online: bool,
+        now: Instant,
+        draw: &mut dyn FnMut(&str) -> Option<Qr>,
+    ) {
+        self.pay_stage = stage_of(stage);
+        (self.problem, self.detail) = problem_of(stage);
+        if let Some(payment) = visit::payment_of(stage) {
+            self.amount = payment.amount.to_string();
+            self.seconds_left = payment.expires_at.saturating_duration_since(now).as_secs() as i32;
+        }
+        if let PayStage::Pending { payment, .. } = stage
+            && self.seconds_left > 0
+        {
+            self.payment_qr = draw(&payment.qris);
+            self.connection_lost = !online;
+            // Read from the code drawn, so the screen names whom the
+            // shopper's app will pay.
+            let shown = qris::inspect(&payment.qris).payload;
+            self.merchant_name = shown.merchant_name;
+            self.nmid = shown.nmid.unwrap_or_default();
+        }
     }
 
     /// Sets the view into the window's adapters.
@@ -248,6 +267,7 @@ impl View {
         pay.set_merchant_name(self.merchant_name.as_str().into());
         pay.set_nmid(self.nmid.as_str().into());
         pay.set_seconds_left(self.seconds_left);
+        pay.set_paying_order(self.paying_order);
         pay.set_connection_lost(self.connection_lost);
         pay.set_problem(self.problem);
         pay.set_detail(self.detail.as_str().into());

@@ -116,6 +116,8 @@ pub(super) struct Worker {
     pickup_store: Option<String>,
     /// The order the last pickup code found, until it opens.
     found: Option<crate::checkout::Pickup>,
+    /// How long a door may take.
+    door_limits: crate::locker::poll::DoorLimits,
 }
 
 impl Worker {
@@ -164,6 +166,7 @@ impl Worker {
             bank,
             pickup_store: opts.pickup.as_ref().map(|p| p.store.clone()),
             found: None,
+            door_limits: opts.pickup.as_ref().map_or(super::pickup::LIMITS, |p| p.door),
         }
     }
 
@@ -171,6 +174,10 @@ impl Worker {
     pub(super) async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>) {
         if let Some(rx) = self.lookups_rx.take() {
             tokio::spawn(look_up_in_order(self.device.clone(), rx, self.reports.clone()));
+        }
+        // A pickup an earlier run left with its door open is settled first.
+        if let Some(bank) = self.bank.clone() {
+            tokio::spawn(super::pickup::settle_at_start(self.device.clone(), bank));
         }
         let (device, omni, reports) =
             (self.device.clone(), self.omni.clone(), self.reports.clone());
@@ -350,11 +357,28 @@ impl Worker {
             Effect::VerifyPickupToken { token } => {
                 tokio::spawn(super::pickup::verify(device, token, None, reports));
             }
-            Effect::OpenCompartment { order_id, compartment } => {
+            Effect::PayOrder { attempt, order_id, .. } => {
+                match self.found.clone().filter(|p| p.order_id == order_id) {
+                    Some(pickup) => {
+                        let clock = self.clock.clone();
+                        let task =
+                            super::pickup::pay_order(device, pickup, attempt, clock, reports);
+                        tokio::spawn(task.instrument(info_span!("payment")));
+                    }
+                    None => {
+                        warn!("no order found to pay");
+                        let why = visit::NotCreated::Refused { message: String::new() };
+                        self.handle(Event::PaymentNotCreated { attempt, why });
+                    }
+                }
+            }
+            Effect::OpenCompartment { order_id, compartment, payment_id } => {
                 let found = self.found.take().filter(|p| p.order_id == order_id);
                 match (self.bank.clone(), found) {
                     (Some(bank), Some(pickup)) => {
-                        let task = super::pickup::open(device, bank, pickup, reports);
+                        let limits = self.door_limits;
+                        let task =
+                            super::pickup::open(device, bank, pickup, payment_id, limits, reports);
                         tokio::spawn(task.instrument(info_span!("pickup", compartment)));
                     }
                     _ => {

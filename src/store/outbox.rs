@@ -117,6 +117,14 @@ impl Store {
             .map_err(|source| StoreError::Json { what: "outbox response", source })
     }
 
+    /// Returns true if and only if an event with `key` was ever queued.
+    pub fn outbox_has(&self, key: &str) -> Result<bool> {
+        self.conn()
+            .prepare_cached("SELECT 1 FROM outbox WHERE idempotency_key = ?1")
+            .and_then(|mut stmt| stmt.exists([key]))
+            .map_err(query("outbox has"))
+    }
+
     pub fn outbox_len(&self) -> Result<u64> {
         self.conn()
             .query_row(

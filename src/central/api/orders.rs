@@ -85,7 +85,9 @@ pub struct OrderEvent {
     pub at: String,
     /// The state after the change.
     pub status: OrderState,
-    /// `place`, `load`, `collect`, `cancel`, `expire`, `unload`, `return`.
+    /// `place`, `load`, `pay`, `collect`, `cancel`, `expire`, `unload`,
+    /// `return`, or `left_open`: an alert for staff that changes nothing
+    /// (the door of the order's compartment stayed open after a pickup).
     pub step: String,
     /// The device that reported it; absent for the central's own steps.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -149,6 +151,21 @@ pub struct CollectOrder {
     /// True if and only if the device opened the door with no central.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub offline: bool,
+}
+
+/// `POST /v1/orders/{id}/alerts`, with an `Idempotency-Key` header: a
+/// kiosk warns staff about the order's compartment. It adds a line to the
+/// order's history (a replay adds none) and changes nothing else.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderAlert {
+    pub device: String,
+    /// `left_open`: the door stayed open past the kiosk's limit.
+    pub kind: String,
+    pub compartment: u32,
+    /// When the door was opened for the pickup (RFC 3339, device clock).
+    pub opened_at: String,
+    /// When the kiosk raised the alert (RFC 3339, device clock).
+    pub at: String,
 }
 
 /// `POST /v1/orders/{id}/cancel`, `/expire`, `/unload`, `/return`: a step a

@@ -22,6 +22,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../../migrations/central/0009_restricted.sql")),
         M::up(include_str!("../../../migrations/central/0010_orders.sql")),
         M::up(include_str!("../../../migrations/central/0011_product_image.sql")),
+        M::up(include_str!("../../../migrations/central/0012_order_alerts.sql")),
     ])
 });
 

@@ -194,6 +194,13 @@ pub(super) async fn create_payment(
                     {
                         return Ok(Found::Refused(refusal));
                     }
+                    // One live payment per order, whatever the key.
+                    if let Some(order) = &order
+                        && let Some(live) = super::orders::live_payment(&tx, order, now_ms())?
+                    {
+                        info!(order, payment = live.payment.id, "the order's live payment reused");
+                        return Ok(Found::Issued(Box::new(live)));
+                    }
                     let id = new_id("PAY");
                     ledger::insert(
                         &tx,

@@ -62,6 +62,7 @@ pub(super) fn router(state: Arc<AppState>) -> Router {
         .route("/v1/orders/{id}/messages", get(orders::messages))
         .route("/v1/orders/{id}/load", post(orders::load))
         .route("/v1/orders/{id}/collect", post(orders::collect))
+        .route("/v1/orders/{id}/alerts", post(orders::alert))
         .route("/v1/orders/{id}/cancel", post(orders::cancel))
         .route("/v1/orders/{id}/expire", post(orders::expire))
         .route("/v1/orders/{id}/unload", post(orders::unload))

@@ -144,3 +144,39 @@ fn the_idle_warning_says_the_seconds_left_and_whether_more_time_can_be_had() {
     assert_eq!(idle_prompt(Idle::Counting { left: Duration::from_secs(30) }), None);
     assert_eq!(idle_prompt(Idle::Held), None);
 }
+
+#[test]
+fn paying_for_an_order_speaks_its_total_and_an_offline_refusal_says_the_code_stays_valid() {
+    use crate::domain::visit::{FoundOrder, NotCreated};
+    let t0 = Instant::now();
+    let mut visit = Visit::new(Duration::from_secs(60), "k", t0);
+    visit.step(Event::StartPickup, t0);
+    visit.step(Event::Scanned { code: "SWP1.abc".into() }, t0);
+    let order =
+        FoundOrder { order_id: "ORD-1".into(), compartment: 3, paid: false, total: Rupiah(15_000) };
+    visit.step(Event::PickupFound { order: order.clone() }, t0);
+    assert_eq!(prompts_of(&visit, t0), [Spoken::new(Prompt::PaymentCreating)]);
+    let payment = Payment {
+        id: "pay-1".into(),
+        qris: "000201".into(),
+        amount: Rupiah(15_000),
+        expires_at: t0 + Duration::from_secs(300),
+    };
+    visit.step(Event::PaymentCreated { attempt: "k-1".into(), payment }, t0);
+    let said = prompts_of(&visit, t0);
+    assert_eq!(said[0].prompt, Prompt::PaymentPending);
+    assert!(said[0].text(Language::En).starts_with("Pay 15,000 rupiah to"), "{said:?}");
+    // Out of time and confirmed: the way back is to the pickup, not a cart.
+    visit.step(Event::Tick, t0 + Duration::from_secs(300));
+    visit.step(Event::PaymentExpired { id: "pay-1".into() }, t0 + Duration::from_secs(301));
+    let said = prompts_of(&visit, t0 + Duration::from_secs(301));
+    assert_eq!(said, [Spoken::new(Prompt::OrderPaymentExpired)]);
+    assert!(!said[0].text(Language::En).contains("cart"));
+
+    visit.step(Event::PayAgain, t0 + Duration::from_secs(302));
+    let why = NotCreated::Unreachable;
+    visit.step(Event::PaymentNotCreated { attempt: "k-2".into(), why }, t0);
+    let said = prompts_of(&visit, t0);
+    assert_eq!(said, [Spoken::new(Prompt::PickupUnpaidOffline)]);
+    assert!(said[0].text(Language::Id).contains("Kode Anda masih berlaku"));
+}

@@ -320,9 +320,19 @@ pub enum Effect {
     },
     /// Record the opening, unlock `compartment` and watch its door until
     /// it closes; confirm the pickup if the compartment is then empty.
+    /// `payment_id` is the QRIS payment that paid an unpaid order here.
     OpenCompartment {
         order_id: String,
         compartment: u32,
+        payment_id: Option<String>,
+    },
+    /// Ask the central for the QRIS payment of an unpaid order's total,
+    /// with the attempt's idempotency key; answers as
+    /// [`Effect::CreatePayment`] does.
+    PayOrder {
+        attempt: String,
+        order_id: String,
+        amount: Rupiah,
     },
     /// The visit is over: forget everything about the shopper.
     EndVisit,

@@ -3,9 +3,12 @@
 //!
 //! The kiosk types the 6-digit code and then the last four digits of the
 //! phone into one keypad; the check, the unlock and the door's watch are
-//! effects, whose results come back as events.
+//! effects, whose results come back as events. An unpaid order is paid by
+//! QRIS first, on the payment screen (see [`super::pickup_pay`]).
 
-use super::{Effect, Event, State, Visit};
+use std::time::Instant;
+
+use super::{Effect, Event, PayStage, State, Visit};
 use crate::domain::Rupiah;
 
 /// The digits of a typed pickup code.
@@ -21,6 +24,11 @@ pub enum PickupStage {
     Entering { code: String, phone: String, problem: Option<PickupProblem> },
     /// The code is being checked (with the central, or the manifest).
     Checking,
+    /// The order is unpaid: its total is paid by QRIS on the payment
+    /// screen before the door opens. `attempt` is the idempotency key of
+    /// this try at paying, as a cart's attempt is; the central also never
+    /// makes a second live payment for one order (see the README).
+    Paying { order: FoundOrder, attempt: String, stage: PayStage },
     /// The opening is recorded and the unlock sent; the door is awaited.
     Opening { order_id: String, compartment: u32 },
     /// The door is open; `left_open` once it has been open too long.
@@ -40,8 +48,12 @@ pub enum PickupProblem {
     WrongDigits { left: u32 },
     /// Too many wrong tries: typed codes wait `wait` (in words).
     Locked { wait: String },
-    /// The order is not paid; it must be paid before it opens.
-    Unpaid { total: Rupiah },
+    /// The order is not paid, and the kiosk has no central to pay it
+    /// with: the code stays valid for when it is back.
+    UnpaidOffline,
+    /// The payment of the order was cancelled (or ran out) and nothing
+    /// was charged; the code stays valid.
+    PaymentCancelled,
     /// Past its pickup deadline.
     Expired,
     /// The pickup QR is damaged or not this retailer's.
@@ -64,6 +76,14 @@ pub struct FoundOrder {
     pub total: Rupiah,
 }
 
+/// The opening of `order`'s compartment, paid by `payment_id` if it was
+/// paid here.
+pub(super) fn opening(order: FoundOrder, payment_id: Option<String>) -> (State, Vec<Effect>) {
+    let FoundOrder { order_id, compartment, .. } = order;
+    let effect = Effect::OpenCompartment { order_id: order_id.clone(), compartment, payment_id };
+    (State::Pickup { stage: PickupStage::Opening { order_id, compartment } }, vec![effect])
+}
+
 pub(super) fn entering(problem: Option<PickupProblem>) -> State {
     State::Pickup {
         stage: PickupStage::Entering { code: String::new(), phone: String::new(), problem },
@@ -72,7 +92,12 @@ pub(super) fn entering(problem: Option<PickupProblem>) -> State {
 
 impl Visit {
     /// The transitions of collecting an order.
-    pub(super) fn next_pickup(&mut self, stage: PickupStage, event: Event) -> (State, Vec<Effect>) {
+    pub(super) fn next_pickup(
+        &mut self,
+        stage: PickupStage,
+        event: Event,
+        now: Instant,
+    ) -> (State, Vec<Effect>) {
         use Event as E;
         use PickupStage as P;
 
@@ -105,14 +130,11 @@ impl Visit {
             }
             (P::Entering { .. }, E::Cancel) => (State::Welcome, vec![Effect::EndVisit]),
             (P::Checking, E::PickupFound { order }) if !order.paid => {
-                // TODO: pay an unpaid order by QRIS here, with the payment
-                // screen; until then the customer is told to pay first.
-                (entering(Some(PickupProblem::Unpaid { total: order.total })), vec![])
+                self.start_order_attempt(order)
             }
-            (P::Checking, E::PickupFound { order }) => {
-                let FoundOrder { order_id, compartment, .. } = order;
-                let effect = Effect::OpenCompartment { order_id: order_id.clone(), compartment };
-                (at(P::Opening { order_id, compartment }), vec![effect])
+            (P::Checking, E::PickupFound { order }) => opening(order, None),
+            (P::Paying { order, attempt, stage }, event) => {
+                self.next_pickup_paying(order, attempt, stage, event, now)
             }
             (P::Checking | P::Opening { .. } | P::Open { .. }, E::PickupRefused { why }) => {
                 (entering(Some(why)), vec![])
@@ -127,7 +149,8 @@ impl Visit {
                 (at(P::Collected { compartment }), vec![])
             }
             (P::Collected { .. }, E::Finish) => (State::Welcome, vec![Effect::EndVisit]),
-            (stage, _) => (at(stage), vec![]),
+            // A payment made for a try the customer left is cancelled.
+            (stage, event) => (at(stage), super::stale(event)),
         }
     }
 }

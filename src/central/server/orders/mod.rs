@@ -3,6 +3,7 @@
 //! the steps that end it (cancel, expire, unload). Loading and collecting
 //! are in [`pickup`].
 
+mod alerts;
 mod pickup;
 pub(super) mod rows;
 
@@ -27,6 +28,7 @@ use crate::domain::cart::MAX_QTY;
 use crate::domain::order::{self, ExpiryRefund, OrderState, Step};
 use crate::domain::pricing::{self, LineRequest, Shopper};
 
+pub(super) use alerts::alert;
 pub(super) use pickup::{collect, load, manifest, typed_code};
 
 type Shared = State<Arc<AppState>>;
@@ -495,6 +497,30 @@ pub(super) fn check_payable(
         )));
     }
     Ok(Ok(()))
+}
+
+/// The order's payment that is still live: one that was paid, or one whose
+/// code may still be paid. A kiosk asking for an order's payment gets it
+/// back whatever key it asks with, so that an order is never paid twice:
+/// not by a kiosk that restarted during its payment (and lost its key),
+/// nor by a second kiosk.
+pub(super) fn live_payment(
+    conn: &Connection,
+    order: &str,
+    now_ms: i64,
+) -> rusqlite::Result<Option<super::ledger::PaymentRow>> {
+    let ids: Vec<String> = conn
+        .prepare_cached("SELECT id FROM payment WHERE order_id = ?1 ORDER BY created_at DESC")?
+        .query_map([order], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for id in ids {
+        let Some(row) = super::ledger::by_id(conn, &id, now_ms)? else { continue };
+        let live = matches!(row.payment.status, PaymentStatus::Paid | PaymentStatus::Pending);
+        if row.issued && live {
+            return Ok(Some(row));
+        }
+    }
+    Ok(None)
 }
 
 /// Links the new payment `payment` to the order it pays.
