@@ -61,6 +61,7 @@ fn a_customer_types_the_code_takes_the_order_and_the_central_has_it_collected() 
         pickup: Some(PickupOptions {
             bank: BankConfig::new(sim.path(), Family::Kerong, 1).unwrap(),
             store: "KMG".into(),
+            returns: vec![],
         }),
     });
     let sim = std::rc::Rc::new(sim);

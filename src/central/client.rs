@@ -470,6 +470,15 @@ impl Client {
         send(self.http.get(self.url(&format!("/v1/returns/{id}"))), "return lookup").await
     }
 
+    /// Where the kiosk put a return's goods, and how that ended.
+    pub async fn return_stowed(
+        &self,
+        id: &str,
+        stowed: &api::ReturnStowed,
+    ) -> Result<api::ReturnView> {
+        self.post(&format!("/v1/returns/{id}/stowed"), stowed, "return compartment").await
+    }
+
     /// Staff found a return's goods.
     pub async fn confirm_return(
         &self,

@@ -169,11 +169,34 @@ pub enum Prompt {
     GuidanceOn,
     /// `{}` the volume in percent.
     Volume,
+
+    // Bringing goods back (texts in `returns`).
+    ReturnScan,
+    ReturnLooking,
+    ReturnPicking,
+    /// `{}` the items, `{}` the refund.
+    ReturnConfirm,
+    ReturnPosting,
+    /// `{}` the compartment.
+    ReturnOpen,
+    /// `{}` the compartment.
+    ReturnLeftOpen,
+    /// `{}` the refund.
+    ReturnStowed,
+    /// `{}` the refund.
+    ReturnNotStowed,
+    ReturnBadQr,
+    ReturnNotFound,
+    ReturnNotCollected,
+    ReturnUnreachable,
+    ReturnNoAnswer,
+    ReturnNoCompartment,
+    ReturnRefused,
 }
 
 impl Prompt {
     /// Every prompt, for the checks of the table.
-    pub const ALL: [Prompt; 58] = {
+    pub const ALL: [Prompt; 74] = {
         use Prompt::*;
         [
             Welcome,
@@ -234,6 +257,22 @@ impl Prompt {
             IdleLastWarning,
             GuidanceOn,
             Volume,
+            ReturnScan,
+            ReturnLooking,
+            ReturnPicking,
+            ReturnConfirm,
+            ReturnPosting,
+            ReturnOpen,
+            ReturnLeftOpen,
+            ReturnStowed,
+            ReturnNotStowed,
+            ReturnBadQr,
+            ReturnNotFound,
+            ReturnNotCollected,
+            ReturnUnreachable,
+            ReturnNoAnswer,
+            ReturnNoCompartment,
+            ReturnRefused,
         ]
     };
 
@@ -352,6 +391,7 @@ pub fn prompts_of(visit: &Visit, now: Instant) -> Vec<Spoken> {
         State::Done { receipt } => out.push(Spoken::money(Prompt::Done, receipt.total)),
         // TODO: spoken guidance for the pickup screens; they say nothing yet.
         State::Pickup { .. } => {}
+        State::Return { stage } => out.extend(returns::prompts(stage)),
     }
     out
 }
@@ -632,8 +672,10 @@ fn texts(prompt: Prompt) -> (&'static str, &'static str) {
             "Spoken guidance is on. Press Repeat to hear it again, or Stop.",
         ),
         P::Volume => ("Volume {} persen.", "Volume {} percent."),
+        p => returns::texts(p),
     }
 }
 
+mod returns;
 #[cfg(test)]
 mod tests;

@@ -31,6 +31,8 @@ pub enum State {
     Done { receipt: Receipt },
     /// A customer collects an order from the lockers.
     Pickup { stage: PickupStage },
+    /// A customer brings goods back.
+    Return { stage: ReturnStage },
 }
 
 /// The steps of paying for a cart.
@@ -272,6 +274,15 @@ impl Visit {
             State::Pickup { stage } => {
                 matches!(stage, PickupStage::Entering { .. } | PickupStage::Collected { .. })
             }
+            // Never while the central or a door is being waited for.
+            State::Return { stage } => matches!(
+                stage,
+                ReturnStage::Scanning { .. }
+                    | ReturnStage::Picking { .. }
+                    | ReturnStage::Confirming { .. }
+                    | ReturnStage::Stowed { .. }
+                    | ReturnStage::NotStowed { .. }
+            ),
             State::Paying { stage, .. } => matches!(
                 stage,
                 PayStage::RecordFailed { .. }
@@ -335,6 +346,8 @@ impl Visit {
             (S::Welcome, E::Start) => (scanning(Cart::new(), None), vec![]),
             (S::Welcome, E::StartPickup) => (pickup::entering(None), vec![]),
             (S::Pickup { stage }, event) => self.next_pickup(stage, event),
+            (S::Welcome, E::StartReturn) => (returns::scanning(None), vec![]),
+            (S::Return { stage }, event) => self.next_return(stage, event),
             // A scan on the welcome screen starts the visit with it: an
             // item, a member's code, a cart from the phone, a voucher.
             (S::Welcome, event @ E::Scanned { .. }) => {
@@ -554,6 +567,7 @@ mod event;
 mod omni;
 mod paying;
 mod pickup;
+mod returns;
 pub use approval::{Approval, ApprovalProblem, Pin, ToApprove};
 pub use event::{Effect, Event};
 pub use omni::{
@@ -563,6 +577,10 @@ pub use omni::{
 use omni::{MAX_PHONE, MIN_PHONE, Profile, Scan, classify};
 pub use paying::payment_of;
 pub use pickup::{CODE_DIGITS, FoundOrder, PHONE_DIGITS, PickupProblem, PickupStage};
+pub use returns::{
+    LineRefused, NotStowed, Refund, RefundTo, ReturnChoice, ReturnLine, ReturnProblem,
+    ReturnPurchase, ReturnReason, ReturnRequest, ReturnStage,
+};
 
 #[cfg(test)]
 mod tests;

@@ -27,6 +27,10 @@ pub struct PickupOptions {
     pub bank: BankConfig,
     /// The store id on the central (`KMG`): its pickup manifest is synced.
     pub store: String,
+    /// The compartments set aside for returned goods (`--return-compartments
+    /// 7,8`); a return takes the first that is shut and empty. None: the
+    /// kiosk takes no returns.
+    pub returns: Vec<u16>,
 }
 
 /// The bank, shared by the worker's tasks. A std mutex: it is only taken
@@ -35,10 +39,10 @@ pub(super) type SharedBank = Arc<Mutex<Box<dyn LockerBank>>>;
 
 /// How long a customer has to pull the door, and to close it again before
 /// the screen warns.
-const LIMITS: DoorLimits =
+pub(super) const LIMITS: DoorLimits =
     DoorLimits { open_within: Duration::from_secs(30), close_within: Duration::from_secs(60) };
 /// How often the door is read while it is watched.
-const POLL_EVERY: Duration = Duration::from_millis(200);
+pub(super) const POLL_EVERY: Duration = Duration::from_millis(200);
 
 fn send(reports: &mpsc::UnboundedSender<Report>, event: Event) {
     let _ = reports.send(Report::Event(event));

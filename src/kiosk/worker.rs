@@ -111,6 +111,8 @@ pub(super) struct Worker {
     pickup_store: Option<String>,
     /// The order the last pickup code found, until it opens.
     found: Option<crate::checkout::Pickup>,
+    /// The compartments set aside for returned goods.
+    return_compartments: Vec<u16>,
 }
 
 impl Worker {
@@ -158,6 +160,11 @@ impl Worker {
             bank,
             pickup_store: opts.pickup.as_ref().map(|p| p.store.clone()),
             found: None,
+            return_compartments: opts
+                .pickup
+                .as_ref()
+                .map(|p| p.returns.clone())
+                .unwrap_or_default(),
         }
     }
 
@@ -357,6 +364,24 @@ impl Worker {
                     }
                 }
             }
+            Effect::FindReturnable { reference } => {
+                tokio::spawn(super::returns::find(device, reference, reports));
+            }
+            Effect::PostReturn { key, request } => {
+                let (bank, compartments) = (self.bank.clone(), self.return_compartments.clone());
+                let task = super::returns::post(device, bank, compartments, key, request, reports);
+                tokio::spawn(task.instrument(info_span!("return")));
+            }
+            Effect::OpenReturnCompartment { return_id, compartment } => match self.bank.clone() {
+                Some(bank) => {
+                    let task = super::returns::open(device, bank, return_id, compartment, reports);
+                    tokio::spawn(task.instrument(info_span!("return", compartment)));
+                }
+                None => {
+                    let why = visit::NotStowed::LockerFailed;
+                    self.handle(Event::ReturnNotStowed { why });
+                }
+            },
             effect => self.run_omni(effect),
         }
     }
@@ -454,6 +479,7 @@ impl Worker {
             State::Scanning { .. } => Reading::Products,
             State::Paying { stage: PayStage::Pending { .. }, .. } => Reading::CustomerCodes,
             State::Pickup { stage: visit::PickupStage::Entering { .. } } => Reading::PickupCodes,
+            State::Return { stage: visit::ReturnStage::Scanning { .. } } => Reading::PurchaseCodes,
             _ => Reading::Nothing,
         });
         if self.shown.as_ref() == Some(&view) {
@@ -676,5 +702,18 @@ fn event_name(event: &Event) -> &'static str {
         Event::DoorOpened => "door opened",
         Event::DoorLeftOpen => "door left open",
         Event::PickupCollected => "pickup collected",
+        Event::StartReturn => "start return",
+        Event::ReturnableFound { .. } => "returnable found",
+        Event::ReturnNotFound { .. } => "returnable not found",
+        Event::ReturnMore { .. } => "return more",
+        Event::ReturnLess { .. } => "return less",
+        Event::ReturnReasonChosen { .. } => "return reason chosen",
+        Event::ReturnRefundChosen { .. } => "return refund chosen",
+        Event::ReturnReview => "return review",
+        Event::ReturnConfirm => "return confirm",
+        Event::ReturnRecorded { .. } => "return recorded",
+        Event::ReturnNotRecorded { .. } => "return not recorded",
+        Event::ReturnStowed => "return stowed",
+        Event::ReturnNotStowed { .. } => "return not stowed",
     }
 }

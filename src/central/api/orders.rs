@@ -304,6 +304,23 @@ pub struct ReturnView {
     pub confirmed_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confirmed_by: Option<String>,
+    /// The compartment that opened for the goods at the kiosk.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compartment: Option<u32>,
+    /// How that ended: `stowed`, `door_not_opened`, `empty` or
+    /// `locker_failed` (the goods are not in it: staff take them by hand).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stowed: Option<String>,
+}
+
+/// `POST /v1/returns/{id}/stowed`: where the kiosk put a return's goods.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnStowed {
+    pub compartment: u32,
+    /// `stowed`, `door_not_opened`, `empty` or `locker_failed`.
+    pub outcome: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
 }
 
 /// `POST /v1/returns/{id}/confirm`: staff found the goods.

@@ -18,8 +18,8 @@ use super::lifecycle::new_id;
 use super::orders::rows;
 use super::routes::{Failure, bad_request, json_body, not_found};
 use crate::central::api::{
-    ConfirmReturn, LineRefusal, NewReturn, RefundTo, ReturnStatus, ReturnView, Returnable,
-    ReturnableLine, SaleLine,
+    ConfirmReturn, LineRefusal, NewReturn, RefundTo, ReturnStatus, ReturnStowed, ReturnView,
+    Returnable, ReturnableLine, SaleLine,
 };
 use crate::domain::Rupiah;
 use crate::domain::order::{OrderState, Step};
@@ -131,7 +131,7 @@ fn view_of(conn: &Connection, id: &str) -> anyhow::Result<Option<ReturnView>> {
     let row = conn
         .query_row(
             "SELECT id, order_id, sale_id, lines, reason, refund_to, amount, payment_id, member_id,
-                    status, created_at, confirmed_at, confirmed_by
+                    status, created_at, confirmed_at, confirmed_by, compartment, stowed
              FROM goods_return WHERE id = ?1",
             [id],
             |r| {
@@ -139,7 +139,7 @@ fn view_of(conn: &Connection, id: &str) -> anyhow::Result<Option<ReturnView>> {
                     (r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?),
                     (r.get::<_, String>(4)?, r.get::<_, String>(5)?, r.get::<_, i64>(6)?),
                     (r.get(7)?, r.get(8)?, r.get::<_, String>(9)?, r.get(10)?),
-                    (r.get(11)?, r.get(12)?),
+                    (r.get(11)?, r.get(12)?, r.get(13)?, r.get(14)?),
                 ))
             },
         )
@@ -167,6 +167,8 @@ fn view_of(conn: &Connection, id: &str) -> anyhow::Result<Option<ReturnView>> {
         created_at: at,
         confirmed_at: c.0,
         confirmed_by: c.1,
+        compartment: c.2,
+        stowed: c.3,
     }))
 }
 
@@ -543,5 +545,36 @@ pub(super) async fn confirm(
         })
         .await?
         .ok_or_else(|| not_found("return", &id))?;
+    Ok(Json(view))
+}
+
+/// `POST /v1/returns/{id}/stowed`: the kiosk says which compartment opened
+/// for the goods and how it ended. Said again, the first word stays: a
+/// replay changes nothing.
+pub(super) async fn stowed(
+    State(s): Shared,
+    Path(id): Path<String>,
+    body: Result<Json<ReturnStowed>, JsonRejection>,
+) -> Result<Json<ReturnView>, Failure> {
+    let req = json_body(body)?;
+    if !["stowed", "door_not_opened", "empty", "locker_failed"].contains(&req.outcome.as_str()) {
+        return Err(bad_request(format!(
+            "outcome: {:?}: one of stowed, door_not_opened, empty, locker_failed",
+            req.outcome
+        )));
+    }
+    let key = id.clone();
+    let view =
+        s.db.run(move |c| {
+            c.execute(
+                "UPDATE goods_return SET compartment = ?2, stowed = ?3, stowed_at = ?4
+                 WHERE id = ?1 AND stowed IS NULL",
+                params![key, req.compartment, req.outcome, crate::store::now()],
+            )?;
+            view_of(c, &key)
+        })
+        .await?
+        .ok_or_else(|| not_found("return", &id))?;
+    info!(r#return = view.id, compartment = ?view.compartment, stowed = ?view.stowed, "return goods");
     Ok(Json(view))
 }

@@ -69,6 +69,7 @@ pub(super) fn router(state: Arc<AppState>) -> Router {
         .route("/v1/returns/eligible", get(returns::eligible))
         .route("/v1/returns/{id}", get(returns::get))
         .route("/v1/returns/{id}/confirm", post(returns::confirm))
+        .route("/v1/returns/{id}/stowed", post(returns::stowed))
         .fallback(no_route)
         .method_not_allowed_fallback(wrong_method)
         .with_state(state)
