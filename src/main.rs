@@ -144,6 +144,11 @@ struct KioskArgs {
     /// e.g. KMG).
     #[arg(long, value_name = "STORE", requires = "locker")]
     store: Option<String>,
+    /// The compartments set aside for returned goods, e.g. 7,8: the
+    /// welcome screen gets "Return items", and a return opens the first of
+    /// them that is shut and empty. Without it the kiosk takes no returns.
+    #[arg(long, value_name = "N,N", value_delimiter = ',', requires = "locker")]
+    return_compartments: Vec<u16>,
 }
 
 #[derive(Args)]
@@ -363,7 +368,18 @@ fn main() -> ExitCode {
                     (Some(port), Some(family), Some(store)) => {
                         let bank = swalayan::locker::BankConfig::new(port, family, a.boards)
                             .map_err(|e| anyhow::anyhow!("--board, --boards: {e}"))?;
-                        Some(swalayan::kiosk::PickupOptions::new(bank, store))
+                        let count = bank.layout.compartments();
+                        if let Some(n) =
+                            a.return_compartments.iter().find(|n| **n == 0 || **n > count)
+                        {
+                            anyhow::bail!(
+                                "--return-compartments: no compartment {n}: this bank has 1 to \
+                                 {count} (--boards sets its size)"
+                            );
+                        }
+                        let mut pickup = swalayan::kiosk::PickupOptions::new(bank, store);
+                        pickup.returns = a.return_compartments.clone();
+                        Some(pickup)
                     }
                     _ => None,
                 };

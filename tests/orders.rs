@@ -467,6 +467,8 @@ async fn every_order_and_return_route_is_in_the_served_openapi_document() {
         ("/v1/returns", "post"),
         ("/v1/returns/{id}", "get"),
         ("/v1/returns/{id}/confirm", "post"),
+        ("/v1/returns/eligible", "get"),
+        ("/v1/returns/{id}/stowed", "post"),
     ] {
         assert!(doc["paths"][path][method].is_object(), "{method} {path} undocumented");
     }

@@ -119,7 +119,20 @@ async fn a_final_sale_item_is_refused_naming_the_rule() {
     // Not collected yet: nothing can come back.
     let e = ret(&client, back(&view.id, &[(SABUN, 1)], RefundTo::Points), "early");
     assert_eq!(refusal(&e.await.unwrap_err()), (409, "not_collected"));
+    assert_eq!(refusal(&client.returnable(&view.id).await.unwrap_err()), (409, "not_collected"));
     collected(&client, &view).await;
+
+    // Asked first, the central names the fruit's rule and takes the soap.
+    let r = client.returnable(&view.id).await.unwrap();
+    assert_eq!((r.order.as_deref(), r.days), (Some(view.id.as_str()), 7));
+    assert_eq!((r.paid.0, r.list_total.0, r.refunded.0), (16_750, 17_500, 0));
+    assert!(r.refund_to.is_empty(), "paid on its channel, no member: {:?}", r.refund_to);
+    let pisang = r.lines.iter().find(|l| l.barcode == PISANG).unwrap();
+    let why = pisang.refused.as_ref().expect("fruit is final sale");
+    assert_eq!(why.rule, "final_sale");
+    assert!(why.reason.contains("final-sale category buah-sayur"), "{}", why.reason);
+    let sabun = r.lines.iter().find(|l| l.barcode == SABUN).unwrap();
+    assert_eq!((sabun.bought, sabun.returned, &sabun.refused), (1, 0, &None));
 
     let e = ret(&client, back(&view.id, &[(PISANG, 1)], RefundTo::Points), "r-1");
     let e = e.await.unwrap_err();
@@ -202,4 +215,18 @@ async fn a_kiosk_sale_comes_back_by_its_receipt_to_its_qris_payment() {
     let e = ret(&client, both, "sale-ret-2").await.unwrap_err();
     assert_eq!(refusal(&e), (422, "return_quantity"));
     assert!(e.refusal().unwrap().contains("2 asked back, 1 of 2 bought"), "{e}");
+
+    // The receipt's QR, as the done screen draws it, names the sale; one
+    // of the two Popok is left, and the refund may go back to QRIS only
+    // (no member bought it).
+    let r = client.returnable(&client.receipt_url(&sale.id)).await.unwrap();
+    assert_eq!(r.sale.as_deref(), Some(sale.id.as_str()));
+    assert_eq!((r.paid.0, r.list_total.0, r.refunded.0), (100_000, 100_000, 50_000));
+    assert_eq!(r.refund_to, vec![RefundTo::Qris]);
+    assert_eq!(r.lines.len(), 1);
+    assert_eq!((r.lines[0].bought, r.lines[0].returned, r.lines[0].unit_price.0), (2, 1, 50_000));
+    assert_eq!(r.lines[0].refused, None);
+    // Not a purchase at all, or one that is not here.
+    assert_eq!(refusal(&client.returnable("8991101000070").await.unwrap_err()).0, 400);
+    assert_eq!(refusal(&client.returnable("TRX-NOSUCH").await.unwrap_err()), (404, "not_found"));
 }

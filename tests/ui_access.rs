@@ -17,7 +17,7 @@ use swalayan::kiosk::access::{self, Panel, Size};
 use swalayan::kiosk::{Kiosk, KioskOptions, fit_to_panel, tour, ui};
 
 /// Every screen and panel of [`tour`], each of which must be measured.
-const SCREENS: [&str; 22] = [
+const SCREENS: [&str; 28] = [
     "welcome",
     "scanning",
     "scanning-en",
@@ -40,6 +40,12 @@ const SCREENS: [&str; 22] = [
     "pickup-collected",
     "pickup-pay",
     "pickup-unpaid-offline",
+    "return-scan",
+    "return",
+    "return-confirm",
+    "return-open",
+    "return-stowed",
+    "return-not-stowed",
 ];
 
 /// Walks every screen on `panel`, in each text size of `modes` (large

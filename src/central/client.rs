@@ -505,8 +505,24 @@ impl Client {
         send(req.json(ret), "return").await
     }
 
+    /// What of the purchase `reference` names (a receipt's QR or id, an
+    /// order id, a pickup QR) may come back, and why the rest may not.
+    pub async fn returnable(&self, reference: &str) -> Result<api::Returnable> {
+        let req = self.http.get(self.url("/v1/returns/eligible")).query(&[("ref", reference)]);
+        send(req, "return check").await
+    }
+
     pub async fn goods_return(&self, id: &str) -> Result<api::ReturnView> {
         send(self.http.get(self.url(&format!("/v1/returns/{id}"))), "return lookup").await
+    }
+
+    /// Where the kiosk put a return's goods, and how that ended.
+    pub async fn return_stowed(
+        &self,
+        id: &str,
+        stowed: &api::ReturnStowed,
+    ) -> Result<api::ReturnView> {
+        self.post(&format!("/v1/returns/{id}/stowed"), stowed, "return compartment").await
     }
 
     /// Staff found a return's goods.

@@ -145,6 +145,68 @@ pub fn refund_amount(
     Rupiah((share as i64).min(left.0))
 }
 
+/// What a scanned or typed code names as the purchase goods come back from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PurchaseRef {
+    /// A kiosk sale, `TRX-...`: the id itself or its e-receipt's address
+    /// (the QR on the done screen, `https://.../receipt/TRX-...`).
+    Sale(String),
+    /// A click-and-collect order, `ORD-...`.
+    Order(String),
+    /// An order's pickup QR (`SWP1.`), which names the order; only the
+    /// central, which signed it, reads it.
+    PickupQr(String),
+}
+
+impl PurchaseRef {
+    /// Reads `text`; `None` when it names no purchase (a product's
+    /// barcode, a payment code, another shop's address).
+    pub fn parse(text: &str) -> Option<PurchaseRef> {
+        let text = text.trim();
+        if text.starts_with("SWP1.") {
+            return Some(PurchaseRef::PickupQr(text.to_owned()));
+        }
+        let id = match text.rsplit_once("/receipt/") {
+            Some((base, id)) if base.starts_with("http://") || base.starts_with("https://") => {
+                id.split(['?', '#']).next().unwrap_or_default()
+            }
+            Some(_) => return None,
+            None => text,
+        };
+        let well_formed = |prefix: &str| {
+            id.strip_prefix(prefix).is_some_and(|rest| {
+                (1..=40).contains(&rest.len()) && rest.chars().all(|c| c.is_ascii_alphanumeric())
+            })
+        };
+        if well_formed("TRX-") {
+            Some(PurchaseRef::Sale(id.to_owned()))
+        } else if well_formed("ORD-") && !text.contains('/') {
+            Some(PurchaseRef::Order(id.to_owned()))
+        } else {
+            None
+        }
+    }
+
+    /// The text to send the central as `ref`.
+    pub fn as_str(&self) -> &str {
+        match self {
+            PurchaseRef::Sale(s) | PurchaseRef::Order(s) | PurchaseRef::PickupQr(s) => s,
+        }
+    }
+}
+
+/// Why none of `line` may come back at `now`, if so: the rule that would
+/// refuse a return of all that is left of it (of one, when nothing is).
+pub fn line_refusal(
+    rules: &ReturnRules,
+    bought_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    line: &Returning<'_>,
+) -> Option<NotReturnable> {
+    let left = line.bought.saturating_sub(line.returned).max(1);
+    check(rules, bought_at, now, &[Returning { qty: left, ..line.clone() }]).err()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,5 +271,37 @@ mod tests {
         assert_eq!(e.to_string(), "r.toml: days = 400: from 0 to 365");
         let e = ReturnRules::from_toml("days = 7\nfinal = []\n", "r.toml").unwrap_err();
         assert!(e.to_string().starts_with("r.toml: ") && e.to_string().contains("final"), "{e}");
+    }
+
+    #[test]
+    fn a_receipt_qr_an_order_id_or_a_pickup_qr_names_the_purchase() {
+        let sale = |s: &str| Some(PurchaseRef::Sale(s.into()));
+        assert_eq!(PurchaseRef::parse("http://127.0.0.1:8080/receipt/TRX-9F2A"), sale("TRX-9F2A"));
+        assert_eq!(PurchaseRef::parse(" https://pos.example/receipt/TRX-1?x=1 "), sale("TRX-1"));
+        assert_eq!(PurchaseRef::parse("TRX-AB12"), sale("TRX-AB12"));
+        assert_eq!(PurchaseRef::parse("ORD-77"), Some(PurchaseRef::Order("ORD-77".into())));
+        let qr = PurchaseRef::parse("SWP1.abc.def").unwrap();
+        assert_eq!(qr, PurchaseRef::PickupQr("SWP1.abc.def".into()));
+        // Not a purchase: a barcode, a receipt path with no scheme, a
+        // payment code, a receipt id with a slash or a space in it.
+        for text in ["8991101000070", "receipt/TRX-1", "00020101021226", "TRX-", "TRX-1 2"] {
+            assert_eq!(PurchaseRef::parse(text), None, "{text}");
+        }
+        assert_eq!(PurchaseRef::parse("http://x/receipt/ORD-1"), None);
+    }
+
+    #[test]
+    fn a_line_is_refused_by_its_own_rule_or_by_nothing_left() {
+        let now = at("2026-03-02T10:00:00Z");
+        let bought = at("2026-03-01T10:00:00Z");
+        assert_eq!(line_refusal(&rules(), bought, now, &line(Some("bayi-ibu"), 0)), None);
+        let fruit = line_refusal(&rules(), bought, now, &line(Some("buah-sayur"), 0)).unwrap();
+        assert_eq!(fruit.rule, "final_sale");
+        // Both of two came back already: one more is one too many.
+        let gone = Returning { returned: 2, ..line(None, 0) };
+        let e = line_refusal(&rules(), bought, now, &gone).unwrap();
+        assert_eq!((e.rule, e.reason.contains("1 asked back, 0 of 2 bought")), ("quantity", true));
+        let late = line_refusal(&rules(), bought, at("2026-03-09T10:00:00Z"), &line(None, 0));
+        assert_eq!(late.unwrap().rule, "days");
     }
 }

@@ -176,11 +176,34 @@ pub enum Prompt {
     GuidanceOn,
     /// `{}` the volume in percent.
     Volume,
+
+    // Bringing goods back (texts in `returns`).
+    ReturnScan,
+    ReturnLooking,
+    ReturnPicking,
+    /// `{}` the items, `{}` the refund.
+    ReturnConfirm,
+    ReturnPosting,
+    /// `{}` the compartment.
+    ReturnOpen,
+    /// `{}` the compartment.
+    ReturnLeftOpen,
+    /// `{}` the refund.
+    ReturnStowed,
+    /// `{}` the refund.
+    ReturnNotStowed,
+    ReturnBadQr,
+    ReturnNotFound,
+    ReturnNotCollected,
+    ReturnUnreachable,
+    ReturnNoAnswer,
+    ReturnNoCompartment,
+    ReturnRefused,
 }
 
 impl Prompt {
     /// Every prompt, for the checks of the table.
-    pub const ALL: [Prompt; 61] = {
+    pub const ALL: [Prompt; 77] = {
         use Prompt::*;
         [
             Welcome,
@@ -244,6 +267,22 @@ impl Prompt {
             IdleLastWarning,
             GuidanceOn,
             Volume,
+            ReturnScan,
+            ReturnLooking,
+            ReturnPicking,
+            ReturnConfirm,
+            ReturnPosting,
+            ReturnOpen,
+            ReturnLeftOpen,
+            ReturnStowed,
+            ReturnNotStowed,
+            ReturnBadQr,
+            ReturnNotFound,
+            ReturnNotCollected,
+            ReturnUnreachable,
+            ReturnNoAnswer,
+            ReturnNoCompartment,
+            ReturnRefused,
         ]
     };
 
@@ -380,6 +419,7 @@ pub fn prompts_of(visit: &Visit, now: Instant) -> Vec<Spoken> {
         // TODO: spoken guidance for the other pickup screens (the keypad,
         // the open door, the thanks); only paying for an order speaks yet.
         State::Pickup { .. } => {}
+        State::Return { stage } => out.extend(returns::prompts(stage)),
     }
     out
 }
@@ -672,8 +712,10 @@ fn texts(prompt: Prompt) -> (&'static str, &'static str) {
             "Spoken guidance is on. Press Repeat to hear it again, or Stop.",
         ),
         P::Volume => ("Volume {} persen.", "Volume {} percent."),
+        p => returns::texts(p),
     }
 }
 
+mod returns;
 #[cfg(test)]
 mod tests;

@@ -31,6 +31,8 @@ pub enum State {
     Done { receipt: Receipt },
     /// A customer collects an order from the lockers.
     Pickup { stage: PickupStage },
+    /// A customer brings goods back.
+    Return { stage: ReturnStage },
 }
 
 /// The steps of paying for a cart.
@@ -273,6 +275,15 @@ impl Visit {
             State::Pickup { stage } => {
                 matches!(stage, PickupStage::Entering { .. } | PickupStage::Collected { .. })
             }
+            // Never while the central or a door is being waited for.
+            State::Return { stage } => matches!(
+                stage,
+                ReturnStage::Scanning { .. }
+                    | ReturnStage::Picking { .. }
+                    | ReturnStage::Confirming { .. }
+                    | ReturnStage::Stowed { .. }
+                    | ReturnStage::NotStowed { .. }
+            ),
             State::Paying { stage, .. } => pay_idles(stage),
         }
     }
@@ -328,6 +339,8 @@ impl Visit {
             (S::Welcome, E::Start) => (scanning(Cart::new(), None), vec![]),
             (S::Welcome, E::StartPickup) => (pickup::entering(None), vec![]),
             (S::Pickup { stage }, event) => self.next_pickup(stage, event, now),
+            (S::Welcome, E::StartReturn) => (returns::scanning(None), vec![]),
+            (S::Return { stage }, event) => self.next_return(stage, event),
             // A scan on the welcome screen starts the visit with it: an
             // item, a member's code, a cart from the phone, a voucher.
             (S::Welcome, event @ E::Scanned { .. }) => {
@@ -565,6 +578,7 @@ mod omni;
 mod paying;
 mod pickup;
 mod pickup_pay;
+mod returns;
 pub use approval::{Approval, ApprovalProblem, Pin, ToApprove};
 pub use event::{Effect, Event};
 pub use omni::{
@@ -574,6 +588,10 @@ pub use omni::{
 use omni::{MAX_PHONE, MIN_PHONE, Profile, Scan, classify};
 pub use paying::payment_of;
 pub use pickup::{CODE_DIGITS, FoundOrder, PHONE_DIGITS, PickupProblem, PickupStage};
+pub use returns::{
+    LineRefused, NotStowed, Refund, RefundTo, ReturnChoice, ReturnLine, ReturnProblem,
+    ReturnPurchase, ReturnReason, ReturnRequest, ReturnStage,
+};
 
 #[cfg(test)]
 mod tests;

@@ -34,6 +34,8 @@ pub(super) enum Reading {
     CustomerCodes = 2,
     /// Pickup QR codes (`SWP1.`), on the screen that collects an order.
     PickupCodes = 3,
+    /// A receipt's or an order's QR, on the screen that takes returns.
+    PurchaseCodes = 4,
 }
 
 /// The [`Reading`] of the moment, shared by the worker and the frame thread.
@@ -50,6 +52,7 @@ impl ReadingMode {
             1 => Reading::Products,
             2 => Reading::CustomerCodes,
             3 => Reading::PickupCodes,
+            4 => Reading::PurchaseCodes,
             _ => Reading::Nothing,
         }
     }
@@ -189,6 +192,9 @@ impl Reader {
                 }),
                 Reading::PickupCodes => (symbol.format == Format::Qr
                     && symbol.text.starts_with(crate::tokens::Kind::Pickup.prefix()))
+                .then(|| symbol.text.clone()),
+                Reading::PurchaseCodes => (symbol.format == Format::Qr
+                    && crate::domain::returns::PurchaseRef::parse(&symbol.text).is_some())
                 .then(|| symbol.text.clone()),
                 _ => (symbol.format == Format::Qr && qris::is_cpm(&symbol.text))
                     .then(|| symbol.text.clone()),

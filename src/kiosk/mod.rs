@@ -16,6 +16,7 @@ mod paying;
 mod pickup;
 mod produce;
 pub mod qr;
+mod returns;
 mod screenshot;
 pub mod speech;
 pub mod view;
@@ -166,7 +167,10 @@ impl Kiosk {
         };
 
         let window = ui::AppWindow::new().context("cannot create the kiosk window")?;
-        window.global::<ui::WelcomeAdapter>().set_pickup_available(bank.is_some());
+        let welcome = window.global::<ui::WelcomeAdapter>();
+        welcome.set_pickup_available(bank.is_some());
+        let returns = opts.pickup.as_ref().is_some_and(|p| !p.returns.is_empty());
+        welcome.set_returns_available(returns);
         select_language(&window, DEFAULT_LANGUAGE);
         fit_to_panel(&window, &Panel::DEFAULT);
         // The welcome screen from the first frame on, not the preview data.
@@ -323,6 +327,12 @@ fn connect(window: &ui::AppWindow, commands: &mpsc::UnboundedSender<Command>) {
 
         move || send(Event::StartPickup)
     });
+    welcome.on_return_items({
+        let send = send.clone();
+
+        move || send(Event::StartReturn)
+    });
+    returns::connect(window, &send);
     let pickup = window.global::<ui::PickupAdapter>();
     pickup.on_digit({
         let send = send.clone();

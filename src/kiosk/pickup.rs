@@ -34,13 +34,17 @@ pub struct PickupOptions {
     /// How long a customer has to pull the door, and to close it again
     /// before the screen and staff are warned.
     pub door: DoorLimits,
+    /// The compartments set aside for returned goods (`--return-compartments
+    /// 7,8`); a return takes the first that is shut and empty. None: the
+    /// kiosk takes no returns.
+    pub returns: Vec<u16>,
 }
 
 impl PickupOptions {
     /// The lockers on `bank` holding `store`'s orders, with the kiosk's
-    /// usual door limits.
+    /// usual door limits and no compartment for returns.
     pub fn new(bank: BankConfig, store: &str) -> PickupOptions {
-        PickupOptions { bank, store: store.to_owned(), door: LIMITS }
+        PickupOptions { bank, store: store.to_owned(), door: LIMITS, returns: vec![] }
     }
 }
 
@@ -53,7 +57,7 @@ pub(super) type SharedBank = Arc<Mutex<Box<dyn LockerBank>>>;
 pub const LIMITS: DoorLimits =
     DoorLimits { open_within: Duration::from_secs(30), close_within: Duration::from_secs(60) };
 /// How often the door is read while it is watched.
-const POLL_EVERY: Duration = Duration::from_millis(200);
+pub(super) const POLL_EVERY: Duration = Duration::from_millis(200);
 
 fn send(reports: &mpsc::UnboundedSender<Report>, event: Event) {
     let _ = reports.send(Report::Event(event));

@@ -110,7 +110,7 @@ pub fn screenshots(dir: &Path, frames: Option<&Path>) -> anyhow::Result<Vec<Path
 }
 
 /// The screens shot again with large text.
-const LARGE_SHOTS: [&str; 10] = [
+const LARGE_SHOTS: [&str; 12] = [
     "welcome",
     "scanning",
     "payment",
@@ -121,6 +121,8 @@ const LARGE_SHOTS: [&str; 10] = [
     "pickup-open",
     "produce",
     "pickup-pay",
+    "return",
+    "return-not-stowed",
 ];
 
 /// Puts every screen and panel of a visit on `app` in turn, with fixture
@@ -238,6 +240,7 @@ pub fn tour(
     shoot_restricted(&products, t0, &mut shoot)?;
     shoot_produce(&products, t0, &mut shoot)?;
     shoot_pickup(t0, &mut shoot)?;
+    shoot_return(t0, &mut shoot)?;
 
     // The done screen 15 s before it times out (done at 330 s, a 90 s
     // timeout), with spoken guidance on: `idle-warning`.
@@ -344,6 +347,65 @@ fn shoot_pickup_pay(
     visit.step(Event::Scanned { code: "SWP1.demo".into() }, t0);
     visit.step(Event::PickupRefused { why: PickupProblem::UnpaidOffline }, t0);
     shoot(&visit, t0, "pickup-unpaid-offline")
+}
+
+/// Bringing goods back: the receipt's QR asked for (`return-scan.png`),
+/// one Popok of a sale picked with the fruit refused as final sale
+/// (`return.png`), the summary (`return-confirm.png`), the open return
+/// compartment (`return-open.png`), the thank-you (`return-stowed.png`),
+/// and a door closed on nothing after the refund (`return-not-stowed.png`).
+fn shoot_return(
+    t0: Instant,
+    shoot: &mut dyn FnMut(&Visit, Instant, &str) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    use crate::domain::visit::{
+        LineRefused, NotStowed, Refund, RefundTo, ReturnLine, ReturnPurchase, ReturnReason,
+    };
+    let line = |barcode: &str, name: &str, price, bought, refused| ReturnLine {
+        barcode: barcode.into(),
+        name: name.into(),
+        unit_price: Rupiah(price),
+        bought,
+        returned: 0,
+        refused,
+    };
+    // The sale of the UI story: 75 000 at list prices, 73 500 paid.
+    let fruit = Some(LineRefused::FinalSale { category: "buah-sayur".into() });
+    let purchase = ReturnPurchase {
+        order: None,
+        sale: Some("TRX-5C1D".into()),
+        paid: Rupiah(73_500),
+        list_total: Rupiah(75_000),
+        refunded: Rupiah::ZERO,
+        refund_to: vec![RefundTo::Qris, RefundTo::Points],
+        lines: vec![
+            line("8991101000070", "Popok M 34", 50_000, 1, None),
+            line("8991101000278", "Sabun Mandi 90 g", 7_500, 2, None),
+            line("8991101000179", "Pisang Cavendish 1 kg", 10_000, 1, fruit),
+        ],
+    };
+    let mut visit = Visit::new(Duration::from_secs(90), "shot-return", t0);
+    visit.step(Event::StartReturn, t0);
+    shoot(&visit, t0, "return-scan")?;
+    visit.step(Event::Scanned { code: "http://127.0.0.1:8080/receipt/TRX-5C1D".into() }, t0);
+    visit.step(Event::ReturnableFound { purchase }, t0);
+    visit.step(Event::ReturnMore { line: 0 }, t0);
+    visit.step(Event::ReturnReasonChosen { reason: ReturnReason::Damaged }, t0);
+    visit.step(Event::ReturnRefundChosen { to: RefundTo::Qris }, t0);
+    shoot(&visit, t0, "return")?;
+    visit.step(Event::ReturnReview, t0);
+    shoot(&visit, t0, "return-confirm")?;
+    visit.step(Event::ReturnConfirm, t0);
+    let refund =
+        Refund { return_id: "RET-9A0B".into(), amount: Rupiah(49_000), to: RefundTo::Qris };
+    visit.step(Event::ReturnRecorded { refund, compartment: 8 }, t0);
+    visit.step(Event::DoorOpened, t0);
+    shoot(&visit, t0, "return-open")?;
+    let mut stuck = visit.clone();
+    visit.step(Event::ReturnStowed, t0);
+    shoot(&visit, t0, "return-stowed")?;
+    stuck.step(Event::ReturnNotStowed { why: NotStowed::Empty }, t0);
+    shoot(&stuck, t0, "return-not-stowed")
 }
 
 /// The list of produce without a barcode over a cart (`produce.png`): the

@@ -68,6 +68,7 @@ pub struct View {
     pub idle: IdleView,
     pub guidance: GuidanceView,
     pub pickup: super::pickup::PickupView,
+    pub returns: super::returns::ReturnView,
 }
 
 /// The warning before the visit times out.
@@ -158,6 +159,7 @@ impl View {
                 (ui::Screen::Payment, &empty)
             }
             State::Pickup { .. } => (ui::Screen::Pickup, &empty),
+            State::Return { .. } => (ui::Screen::Returns, &empty),
         };
         let (notice, notice_arg) = notice_of(visit.notice());
         let mut view = View {
@@ -190,6 +192,7 @@ impl View {
             idle: IdleView::of(visit.idle(now)),
             guidance: GuidanceView::default(),
             pickup: super::pickup::PickupView::default(),
+            returns: super::returns::ReturnView::default(),
         };
 
         match visit.state() {
@@ -209,6 +212,7 @@ impl View {
                 view.done_points_earned = points_or_empty(receipt.points_earned);
             }
             State::Pickup { stage } => view.pickup = super::pickup::PickupView::of(stage),
+            State::Return { stage } => view.returns = super::returns::ReturnView::of(stage),
             _ => {}
         }
         view
@@ -282,6 +286,7 @@ impl View {
 
         self.omni.apply(window);
         self.pickup.apply(window);
+        self.returns.apply(window);
 
         let idle = window.global::<ui::IdleAdapter>();
         idle.set_warning(self.idle.warning);

@@ -118,6 +118,8 @@ pub(super) struct Worker {
     found: Option<crate::checkout::Pickup>,
     /// How long a door may take.
     door_limits: crate::locker::poll::DoorLimits,
+    /// The compartments set aside for returned goods.
+    return_compartments: Vec<u16>,
 }
 
 impl Worker {
@@ -167,6 +169,11 @@ impl Worker {
             pickup_store: opts.pickup.as_ref().map(|p| p.store.clone()),
             found: None,
             door_limits: opts.pickup.as_ref().map_or(super::pickup::LIMITS, |p| p.door),
+            return_compartments: opts
+                .pickup
+                .as_ref()
+                .map(|p| p.returns.clone())
+                .unwrap_or_default(),
         }
     }
 
@@ -388,6 +395,24 @@ impl Worker {
                     }
                 }
             }
+            Effect::FindReturnable { reference } => {
+                tokio::spawn(super::returns::find(device, reference, reports));
+            }
+            Effect::PostReturn { key, request } => {
+                let (bank, compartments) = (self.bank.clone(), self.return_compartments.clone());
+                let task = super::returns::post(device, bank, compartments, key, request, reports);
+                tokio::spawn(task.instrument(info_span!("return")));
+            }
+            Effect::OpenReturnCompartment { return_id, compartment } => match self.bank.clone() {
+                Some(bank) => {
+                    let task = super::returns::open(device, bank, return_id, compartment, reports);
+                    tokio::spawn(task.instrument(info_span!("return", compartment)));
+                }
+                None => {
+                    let why = visit::NotStowed::LockerFailed;
+                    self.handle(Event::ReturnNotStowed { why });
+                }
+            },
             effect => self.run_omni(effect),
         }
     }
@@ -486,6 +511,7 @@ impl Worker {
             State::Scanning { .. } => Reading::Products,
             State::Paying { stage: PayStage::Pending { .. }, .. } => Reading::CustomerCodes,
             State::Pickup { stage: visit::PickupStage::Entering { .. } } => Reading::PickupCodes,
+            State::Return { stage: visit::ReturnStage::Scanning { .. } } => Reading::PurchaseCodes,
             _ => Reading::Nothing,
         });
         if self.shown.as_ref() == Some(&view) {
@@ -708,5 +734,18 @@ fn event_name(event: &Event) -> &'static str {
         Event::DoorOpened => "door opened",
         Event::DoorLeftOpen => "door left open",
         Event::PickupCollected => "pickup collected",
+        Event::StartReturn => "start return",
+        Event::ReturnableFound { .. } => "returnable found",
+        Event::ReturnNotFound { .. } => "returnable not found",
+        Event::ReturnMore { .. } => "return more",
+        Event::ReturnLess { .. } => "return less",
+        Event::ReturnReasonChosen { .. } => "return reason chosen",
+        Event::ReturnRefundChosen { .. } => "return refund chosen",
+        Event::ReturnReview => "return review",
+        Event::ReturnConfirm => "return confirm",
+        Event::ReturnRecorded { .. } => "return recorded",
+        Event::ReturnNotRecorded { .. } => "return not recorded",
+        Event::ReturnStowed => "return stowed",
+        Event::ReturnNotStowed { .. } => "return not stowed",
     }
 }

@@ -321,6 +321,23 @@ pub struct ReturnView {
     pub confirmed_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confirmed_by: Option<String>,
+    /// The compartment that opened for the goods at the kiosk.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compartment: Option<u32>,
+    /// How that ended: `stowed`, `door_not_opened`, `empty` or
+    /// `locker_failed` (the goods are not in it: staff take them by hand).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stowed: Option<String>,
+}
+
+/// `POST /v1/returns/{id}/stowed`: where the kiosk put a return's goods.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnStowed {
+    pub compartment: u32,
+    /// `stowed`, `door_not_opened`, `empty` or `locker_failed`.
+    pub outcome: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
 }
 
 /// `POST /v1/returns/{id}/confirm`: staff found the goods.
@@ -329,4 +346,53 @@ pub struct ConfirmReturn {
     pub staff_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<String>,
+}
+
+/// `GET /v1/returns/eligible?ref=...`: what of a purchase may come back,
+/// and why the rest may not. Read-only: the rules stay on the central.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Returnable {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sale: Option<String>,
+    /// When it was bought (a sale's time, an order's collection).
+    pub bought_at: String,
+    /// The last moment goods of it come back, by the `days` rule.
+    pub return_by: String,
+    pub days: u32,
+    /// What the purchase cost, after promotions.
+    pub paid: Rupiah,
+    /// Its lines at list prices: a refund is a share of `paid` by this.
+    pub list_total: Rupiah,
+    /// What earlier returns of it refunded.
+    pub refunded: Rupiah,
+    /// Where a refund may go: `qris` when a QRIS payment here paid it,
+    /// `points` when it names a member.
+    pub refund_to: Vec<RefundTo>,
+    pub lines: Vec<ReturnableLine>,
+}
+
+/// One line of a purchase, as a return sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnableLine {
+    pub barcode: String,
+    pub name: String,
+    pub unit_price: Rupiah,
+    pub bought: u32,
+    /// How many earlier returns took back.
+    pub returned: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// Why none of it may come back now; absent when some may.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<LineRefusal>,
+}
+
+/// The rule that keeps a line from coming back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineRefusal {
+    /// `days`, `final_sale` or `quantity`.
+    pub rule: String,
+    pub reason: String,
 }

@@ -6,8 +6,8 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -17,10 +17,14 @@ use super::AppState;
 use super::lifecycle::new_id;
 use super::orders::rows;
 use super::routes::{Failure, bad_request, json_body, not_found};
-use crate::central::api::{ConfirmReturn, NewReturn, RefundTo, ReturnStatus, ReturnView, SaleLine};
+use crate::central::api::{
+    ConfirmReturn, LineRefusal, NewReturn, RefundTo, ReturnStatus, ReturnStowed, ReturnView,
+    Returnable, ReturnableLine, SaleLine,
+};
 use crate::domain::Rupiah;
 use crate::domain::order::{OrderState, Step};
-use crate::domain::returns::{self, Returning};
+use crate::domain::returns::{self, PurchaseRef, Returning};
+use crate::tokens::Kind;
 
 type Shared = State<Arc<AppState>>;
 
@@ -43,9 +47,13 @@ fn refusal(code: StatusCode, kind: &'static str, why: String) -> Failure {
     Failure(code, kind, why)
 }
 
-fn purchase(conn: &Connection, req: &NewReturn) -> anyhow::Result<Result<Purchase, Failure>> {
+fn purchase(
+    conn: &Connection,
+    order: &Option<String>,
+    sale: &Option<String>,
+) -> anyhow::Result<Result<Purchase, Failure>> {
     let parse = |t: &str| DateTime::parse_from_rfc3339(t).map(|t| t.to_utc());
-    match (&req.order, &req.sale) {
+    match (order, sale) {
         (Some(id), None) => {
             let Some(o) = rows::load(conn, id)? else { return Ok(Err(not_found("order", id))) };
             if !matches!(o.state, OrderState::Collected | OrderState::Returned) {
@@ -123,7 +131,7 @@ fn view_of(conn: &Connection, id: &str) -> anyhow::Result<Option<ReturnView>> {
     let row = conn
         .query_row(
             "SELECT id, order_id, sale_id, lines, reason, refund_to, amount, payment_id, member_id,
-                    status, created_at, confirmed_at, confirmed_by
+                    status, created_at, confirmed_at, confirmed_by, compartment, stowed
              FROM goods_return WHERE id = ?1",
             [id],
             |r| {
@@ -131,7 +139,7 @@ fn view_of(conn: &Connection, id: &str) -> anyhow::Result<Option<ReturnView>> {
                     (r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?),
                     (r.get::<_, String>(4)?, r.get::<_, String>(5)?, r.get::<_, i64>(6)?),
                     (r.get(7)?, r.get(8)?, r.get::<_, String>(9)?, r.get(10)?),
-                    (r.get(11)?, r.get(12)?),
+                    (r.get(11)?, r.get(12)?, r.get(13)?, r.get(14)?),
                 ))
             },
         )
@@ -159,6 +167,8 @@ fn view_of(conn: &Connection, id: &str) -> anyhow::Result<Option<ReturnView>> {
         created_at: at,
         confirmed_at: c.0,
         confirmed_by: c.1,
+        compartment: c.2,
+        stowed: c.3,
     }))
 }
 
@@ -217,7 +227,7 @@ pub(super) async fn create(
                 }
                 return Ok(Ok(Err(id.0)));
             }
-            let p = match purchase(c, &r)? {
+            let p = match purchase(c, &r.order, &r.sale)? {
                 Ok(p) => p,
                 Err(f) => return Ok(Err(f)),
             };
@@ -396,6 +406,109 @@ pub(super) async fn create(
     Ok((StatusCode::CREATED, Json(view)))
 }
 
+/// The query of `GET /v1/returns/eligible`.
+#[derive(serde::Deserialize)]
+pub(super) struct EligibleQuery {
+    /// What the customer scanned: a receipt's QR or id, an order id, a
+    /// pickup QR.
+    #[serde(rename = "ref")]
+    reference: String,
+}
+
+/// `GET /v1/returns/eligible?ref=...`: the purchase a code names, each
+/// line with what may come back and, for a line none of which may, the
+/// rule that says so. Changes nothing.
+pub(super) async fn eligible(
+    State(s): Shared,
+    q: Result<Query<EligibleQuery>, QueryRejection>,
+) -> Result<Json<Returnable>, Failure> {
+    let q = super::routes::query(q)?;
+    let (order, sale) = match PurchaseRef::parse(&q.reference) {
+        Some(PurchaseRef::Sale(id)) => (None, Some(id)),
+        Some(PurchaseRef::Order(id)) => (Some(id), None),
+        // Returns come after the collection, often past the pickup
+        // deadline the QR expires at: only its signature is checked here
+        // (a `now` of 0), and the order's own state says the rest.
+        Some(PurchaseRef::PickupQr(token)) => {
+            let claims: crate::domain::pickup::PickupClaims =
+                s.signer.verifier().verify(Kind::Pickup, &token, 0).map_err(|e| {
+                    Failure(StatusCode::UNPROCESSABLE_ENTITY, "bad_token", format!("ref: {e}"))
+                })?;
+            (Some(claims.o), None)
+        }
+        None => {
+            return Err(bad_request(
+                "ref: not a receipt (TRX-... or its e-receipt address), an order (ORD-...) or a \
+                 pickup QR (SWP1....)",
+            ));
+        }
+    };
+    let rules = s.returns.clone();
+    let answer =
+        s.db.run(move |c| {
+            let p = match purchase(c, &order, &sale)? {
+                Ok(p) => p,
+                Err(f) => return Ok(Err(f)),
+            };
+            let now = Utc::now();
+            let mut lines = Vec::new();
+            for l in &p.lines {
+                let category: Option<String> = c
+                    .query_row(
+                        "SELECT category FROM product WHERE barcode = ?1",
+                        [&l.barcode],
+                        |x| x.get(0),
+                    )
+                    .optional()?
+                    .flatten();
+                let back = returned(c, &p, &l.barcode)?;
+                let line = Returning {
+                    barcode: &l.barcode,
+                    name: &l.name,
+                    category: category.as_deref(),
+                    qty: 0,
+                    bought: l.qty,
+                    returned: back,
+                };
+                let refused = returns::line_refusal(&rules, p.bought_at, now, &line)
+                    .map(|e| LineRefusal { rule: e.rule.to_owned(), reason: e.to_string() });
+                lines.push(ReturnableLine {
+                    barcode: l.barcode.clone(),
+                    name: l.name.clone(),
+                    unit_price: l.unit_price,
+                    bought: l.qty,
+                    returned: back,
+                    category,
+                    refused,
+                });
+            }
+            let mut refund_to = Vec::new();
+            if p.payment_id.is_some() {
+                refund_to.push(RefundTo::Qris);
+            }
+            if let Some(m) = &p.member
+                && super::points::member(c, m)?.is_some()
+            {
+                refund_to.push(RefundTo::Points);
+            }
+            let stamp = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            Ok(Ok(Returnable {
+                order: p.order.as_ref().map(|o| o.id.clone()),
+                sale: p.sale.clone(),
+                bought_at: stamp(p.bought_at),
+                return_by: stamp(p.bought_at + chrono::Duration::days(i64::from(rules.days))),
+                days: rules.days,
+                paid: p.paid,
+                list_total: Rupiah(p.lines.iter().map(|l| l.line_total.0).sum()),
+                refunded: refunded_before(c, &p)?,
+                refund_to,
+                lines,
+            }))
+        })
+        .await??;
+    Ok(Json(answer))
+}
+
 /// `GET /v1/returns/{id}`.
 pub(super) async fn get(
     State(s): Shared,
@@ -432,5 +545,36 @@ pub(super) async fn confirm(
         })
         .await?
         .ok_or_else(|| not_found("return", &id))?;
+    Ok(Json(view))
+}
+
+/// `POST /v1/returns/{id}/stowed`: the kiosk says which compartment opened
+/// for the goods and how it ended. Said again, the first word stays: a
+/// replay changes nothing.
+pub(super) async fn stowed(
+    State(s): Shared,
+    Path(id): Path<String>,
+    body: Result<Json<ReturnStowed>, JsonRejection>,
+) -> Result<Json<ReturnView>, Failure> {
+    let req = json_body(body)?;
+    if !["stowed", "door_not_opened", "empty", "locker_failed"].contains(&req.outcome.as_str()) {
+        return Err(bad_request(format!(
+            "outcome: {:?}: one of stowed, door_not_opened, empty, locker_failed",
+            req.outcome
+        )));
+    }
+    let key = id.clone();
+    let view =
+        s.db.run(move |c| {
+            c.execute(
+                "UPDATE goods_return SET compartment = ?2, stowed = ?3, stowed_at = ?4
+                 WHERE id = ?1 AND stowed IS NULL",
+                params![key, req.compartment, req.outcome, crate::store::now()],
+            )?;
+            view_of(c, &key)
+        })
+        .await?
+        .ok_or_else(|| not_found("return", &id))?;
+    info!(r#return = view.id, compartment = ?view.compartment, stowed = ?view.stowed, "return goods");
     Ok(Json(view))
 }

@@ -2,7 +2,8 @@
 
 use super::{
     ApprovalProblem, Checkout, CodeProblem, FoundOrder, KeypadMode, Member, NotCreated,
-    NotIdentified, NotOpened, Payment, PickupProblem, Pin, Recommendation, Stock, ToApprove,
+    NotIdentified, NotOpened, NotStowed, Payment, PickupProblem, Pin, Recommendation, Refund,
+    RefundTo, ReturnProblem, ReturnPurchase, ReturnReason, ReturnRequest, Stock, ToApprove,
 };
 use crate::domain::cart::{Cart, Line};
 use crate::domain::variable::Measure;
@@ -224,6 +225,48 @@ pub enum Event {
     /// The door closed on an empty compartment and the pickup is confirmed
     /// (sent to the central, or waiting in the outbox).
     PickupCollected,
+
+    // Bringing goods back.
+    /// The customer tapped "Return items" on the welcome screen.
+    StartReturn,
+    /// The central said what of the scanned purchase may come back.
+    ReturnableFound {
+        purchase: ReturnPurchase,
+    },
+    ReturnNotFound {
+        why: ReturnProblem,
+    },
+    /// One more, or one fewer, of the purchase's line `line`.
+    ReturnMore {
+        line: usize,
+    },
+    ReturnLess {
+        line: usize,
+    },
+    ReturnReasonChosen {
+        reason: ReturnReason,
+    },
+    ReturnRefundChosen {
+        to: RefundTo,
+    },
+    /// "Continue": sum the return up for the customer to confirm.
+    ReturnReview,
+    /// The customer confirmed the return.
+    ReturnConfirm,
+    /// The central refunded the return; `compartment` takes the goods.
+    ReturnRecorded {
+        refund: Refund,
+        compartment: u32,
+    },
+    /// Nothing was refunded (or, for `NoAnswer`, it is not known).
+    ReturnNotRecorded {
+        why: ReturnProblem,
+    },
+    /// The door closed on the goods.
+    ReturnStowed,
+    ReturnNotStowed {
+        why: NotStowed,
+    },
 }
 
 /// Work for the runtime; each reports back with an [`Event`].
@@ -333,6 +376,24 @@ pub enum Effect {
         attempt: String,
         order_id: String,
         amount: Rupiah,
+    },
+    /// Ask the central what of the purchase `reference` names may come
+    /// back.
+    FindReturnable {
+        reference: String,
+    },
+    /// Find a free return compartment, then post the return under `key`
+    /// (the same for every retry of it) and report the refund and the
+    /// compartment; with no compartment free, post nothing.
+    PostReturn {
+        key: String,
+        request: ReturnRequest,
+    },
+    /// Unlock `compartment` for a refunded return's goods and watch its
+    /// door until it closes, reporting whether the goods went in.
+    OpenReturnCompartment {
+        return_id: String,
+        compartment: u32,
     },
     /// The visit is over: forget everything about the shopper.
     EndVisit,

@@ -83,6 +83,7 @@ mod omni;
 mod paying;
 mod pickup;
 mod produce;
+mod returns;
 
 #[test]
 fn scans_fill_the_cart_and_pay_asks_for_the_total() {
