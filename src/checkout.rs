@@ -29,10 +29,14 @@ use crate::store::{Store, StoreError};
 mod member;
 
 pub use member::{Checked, IdentifiedMember, IdentifyError};
+mod loading;
 mod pickup;
 mod pricing;
 mod restricted;
 
+pub use loading::{
+    DoorPolicy, DoorStep, LoadError, LoadRefusal, Loaded, UnloadError, Unloading, free_compartment,
+};
 pub use pickup::{Pickup, PickupFailure};
 
 pub use restricted::{ApprovalError, Approver, items_to_approve};
@@ -51,6 +55,8 @@ pub const SALE: &str = "sale";
 pub const AUDIT: &str = "audit";
 /// The outbox kind of a click-and-collect pickup.
 pub const PICKUP: &str = "pickup";
+/// The outbox kind of staff taking an expired order out of its locker.
+pub const UNLOAD: &str = "unload";
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeviceError {
@@ -124,6 +130,7 @@ enum Outgoing {
     Sale(NewTransaction),
     Audit(AuditEvent),
     Pickup(pickup::CollectEvent),
+    Unload(loading::UnloadEvent),
 }
 
 /// What a catalog sync did.
@@ -669,6 +676,9 @@ impl Device {
                     PICKUP => serde_json::from_value::<pickup::CollectEvent>(item.body.clone())
                         .map(Outgoing::Pickup)
                         .map_err(|e| format!("unreadable pickup: {e}")),
+                    UNLOAD => serde_json::from_value::<loading::UnloadEvent>(item.body.clone())
+                        .map(Outgoing::Unload)
+                        .map_err(|e| format!("unreadable unloading: {e}")),
                     other => Err(format!("unknown event kind {other:?} (from another version?)")),
                 };
                 let event = match event {
@@ -693,6 +703,11 @@ impl Device {
                             self.client.collect_order(&p.order_id, &p.collect, &key).await.map(
                                 |o| serde_json::to_value(o).expect("an order always serialises"),
                             )
+                        }
+                        Outgoing::Unload(u) => {
+                            self.client.order_step(&u.order_id, "unload", &u.step).await.map(|o| {
+                                serde_json::to_value(o).expect("an order always serialises")
+                            })
                         }
                     };
                 match result {

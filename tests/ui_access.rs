@@ -17,7 +17,7 @@ use swalayan::kiosk::access::{self, Panel, Size};
 use swalayan::kiosk::{Kiosk, KioskOptions, fit_to_panel, tour, ui};
 
 /// Every screen and panel of [`tour`], each of which must be measured.
-const SCREENS: [&str; 20] = [
+const SCREENS: [&str; 24] = [
     "welcome",
     "scanning",
     "scanning-en",
@@ -38,6 +38,10 @@ const SCREENS: [&str; 20] = [
     "pickup-open",
     "pickup-left-open",
     "pickup-collected",
+    "staff-pin",
+    "staff-menu",
+    "staff-load",
+    "staff-unload",
 ];
 
 /// Walks every screen on `panel`, in each text size of `modes` (large

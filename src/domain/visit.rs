@@ -31,6 +31,8 @@ pub enum State {
     Done { receipt: Receipt },
     /// A customer collects an order from the lockers.
     Pickup { stage: PickupStage },
+    /// Staff load orders into the lockers or take expired ones out.
+    Staff { stage: StaffStage },
 }
 
 /// The steps of paying for a cart.
@@ -272,6 +274,7 @@ impl Visit {
             State::Pickup { stage } => {
                 matches!(stage, PickupStage::Entering { .. } | PickupStage::Collected { .. })
             }
+            State::Staff { stage } => stage.idles(),
             State::Paying { stage, .. } => matches!(
                 stage,
                 PayStage::RecordFailed { .. }
@@ -334,7 +337,12 @@ impl Visit {
         match (state, event) {
             (S::Welcome, E::Start) => (scanning(Cart::new(), None), vec![]),
             (S::Welcome, E::StartPickup) => (pickup::entering(None), vec![]),
+            // Staff come in through the pickup screen, where the lockers are.
+            (S::Pickup { stage: PickupStage::Entering { .. } }, E::StartStaff) => {
+                (staff::signing_in(), vec![])
+            }
             (S::Pickup { stage }, event) => self.next_pickup(stage, event),
+            (S::Staff { stage }, event) => self.next_staff(stage, event),
             // A scan on the welcome screen starts the visit with it: an
             // item, a member's code, a cart from the phone, a voucher.
             (S::Welcome, event @ E::Scanned { .. }) => {
@@ -554,6 +562,7 @@ mod event;
 mod omni;
 mod paying;
 mod pickup;
+mod staff;
 pub use approval::{Approval, ApprovalProblem, Pin, ToApprove};
 pub use event::{Effect, Event};
 pub use omni::{
@@ -563,6 +572,10 @@ pub use omni::{
 use omni::{MAX_PHONE, MIN_PHONE, Profile, Scan, classify};
 pub use paying::payment_of;
 pub use pickup::{CODE_DIGITS, FoundOrder, PHONE_DIGITS, PickupProblem, PickupStage};
+pub use staff::{
+    Door, LoadProblem, ORDER_DIGITS, ORDER_PREFIX, StaffMember, StaffStage, ToUnload, UnloadResult,
+    Unloaded, order_id_of,
+};
 
 #[cfg(test)]
 mod tests;

@@ -34,6 +34,9 @@ pub(super) enum Reading {
     CustomerCodes = 2,
     /// Pickup QR codes (`SWP1.`), on the screen that collects an order.
     PickupCodes = 3,
+    /// Order QR codes (the order id, `ORD-...`), on the staff screen that
+    /// loads an order.
+    OrderCodes = 4,
 }
 
 /// The [`Reading`] of the moment, shared by the worker and the frame thread.
@@ -50,6 +53,7 @@ impl ReadingMode {
             1 => Reading::Products,
             2 => Reading::CustomerCodes,
             3 => Reading::PickupCodes,
+            4 => Reading::OrderCodes,
             _ => Reading::Nothing,
         }
     }
@@ -189,6 +193,9 @@ impl Reader {
                 }),
                 Reading::PickupCodes => (symbol.format == Format::Qr
                     && symbol.text.starts_with(crate::tokens::Kind::Pickup.prefix()))
+                .then(|| symbol.text.clone()),
+                Reading::OrderCodes => (symbol.format == Format::Qr
+                    && crate::domain::visit::order_id_of(&symbol.text).is_some())
                 .then(|| symbol.text.clone()),
                 _ => (symbol.format == Format::Qr && qris::is_cpm(&symbol.text))
                     .then(|| symbol.text.clone()),

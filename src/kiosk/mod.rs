@@ -18,6 +18,7 @@ mod produce;
 pub mod qr;
 mod screenshot;
 pub mod speech;
+mod staff;
 pub mod view;
 mod worker;
 
@@ -396,6 +397,7 @@ fn connect(window: &ui::AppWindow, commands: &mpsc::UnboundedSender<Command>) {
     connect_omni(&scan, &send);
     approval::connect(window, &send);
     produce::connect(window, &send);
+    staff::connect(window, &send);
 
     let pay = window.global::<ui::PaymentAdapter>();
     pay.on_cancel({

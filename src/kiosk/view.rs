@@ -66,6 +66,7 @@ pub struct View {
     pub idle: IdleView,
     pub guidance: GuidanceView,
     pub pickup: super::pickup::PickupView,
+    pub staff: super::staff::StaffView,
 }
 
 /// The warning before the visit times out.
@@ -153,6 +154,7 @@ impl View {
             State::Paying { cart, .. } => (ui::Screen::Payment, cart),
             State::Done { .. } => (ui::Screen::Done, &empty),
             State::Pickup { .. } => (ui::Screen::Pickup, &empty),
+            State::Staff { .. } => (ui::Screen::Staff, &empty),
         };
         let (notice, notice_arg) = notice_of(visit.notice());
         let mut view = View {
@@ -184,6 +186,7 @@ impl View {
             idle: IdleView::of(visit.idle(now)),
             guidance: GuidanceView::default(),
             pickup: super::pickup::PickupView::default(),
+            staff: super::staff::StaffView::default(),
         };
 
         match visit.state() {
@@ -217,6 +220,7 @@ impl View {
                 view.done_points_earned = points_or_empty(receipt.points_earned);
             }
             State::Pickup { stage } => view.pickup = super::pickup::PickupView::of(stage),
+            State::Staff { stage } => view.staff = super::staff::StaffView::of(stage),
             _ => {}
         }
         view
@@ -262,6 +266,7 @@ impl View {
 
         self.omni.apply(window);
         self.pickup.apply(window);
+        self.staff.apply(window);
 
         let idle = window.global::<ui::IdleAdapter>();
         idle.set_warning(self.idle.warning);

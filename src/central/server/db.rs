@@ -21,6 +21,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../../migrations/central/0008_payment_cart.sql")),
         M::up(include_str!("../../../migrations/central/0009_restricted.sql")),
         M::up(include_str!("../../../migrations/central/0010_orders.sql")),
+        M::up(include_str!("../../../migrations/central/0011_order_unload.sql")),
     ])
 });
 
