@@ -30,10 +30,14 @@ use crate::store::{Store, StoreError};
 mod member;
 
 pub use member::{Checked, IdentifiedMember, IdentifyError};
+mod loading;
 mod pickup;
 mod pricing;
 mod restricted;
 
+pub use loading::{
+    DoorPolicy, DoorStep, LoadError, LoadRefusal, Loaded, UnloadError, Unloading, free_compartment,
+};
 pub use pickup::{
     DOOR_LEFT_OPEN, Earlier, Pickup, PickupFailure, read_earlier_openings, settle_earlier_openings,
     settle_read,
@@ -57,6 +61,8 @@ pub const AUDIT: &str = "audit";
 pub const PICKUP: &str = "pickup";
 /// The outbox kind of an alert about an order's compartment for staff.
 pub const PICKUP_ALERT: &str = "pickup_alert";
+/// The outbox kind of staff taking an expired order out of its locker.
+pub const UNLOAD: &str = "unload";
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeviceError {
@@ -131,6 +137,7 @@ enum Outgoing {
     Audit(AuditEvent),
     Pickup(pickup::CollectEvent),
     Alert(pickup::AlertEvent),
+    Unload(loading::UnloadEvent),
 }
 
 /// What a catalog sync did.
@@ -685,6 +692,9 @@ impl Device {
                     PICKUP_ALERT => serde_json::from_value::<pickup::AlertEvent>(item.body.clone())
                         .map(Outgoing::Alert)
                         .map_err(|e| format!("unreadable pickup alert: {e}")),
+                    UNLOAD => serde_json::from_value::<loading::UnloadEvent>(item.body.clone())
+                        .map(Outgoing::Unload)
+                        .map_err(|e| format!("unreadable unloading: {e}")),
                     other => Err(format!("unknown event kind {other:?} (from another version?)")),
                 };
                 let event = match event {
@@ -712,6 +722,11 @@ impl Device {
                         }
                         Outgoing::Alert(a) => {
                             self.client.order_alert(&a.order_id, &a.alert, &key).await.map(|o| {
+                                serde_json::to_value(o).expect("an order always serialises")
+                            })
+                        }
+                        Outgoing::Unload(u) => {
+                            self.client.order_step(&u.order_id, "unload", &u.step).await.map(|o| {
                                 serde_json::to_value(o).expect("an order always serialises")
                             })
                         }

@@ -12,7 +12,7 @@ use chrono::Utc;
 use common::click::{self, POPOK, SABUN, on_hand, order, placed_and_loaded};
 use common::refusal;
 use swalayan::central::api::{
-    CollectOrder, LoadOrder, NewPayment, OrderStep, PaidElsewhere, PaymentStatus,
+    CollectOrder, LoadOrder, NewPayment, OrderStep, PaidElsewhere, PaymentStatus, UnloadOutcome,
 };
 use swalayan::central::client::Client;
 use swalayan::central::server::Running;
@@ -312,6 +312,12 @@ async fn an_order_past_its_deadline_expires_and_is_refunded_when_unloaded() {
     let e = client.collect_order(&view.id, &collect("kiosk-1"), "late").await.unwrap_err();
     assert_eq!(refusal(&e), (409, "order_state"));
 
+    // It waits in compartment 4 for staff to take it out.
+    let list = client.unload_list("KMG").await.unwrap();
+    assert_eq!(list.orders.len(), 1);
+    assert_eq!((list.orders[0].order_id.as_str(), list.orders[0].compartment), (&*view.id, 4));
+    assert_eq!(list.orders[0].status, OrderState::Expired);
+
     // Staff take it out: the policy (full, the default) refunds it.
     let unload = OrderStep {
         staff_id: Some("S001".into()),
@@ -320,6 +326,10 @@ async fn an_order_past_its_deadline_expires_and_is_refunded_when_unloaded() {
     };
     let out = client.order_step(&view.id, "unload", &unload).await.unwrap();
     assert!(out.history.last().unwrap().cause.contains("refunded in full (policy full)"));
+    let unloaded = out.unloaded.clone().expect("the answer says what was done");
+    assert_eq!(unloaded.outcome, UnloadOutcome::Refunded);
+    assert_eq!(unloaded.refunded, Some(Rupiah(6_750)));
+    assert!(client.unload_list("KMG").await.unwrap().orders.is_empty(), "taken out");
     let refunded = client.payment(&payment.id).await.unwrap();
     assert_eq!(refunded.status, PaymentStatus::Refunded);
     assert_eq!(refunded.refunded.0, 6_750);
@@ -464,6 +474,7 @@ async fn every_order_and_return_route_is_in_the_served_openapi_document() {
         ("/v1/orders/{id}/unload", "post"),
         ("/v1/orders/pickup-code", "post"),
         ("/v1/stores/{id}/pickup-manifest", "get"),
+        ("/v1/stores/{id}/unload-list", "get"),
         ("/v1/returns", "post"),
         ("/v1/returns/{id}", "get"),
         ("/v1/returns/{id}/confirm", "post"),

@@ -17,7 +17,7 @@ use swalayan::kiosk::access::{self, Panel, Size};
 use swalayan::kiosk::{Kiosk, KioskOptions, fit_to_panel, tour, ui};
 
 /// Every screen and panel of [`tour`], each of which must be measured.
-const SCREENS: [&str; 28] = [
+const SCREENS: [&str; 32] = [
     "welcome",
     "scanning",
     "scanning-en",
@@ -46,6 +46,10 @@ const SCREENS: [&str; 28] = [
     "return-open",
     "return-stowed",
     "return-not-stowed",
+    "staff-pin",
+    "staff-menu",
+    "staff-load",
+    "staff-unload",
 ];
 
 /// Walks every screen on `panel`, in each text size of `modes` (large

@@ -478,6 +478,13 @@ impl Client {
         send(self.http.get(url), "pickup manifest").await
     }
 
+    /// The orders to take out of `store`'s lockers: expired, or cancelled
+    /// in their compartment.
+    pub async fn unload_list(&self, store: &str) -> Result<api::UnloadList> {
+        let url = self.url(&format!("/v1/stores/{store}/unload-list"));
+        send(self.http.get(url), "unload list").await
+    }
+
     /// A QRIS payment of an unpaid order's total, to pay at pickup.
     pub async fn pay_order(
         &self,

@@ -6,9 +6,9 @@
 //! and used by this one command, so it is called straight from the async
 //! code: nothing else runs on this thread while a door is watched.
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -18,11 +18,10 @@ use tracing::{info, warn};
 
 use super::PayMode;
 use super::locker::{BoardArgs, usage};
-use crate::central::api::{LoadOrder, PaymentStatus};
+use crate::central::api::PaymentStatus;
 use crate::central::client::Client;
 use crate::checkout::{Device, Pickup, default_data_dir, settle_earlier_openings};
-use crate::domain::locker::Compartment;
-use crate::domain::order::OrderState;
+use crate::checkout::{DoorPolicy, DoorStep, LoadError, Loaded};
 use crate::domain::pickup::PickupError;
 use crate::locker::poll::{DoorEvent, DoorLimits, unlock_and_watch_until};
 use crate::locker::{self, BankConfig, DoorState, LockerBank, Occupancy, SerialBank};
@@ -379,69 +378,29 @@ async fn run_load(args: LoadArgs, config: BankConfig) -> anyhow::Result<ExitCode
         .await
         .context("the staff PIN was not accepted; no door was opened")?;
 
-    let order = client.order(&args.order).await.context("no door was opened")?;
-    if order.status != OrderState::Placed {
-        let place = order.compartment.map(|c| format!(" (compartment {c})")).unwrap_or_default();
-        bail!(
-            "order {} is {}{place}: only a placed order is loaded; no door was opened",
-            order.id,
-            order.status.as_str()
-        );
-    }
-    let held = client
-        .pickup_manifest(&order.store)
-        .await
-        .context("cannot read which compartments hold orders; no door was opened")?;
-    let held: HashSet<u32> = held.orders.iter().map(|e| e.compartment).collect();
-    let mut bank = locker::open(&config)?;
-    let status = bank.status().context("no door was opened")?;
-    let Some(number) = free_compartment(&status, &held) else {
-        bail!(
-            "no free compartment: each is open, holds an item or holds an order; no door was \
-             opened"
-        );
+    let order = device.order_to_load(&args.order, None).await.context("no door was opened")?;
+    let bank = Arc::new(Mutex::new(locker::open(&config)?));
+    let door = DoorPolicy {
+        limits: args.door.limits(),
+        every: Duration::from_millis(args.door.every_ms),
+        give_up: Some(Duration::from_secs(args.door.give_up_s)),
     };
-    info!(order = %order.id, compartment = number, staff = %staff.id, "loading");
-
-    match args.door.unlock_and_watch(&mut bank, number, || {})? {
-        Some(DoorEvent::NotOpened) => {
-            eprintln!(
-                "swalayan: the door of compartment {number} was not opened within {} s and is \
-                 locked again; order {} is not loaded",
-                args.door.door_timeout_s, order.id
-            );
-            Ok(ExitCode::from(NOT_OPENED))
-        }
-        Some(DoorEvent::Closed { occupancy: Some(Occupancy::Empty) }) => {
-            eprintln!(
-                "swalayan: compartment {number} was closed with nothing inside: order {} is \
-                 not loaded",
-                order.id
-            );
-            Ok(ExitCode::from(NOT_DONE))
-        }
-        Some(DoorEvent::Closed { occupancy }) => {
-            if occupancy.is_none() {
-                warn!(compartment = number, "no item sensor; the shut door confirms the load");
-            }
-            let load = LoadOrder {
-                device: device.device_id().to_owned(),
-                compartment: u32::from(number),
-                staff_id: staff.id,
-            };
-            let view = client.load_order(&order.id, &load).await.with_context(|| {
-                format!(
-                    "order {} is in compartment {number}, but the central did not record \
-                     the load",
-                    order.id
-                )
-            })?;
-            // This kiosk now serves the store's lockers, offline too.
-            if let Err(e) = device.sync_pickup_manifest(&order.store).await {
-                warn!(error = %e, "pickup manifest not synced");
-            }
+    let left_open = args.door.left_open_s;
+    let mut number = 0;
+    let warn_open = move |step| match step {
+        DoorStep::Unlocking { compartment } => number = compartment,
+        DoorStep::LeftOpen => eprintln!(
+            "swalayan: warning: the door of compartment {number} has been open for {left_open} \
+             s; please close it / pintu loker {number} masih terbuka, mohon ditutup"
+        ),
+        DoorStep::Opened => {}
+    };
+    let loaded = device.load_order(&bank, &order, &staff.id, door, warn_open).await;
+    let id = &order.id;
+    match loaded {
+        Ok(Loaded { order: view, compartment }) => {
             let mut line =
-                json!({ "order_id": view.id, "compartment": number, "status": "loaded" });
+                json!({ "order_id": view.id, "compartment": compartment, "status": "loaded" });
             if let Some(code) = &view.pickup {
                 line["pickup_code"] = json!(code.code);
                 line["pickup_token"] = json!(code.token);
@@ -449,51 +408,30 @@ async fn run_load(args: LoadArgs, config: BankConfig) -> anyhow::Result<ExitCode
             print_line(line);
             Ok(ExitCode::SUCCESS)
         }
-        _ => {
+        Err(LoadError::NotOpened { compartment }) => {
             eprintln!(
-                "swalayan: the door of compartment {number} is still open after {} s: order {} \
-                 is not loaded",
-                args.door.give_up_s, order.id
+                "swalayan: the door of compartment {compartment} was not opened within {} s and \
+                 is locked again; order {id} is not loaded",
+                args.door.door_timeout_s
+            );
+            Ok(ExitCode::from(NOT_OPENED))
+        }
+        Err(LoadError::ClosedEmpty { compartment }) => {
+            eprintln!(
+                "swalayan: compartment {compartment} was closed with nothing inside: order {id} \
+                 is not loaded"
             );
             Ok(ExitCode::from(NOT_DONE))
         }
-    }
-}
-
-/// The lowest compartment that is shut, shows no item and holds no order:
-/// the one a loading opens.
-fn free_compartment(status: &[Compartment], held: &HashSet<u32>) -> Option<u16> {
-    status
-        .iter()
-        .find(|c| {
-            c.door == DoorState::Closed
-                && c.occupancy != Some(Occupancy::Occupied)
-                && !held.contains(&u32::from(c.number))
-        })
-        .map(|c| c.number)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn c(number: u16, door: DoorState, occupancy: Option<Occupancy>) -> Compartment {
-        Compartment { number, door, occupancy }
-    }
-
-    #[test]
-    fn a_loading_skips_open_filled_and_held_compartments() {
-        let empty = Some(Occupancy::Empty);
-        let status = [
-            c(1, DoorState::Open, empty),
-            c(2, DoorState::Closed, Some(Occupancy::Occupied)),
-            c(3, DoorState::Closed, empty),
-            c(4, DoorState::Closed, empty),
-        ];
-        assert_eq!(free_compartment(&status, &HashSet::new()), Some(3));
-        assert_eq!(free_compartment(&status, &HashSet::from([3])), Some(4));
-        assert_eq!(free_compartment(&status, &HashSet::from([3, 4])), None);
-        // Boards without sensors: a shut door that holds no order is free.
-        assert_eq!(free_compartment(&[c(1, DoorState::Closed, None)], &HashSet::new()), Some(1));
+        Err(LoadError::LeftOpen { compartment }) => {
+            eprintln!(
+                "swalayan: the door of compartment {compartment} is still open after {} s: \
+                 order {id} is not loaded",
+                args.door.give_up_s
+            );
+            Ok(ExitCode::from(NOT_DONE))
+        }
+        Err(e @ LoadError::NotRecorded { .. }) => Err(e.into()),
+        Err(e) => Err(anyhow::Error::from(e).context("no door was opened")),
     }
 }

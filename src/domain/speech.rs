@@ -12,8 +12,8 @@ use super::idle::Idle;
 use super::money::Rupiah;
 use super::qris;
 use super::visit::{
-    ApprovalProblem, CodeProblem, ExpiryCheck, Failure, KeypadMode, NotIdentified, NotOpened,
-    Notice, Panel, PayStage, PickupProblem, PickupStage, State, Visit,
+    ApprovalProblem, CodeProblem, Door, ExpiryCheck, Failure, KeypadMode, NotIdentified, NotOpened,
+    Notice, Panel, PayStage, PickupProblem, PickupStage, StaffStage, State, Visit,
 };
 
 /// A language the kiosk speaks.
@@ -167,6 +167,20 @@ pub enum Prompt {
     /// An unpaid order, and no central to pay it with.
     PickupUnpaidOffline,
     PickupPaymentCancelled,
+    // Staff at the lockers.
+    StaffSignIn,
+    StaffPinUnavailable,
+    StaffMenu,
+    StaffLoad,
+    StaffLoadRefused,
+    /// `{}` the compartment.
+    StaffLoadOpen,
+    /// `{}` the compartment.
+    StaffLoaded,
+    /// `{}` the number of orders.
+    StaffUnloadList,
+    /// `{}` the compartment.
+    StaffUnloadOpen,
 
     // The idle warning and speech itself.
     /// `{}` the seconds left.
@@ -203,7 +217,7 @@ pub enum Prompt {
 
 impl Prompt {
     /// Every prompt, for the checks of the table.
-    pub const ALL: [Prompt; 77] = {
+    pub const ALL: [Prompt; 86] = {
         use Prompt::*;
         [
             Welcome,
@@ -263,6 +277,15 @@ impl Prompt {
             OrderPaymentExpired,
             PickupUnpaidOffline,
             PickupPaymentCancelled,
+            StaffSignIn,
+            StaffPinUnavailable,
+            StaffMenu,
+            StaffLoad,
+            StaffLoadRefused,
+            StaffLoadOpen,
+            StaffLoaded,
+            StaffUnloadList,
+            StaffUnloadOpen,
             IdleWarning,
             IdleLastWarning,
             GuidanceOn,
@@ -420,8 +443,51 @@ pub fn prompts_of(visit: &Visit, now: Instant) -> Vec<Spoken> {
         // the open door, the thanks); only paying for an order speaks yet.
         State::Pickup { .. } => {}
         State::Return { stage } => out.extend(returns::prompts(stage)),
+        State::Staff { stage } => out.extend(staff_prompts(stage)),
     }
     out
+}
+
+/// What the staff screens say.
+fn staff_prompts(stage: &StaffStage) -> Vec<Spoken> {
+    use Prompt as P;
+    let compartment = |door: &Door| match door {
+        Door::Checking => None,
+        Door::Opening { compartment } | Door::Open { compartment, .. } => {
+            Some(compartment.to_string())
+        }
+    };
+    let spoken = match stage {
+        StaffStage::SignIn { problem: None, .. } => Spoken::new(P::StaffSignIn),
+        StaffStage::SignIn { problem: Some(why), .. } => match why {
+            ApprovalProblem::WrongPin { left } => {
+                Spoken::with(P::ApprovalWrongPin, &[&left.to_string()])
+            }
+            ApprovalProblem::Locked { secs } => {
+                Spoken::with(P::ApprovalLocked, &[&secs.div_ceil(60).to_string()])
+            }
+            ApprovalProblem::Unavailable => Spoken::new(P::StaffPinUnavailable),
+        },
+        StaffStage::Menu { .. } => Spoken::new(P::StaffMenu),
+        StaffStage::Load { problem: None, .. } => Spoken::new(P::StaffLoad),
+        StaffStage::Load { problem: Some(_), .. } => Spoken::new(P::StaffLoadRefused),
+        StaffStage::Loading { door, .. } => match compartment(door) {
+            Some(c) => Spoken::with(P::StaffLoadOpen, &[&c]),
+            None => return vec![],
+        },
+        StaffStage::Loaded { compartment, .. } => {
+            Spoken::with(P::StaffLoaded, &[&compartment.to_string()])
+        }
+        StaffStage::Unload { orders: Some(orders), .. } => {
+            Spoken::with(P::StaffUnloadList, &[&orders.len().to_string()])
+        }
+        StaffStage::Unload { .. } => return vec![],
+        StaffStage::Unloading { door, .. } => match compartment(door) {
+            Some(c) => Spoken::with(P::StaffUnloadOpen, &[&c]),
+            None => return vec![],
+        },
+    };
+    vec![spoken]
 }
 
 /// What the kiosk says when the idle warning comes up.
@@ -640,6 +706,37 @@ fn texts(prompt: Prompt) -> (&'static str, &'static str) {
         P::ApprovalUnavailable => (
             "PIN tidak dapat diperiksa sekarang. Silakan bayar barang ini di kasir.",
             "The PIN cannot be checked now. Please pay for these items at a cashier.",
+        ),
+        P::StaffSignIn => ("Untuk petugas: ketik PIN Anda.", "For staff: type your PIN."),
+        P::StaffPinUnavailable => (
+            "PIN tidak dapat diperiksa di kiosk ini sekarang.",
+            "The PIN cannot be checked on this kiosk now.",
+        ),
+        P::StaffMenu => (
+            "Pilih: isi loker, atau keluarkan pesanan kedaluwarsa.",
+            "Choose: load an order, or unload expired orders.",
+        ),
+        P::StaffLoad => (
+            "Pindai kode QR pesanan, atau ketik nomornya.",
+            "Scan the order's QR code, or type its number.",
+        ),
+        P::StaffLoadRefused => {
+            ("Pesanan tidak dimuat. Lihat layar.", "The order was not loaded. See the screen.")
+        }
+        P::StaffLoadOpen => (
+            "Loker {} terbuka. Masukkan pesanan, lalu tutup pintunya.",
+            "Compartment {} is open. Put the order in, then close the door.",
+        ),
+        P::StaffLoaded => (
+            "Pesanan dimuat di loker {}. Kode ambil sudah dikirim ke pelanggan.",
+            "Loaded into compartment {}. The customer has been sent the code.",
+        ),
+        P::StaffUnloadList => {
+            ("{} pesanan perlu dikeluarkan dari loker.", "{} orders to take out of the lockers.")
+        }
+        P::StaffUnloadOpen => (
+            "Loker {} terbuka. Ambil barangnya, lalu tutup pintunya.",
+            "Compartment {} is open. Take the goods out, then close the door.",
         ),
         P::TooMany => ("Jumlah {} sudah maksimal.", "No more of {} fits on one line."),
         P::PaymentUnavailable => (

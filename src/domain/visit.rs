@@ -33,6 +33,8 @@ pub enum State {
     Pickup { stage: PickupStage },
     /// A customer brings goods back.
     Return { stage: ReturnStage },
+    /// Staff load orders into the lockers or take expired ones out.
+    Staff { stage: StaffStage },
 }
 
 /// The steps of paying for a cart.
@@ -275,6 +277,7 @@ impl Visit {
             State::Pickup { stage } => {
                 matches!(stage, PickupStage::Entering { .. } | PickupStage::Collected { .. })
             }
+            State::Staff { stage } => stage.idles(),
             // Never while the central or a door is being waited for.
             State::Return { stage } => matches!(
                 stage,
@@ -338,9 +341,14 @@ impl Visit {
         match (state, event) {
             (S::Welcome, E::Start) => (scanning(Cart::new(), None), vec![]),
             (S::Welcome, E::StartPickup) => (pickup::entering(None), vec![]),
+            // Staff come in through the pickup screen, where the lockers are.
+            (S::Pickup { stage: PickupStage::Entering { .. } }, E::StartStaff) => {
+                (staff::signing_in(), vec![])
+            }
             (S::Pickup { stage }, event) => self.next_pickup(stage, event, now),
             (S::Welcome, E::StartReturn) => (returns::scanning(None), vec![]),
             (S::Return { stage }, event) => self.next_return(stage, event),
+            (S::Staff { stage }, event) => self.next_staff(stage, event),
             // A scan on the welcome screen starts the visit with it: an
             // item, a member's code, a cart from the phone, a voucher.
             (S::Welcome, event @ E::Scanned { .. }) => {
@@ -579,6 +587,7 @@ mod paying;
 mod pickup;
 mod pickup_pay;
 mod returns;
+mod staff;
 pub use approval::{Approval, ApprovalProblem, Pin, ToApprove};
 pub use event::{Effect, Event};
 pub use omni::{
@@ -591,6 +600,10 @@ pub use pickup::{CODE_DIGITS, FoundOrder, PHONE_DIGITS, PickupProblem, PickupSta
 pub use returns::{
     LineRefused, NotStowed, Refund, RefundTo, ReturnChoice, ReturnLine, ReturnProblem,
     ReturnPurchase, ReturnReason, ReturnRequest, ReturnStage,
+};
+pub use staff::{
+    Door, LoadProblem, ORDER_DIGITS, ORDER_PREFIX, StaffMember, StaffStage, ToUnload, UnloadResult,
+    Unloaded, order_id_of,
 };
 
 #[cfg(test)]

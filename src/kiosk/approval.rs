@@ -110,21 +110,23 @@ pub(super) async fn approve(
         }
         Err(e) => {
             info!(error = %e, "staff PIN did not approve");
-            let why = match e {
-                ApprovalError::WrongPin { left } => ApprovalProblem::WrongPin { left },
-                ApprovalError::Locked(l) => ApprovalProblem::Locked { secs: l.left.as_secs() },
-                ApprovalError::LockedNow { left } => {
-                    ApprovalProblem::Locked { secs: left.as_secs() }
-                }
-                ApprovalError::NoStaff => ApprovalProblem::Unavailable,
-                ApprovalError::Device(e) => {
-                    warn!(error = %e, "staff PIN could not be checked");
-                    ApprovalProblem::Unavailable
-                }
-            };
-            Event::ApprovalRefused { why }
+            Event::ApprovalRefused { why: problem_of(e) }
         }
     };
     // The worker is gone only when the kiosk stops.
     let _ = to.reports.send(Report::Omni { visit: to.visit, event });
+}
+
+/// What the PIN keypad says about a PIN that was refused.
+pub(super) fn problem_of(e: ApprovalError) -> ApprovalProblem {
+    match e {
+        ApprovalError::WrongPin { left } => ApprovalProblem::WrongPin { left },
+        ApprovalError::Locked(l) => ApprovalProblem::Locked { secs: l.left.as_secs() },
+        ApprovalError::LockedNow { left } => ApprovalProblem::Locked { secs: left.as_secs() },
+        ApprovalError::NoStaff => ApprovalProblem::Unavailable,
+        ApprovalError::Device(e) => {
+            warn!(error = %e, "staff PIN could not be checked");
+            ApprovalProblem::Unavailable
+        }
+    }
 }

@@ -36,6 +36,9 @@ pub(super) enum Reading {
     PickupCodes = 3,
     /// A receipt's or an order's QR, on the screen that takes returns.
     PurchaseCodes = 4,
+    /// Order QR codes (the order id, `ORD-...`), on the staff screen that
+    /// loads an order.
+    OrderCodes = 5,
 }
 
 /// The [`Reading`] of the moment, shared by the worker and the frame thread.
@@ -53,6 +56,7 @@ impl ReadingMode {
             2 => Reading::CustomerCodes,
             3 => Reading::PickupCodes,
             4 => Reading::PurchaseCodes,
+            5 => Reading::OrderCodes,
             _ => Reading::Nothing,
         }
     }
@@ -195,6 +199,9 @@ impl Reader {
                 .then(|| symbol.text.clone()),
                 Reading::PurchaseCodes => (symbol.format == Format::Qr
                     && crate::domain::returns::PurchaseRef::parse(&symbol.text).is_some())
+                .then(|| symbol.text.clone()),
+                Reading::OrderCodes => (symbol.format == Format::Qr
+                    && crate::domain::visit::order_id_of(&symbol.text).is_some())
                 .then(|| symbol.text.clone()),
                 _ => (symbol.format == Format::Qr && qris::is_cpm(&symbol.text))
                     .then(|| symbol.text.clone()),

@@ -19,6 +19,7 @@ pub mod qr;
 mod returns;
 mod screenshot;
 pub mod speech;
+mod staff;
 pub mod view;
 mod worker;
 
@@ -406,6 +407,7 @@ fn connect(window: &ui::AppWindow, commands: &mpsc::UnboundedSender<Command>) {
     connect_omni(&scan, &send);
     approval::connect(window, &send);
     produce::connect(window, &send);
+    staff::connect(window, &send);
 
     let pay = window.global::<ui::PaymentAdapter>();
     pay.on_cancel({

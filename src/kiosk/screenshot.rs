@@ -110,7 +110,7 @@ pub fn screenshots(dir: &Path, frames: Option<&Path>) -> anyhow::Result<Vec<Path
 }
 
 /// The screens shot again with large text.
-const LARGE_SHOTS: [&str; 12] = [
+const LARGE_SHOTS: [&str; 13] = [
     "welcome",
     "scanning",
     "payment",
@@ -123,6 +123,7 @@ const LARGE_SHOTS: [&str; 12] = [
     "pickup-pay",
     "return",
     "return-not-stowed",
+    "staff-load",
 ];
 
 /// Puts every screen and panel of a visit on `app` in turn, with fixture
@@ -241,6 +242,7 @@ pub fn tour(
     shoot_produce(&products, t0, &mut shoot)?;
     shoot_pickup(t0, &mut shoot)?;
     shoot_return(t0, &mut shoot)?;
+    shoot_staff(t0, &mut shoot)?;
 
     // The done screen 15 s before it times out (done at 330 s, a 90 s
     // timeout), with spoken guidance on: `idle-warning`.
@@ -406,6 +408,60 @@ fn shoot_return(
     shoot(&visit, t0, "return-stowed")?;
     stuck.step(Event::ReturnNotStowed { why: NotStowed::Empty }, t0);
     shoot(&stuck, t0, "return-not-stowed")
+}
+
+/// Staff at the lockers: the PIN after a wrong one (`staff-pin.png`), the
+/// menu (`staff-menu.png`), an order loaded (`staff-load.png`) and the
+/// expired orders with one taken out and refunded (`staff-unload.png`).
+fn shoot_staff(
+    t0: Instant,
+    shoot: &mut dyn FnMut(&Visit, Instant, &str) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    use crate::domain::visit::{StaffMember, ToUnload, UnloadResult};
+
+    let mut visit = Visit::new(Duration::from_secs(90), "shot-staff", t0);
+    visit.step(Event::StartPickup, t0);
+    visit.step(Event::StartStaff, t0);
+    let pin = |visit: &mut Visit, digits: &str| {
+        for digit in digits.chars() {
+            visit.step(Event::StaffPinDigit { digit }, t0);
+        }
+        visit.step(Event::StaffPinEnter, t0);
+    };
+    pin(&mut visit, "1111");
+    let why = crate::domain::visit::ApprovalProblem::WrongPin { left: 4 };
+    visit.step(Event::ApprovalRefused { why }, t0);
+    visit.step(Event::StaffPinDigit { digit: '2' }, t0);
+    visit.step(Event::StaffPinDigit { digit: '4' }, t0);
+    shoot(&visit, t0, "staff-pin")?;
+    pin(&mut visit, "68");
+    let staff = StaffMember { id: "S001".into(), name: "Rina Wulandari".into() };
+    visit.step(Event::StaffSignedIn { staff }, t0);
+    shoot(&visit, t0, "staff-menu")?;
+    visit.step(Event::StaffLoad, t0);
+    visit.step(Event::Scanned { code: "ORD-7F3A00C1B2D4E5F6".into() }, t0);
+    visit.step(Event::DoorUnlocking { compartment: 2 }, t0);
+    visit.step(Event::DoorOpened, t0);
+    visit.step(Event::OrderLoaded { compartment: 2 }, t0);
+    shoot(&visit, t0, "staff-load")?;
+    visit.step(Event::Cancel, t0);
+    visit.step(Event::StaffUnload, t0);
+    let expired = |order_id: &str, compartment, paid, total| ToUnload {
+        order_id: order_id.into(),
+        compartment,
+        paid,
+        total: Rupiah(total),
+        cancelled: false,
+    };
+    let first = expired("ORD-0A0B0C0D0E0F1011", 4, true, 6_750);
+    let orders = vec![first, expired("ORD-1C2B3A4D5E6F7081", 9, false, 13_500)];
+    visit.step(Event::UnloadListed { orders }, t0);
+    visit.step(Event::UnloadOne { order_id: "ORD-0A0B0C0D0E0F1011".into() }, t0);
+    let result = UnloadResult::Refunded { amount: Rupiah(6_750) };
+    visit.step(Event::OrderUnloaded { order_id: "ORD-0A0B0C0D0E0F1011".into(), result }, t0);
+    let left = vec![expired("ORD-1C2B3A4D5E6F7081", 9, false, 13_500)];
+    visit.step(Event::UnloadListed { orders: left }, t0);
+    shoot(&visit, t0, "staff-unload")
 }
 
 /// The list of produce without a barcode over a cart (`produce.png`): the

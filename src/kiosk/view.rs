@@ -69,6 +69,7 @@ pub struct View {
     pub guidance: GuidanceView,
     pub pickup: super::pickup::PickupView,
     pub returns: super::returns::ReturnView,
+    pub staff: super::staff::StaffView,
 }
 
 /// The warning before the visit times out.
@@ -160,6 +161,7 @@ impl View {
             }
             State::Pickup { .. } => (ui::Screen::Pickup, &empty),
             State::Return { .. } => (ui::Screen::Returns, &empty),
+            State::Staff { .. } => (ui::Screen::Staff, &empty),
         };
         let (notice, notice_arg) = notice_of(visit.notice());
         let mut view = View {
@@ -193,6 +195,7 @@ impl View {
             guidance: GuidanceView::default(),
             pickup: super::pickup::PickupView::default(),
             returns: super::returns::ReturnView::default(),
+            staff: super::staff::StaffView::default(),
         };
 
         match visit.state() {
@@ -213,6 +216,7 @@ impl View {
             }
             State::Pickup { stage } => view.pickup = super::pickup::PickupView::of(stage),
             State::Return { stage } => view.returns = super::returns::ReturnView::of(stage),
+            State::Staff { stage } => view.staff = super::staff::StaffView::of(stage),
             _ => {}
         }
         view
@@ -287,6 +291,7 @@ impl View {
         self.omni.apply(window);
         self.pickup.apply(window);
         self.returns.apply(window);
+        self.staff.apply(window);
 
         let idle = window.global::<ui::IdleAdapter>();
         idle.set_warning(self.idle.warning);

@@ -413,7 +413,44 @@ impl Worker {
                     self.handle(Event::ReturnNotStowed { why });
                 }
             },
+            effect @ (Effect::CheckStaffPin { .. }
+            | Effect::LoadOrder { .. }
+            | Effect::ListUnload
+            | Effect::UnloadOrder { .. }) => self.run_staff(effect),
             effect => self.run_omni(effect),
+        }
+    }
+
+    /// Starts the staff work of `effect` at the lockers.
+    fn run_staff(&mut self, effect: Effect) {
+        use super::staff;
+
+        let (device, reports) = (self.device.clone(), self.reports.clone());
+        let lockers = self.bank.clone().zip(self.pickup_store.clone());
+        match (effect, lockers) {
+            (Effect::CheckStaffPin { pin }, _) => {
+                tokio::spawn(staff::sign_in(device, pin, reports));
+            }
+            (Effect::LoadOrder { order_id, staff_id }, Some((bank, store))) => {
+                let task = staff::load(device, bank, store, order_id, staff_id, reports);
+                tokio::spawn(task.instrument(info_span!("loading")));
+            }
+            (Effect::ListUnload, Some((_, store))) => {
+                tokio::spawn(staff::list(device, store, reports));
+            }
+            (Effect::UnloadOrder { order, staff_id }, Some((bank, _))) => {
+                let task = staff::unload(device, bank, order, staff_id, reports);
+                tokio::spawn(task.instrument(info_span!("unloading")));
+            }
+            (Effect::LoadOrder { .. }, None) => {
+                self.handle(Event::LoadRefused { why: visit::LoadProblem::Unavailable });
+            }
+            (Effect::ListUnload, None) => self.handle(Event::UnloadListFailed),
+            (Effect::UnloadOrder { order, .. }, None) => self.handle(Event::OrderUnloaded {
+                order_id: order.order_id,
+                result: visit::UnloadResult::Failed,
+            }),
+            (other, _) => warn!(effect = ?std::mem::discriminant(&other), "staff effect not run"),
         }
     }
 
@@ -512,6 +549,7 @@ impl Worker {
             State::Paying { stage: PayStage::Pending { .. }, .. } => Reading::CustomerCodes,
             State::Pickup { stage: visit::PickupStage::Entering { .. } } => Reading::PickupCodes,
             State::Return { stage: visit::ReturnStage::Scanning { .. } } => Reading::PurchaseCodes,
+            State::Staff { stage: visit::StaffStage::Load { .. } } => Reading::OrderCodes,
             _ => Reading::Nothing,
         });
         if self.shown.as_ref() == Some(&view) {
@@ -747,5 +785,17 @@ fn event_name(event: &Event) -> &'static str {
         Event::ReturnNotRecorded { .. } => "return not recorded",
         Event::ReturnStowed => "return stowed",
         Event::ReturnNotStowed { .. } => "return not stowed",
+        Event::StartStaff => "start staff",
+        Event::StaffSignedIn { .. } => "staff signed in",
+        Event::StaffLoad => "staff load",
+        Event::StaffUnload => "staff unload",
+        Event::DoorUnlocking { .. } => "door unlocking",
+        Event::OrderLoaded { .. } => "order loaded",
+        Event::LoadRefused { .. } => "load refused",
+        Event::UnloadListed { .. } => "unload listed",
+        Event::UnloadListFailed => "unload list failed",
+        Event::UnloadOne { .. } => "unload one",
+        Event::UnloadAll => "unload all",
+        Event::OrderUnloaded { .. } => "order unloaded",
     }
 }

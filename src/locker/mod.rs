@@ -129,6 +129,26 @@ pub trait LockerBank: Send {
     }
 }
 
+/// A boxed bank is a bank: the kiosk keeps whichever it opened behind one
+/// box, and the shared locker steps take any bank.
+impl<B: LockerBank + ?Sized> LockerBank for Box<B> {
+    fn layout(&self) -> Layout {
+        (**self).layout()
+    }
+
+    fn polarity(&self) -> Polarity {
+        (**self).polarity()
+    }
+
+    fn unlock(&mut self, number: u16) -> Result<DoorState, LockerError> {
+        (**self).unlock(number)
+    }
+
+    fn raw_status(&mut self) -> Result<Vec<RawCompartment>, LockerError> {
+        (**self).raw_status()
+    }
+}
+
 /// Reads compartment `number`, which the operator has made sure is closed
 /// and empty, and tells whether the bank's polarity reads it so.
 pub fn commission(bank: &mut dyn LockerBank, number: u16) -> Result<Commissioning, LockerError> {

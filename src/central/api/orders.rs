@@ -125,6 +125,73 @@ pub struct OrderView {
     pub created_at: String,
     /// Every change, oldest first.
     pub history: Vec<OrderEvent>,
+    /// Present once staff took an expired or cancelled order out of its
+    /// compartment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unloaded: Option<Unloaded>,
+}
+
+/// What unloading an expired or cancelled order did with its money.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UnloadOutcome {
+    /// It was not paid: nothing to give back.
+    Unpaid,
+    /// Paid, and kept by the policy `hold`: staff decide.
+    Held,
+    /// Paid through the central, refunded in full by the policy `full`.
+    Refunded,
+    /// Paid on its channel with no payment here: refunded there.
+    Channel,
+}
+
+impl UnloadOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnloadOutcome::Unpaid => "unpaid",
+            UnloadOutcome::Held => "held",
+            UnloadOutcome::Refunded => "refunded",
+            UnloadOutcome::Channel => "channel",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<UnloadOutcome> {
+        [Self::Unpaid, Self::Held, Self::Refunded, Self::Channel]
+            .into_iter()
+            .find(|o| o.as_str() == text)
+    }
+}
+
+/// When staff unloaded an order, and what became of its money.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unloaded {
+    pub at: String,
+    pub outcome: UnloadOutcome,
+    /// What was refunded, with the outcome `refunded`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refunded: Option<Rupiah>,
+}
+
+/// One order staff must take out of a store's lockers: it expired or was
+/// cancelled while in its compartment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToUnload {
+    pub order_id: String,
+    pub compartment: u32,
+    /// `expired` or `cancelled`.
+    pub status: OrderState,
+    pub paid: bool,
+    pub total: Rupiah,
+    pub deadline: String,
+}
+
+/// `GET /v1/stores/{id}/unload-list`: the orders to take out of the
+/// store's lockers, by compartment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnloadList {
+    pub store: String,
+    pub orders: Vec<ToUnload>,
+    pub as_of: String,
 }
 
 /// `POST /v1/orders/{id}/load`: staff put the order into a compartment.

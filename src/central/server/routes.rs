@@ -67,6 +67,7 @@ pub(super) fn router(state: Arc<AppState>) -> Router {
         .route("/v1/orders/{id}/expire", post(orders::expire))
         .route("/v1/orders/{id}/unload", post(orders::unload))
         .route("/v1/stores/{id}/pickup-manifest", get(orders::manifest))
+        .route("/v1/stores/{id}/unload-list", get(orders::unload_list))
         .route("/v1/returns", post(returns::create))
         .route("/v1/returns/eligible", get(returns::eligible))
         .route("/v1/returns/{id}", get(returns::get))

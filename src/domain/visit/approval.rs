@@ -34,6 +34,14 @@ impl Pin {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    pub(super) fn push(&mut self, digit: char) {
+        self.0.push(digit);
+    }
+
+    pub(super) fn pop(&mut self) {
+        self.0.pop();
+    }
 }
 
 impl fmt::Debug for Pin {

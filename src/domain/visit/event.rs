@@ -1,9 +1,10 @@
 //! What goes into the visit ([`Event`]) and what comes out ([`Effect`]).
 
 use super::{
-    ApprovalProblem, Checkout, CodeProblem, FoundOrder, KeypadMode, Member, NotCreated,
-    NotIdentified, NotOpened, NotStowed, Payment, PickupProblem, Pin, Recommendation, Refund,
-    RefundTo, ReturnProblem, ReturnPurchase, ReturnReason, ReturnRequest, Stock, ToApprove,
+    ApprovalProblem, Checkout, CodeProblem, FoundOrder, KeypadMode, LoadProblem, Member,
+    NotCreated, NotIdentified, NotOpened, NotStowed, Payment, PickupProblem, Pin, Recommendation,
+    Refund, RefundTo, ReturnProblem, ReturnPurchase, ReturnReason, ReturnRequest, StaffMember,
+    Stock, ToApprove, ToUnload, UnloadResult,
 };
 use crate::domain::cart::{Cart, Line};
 use crate::domain::variable::Measure;
@@ -267,6 +268,42 @@ pub enum Event {
     ReturnNotStowed {
         why: NotStowed,
     },
+    // Staff at the lockers.
+    /// The small *Staff* button of the pickup screen.
+    StartStaff,
+    /// The PIN is a member of staff's: the staff screen opens.
+    StaffSignedIn {
+        staff: StaffMember,
+    },
+    /// *Load an order*.
+    StaffLoad,
+    /// *Unload expired orders*.
+    StaffUnload,
+    /// A compartment was chosen and its unlock is sent.
+    DoorUnlocking {
+        compartment: u32,
+    },
+    /// The order is in `compartment` and the central has it loaded.
+    OrderLoaded {
+        compartment: u32,
+    },
+    LoadRefused {
+        why: LoadProblem,
+    },
+    UnloadListed {
+        orders: Vec<ToUnload>,
+    },
+    UnloadListFailed,
+    /// Take this order out.
+    UnloadOne {
+        order_id: String,
+    },
+    /// Take every listed order out, one after the other.
+    UnloadAll,
+    OrderUnloaded {
+        order_id: String,
+        result: UnloadResult,
+    },
 }
 
 /// Work for the runtime; each reports back with an [`Event`].
@@ -394,6 +431,25 @@ pub enum Effect {
     OpenReturnCompartment {
         return_id: String,
         compartment: u32,
+    },
+    /// Check a staff PIN for staff work at the lockers (the same lockout
+    /// and audit log as approvals).
+    CheckStaffPin {
+        pin: Pin,
+    },
+    /// Check the order with the central, open a free compartment, wait
+    /// for it to shut on an item and have the central mark it loaded.
+    LoadOrder {
+        order_id: String,
+        staff_id: String,
+    },
+    /// Fetch the orders to take out of this store's lockers.
+    ListUnload,
+    /// Open the order's compartment, wait for it to shut empty and record
+    /// the unloading (through the outbox).
+    UnloadOrder {
+        order: ToUnload,
+        staff_id: String,
     },
     /// The visit is over: forget everything about the shopper.
     EndVisit,

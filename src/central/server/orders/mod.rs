@@ -21,7 +21,8 @@ use super::AppState;
 use super::lifecycle::new_id;
 use super::routes::{Failure, bad_request, json_body, not_found};
 use crate::central::api::{
-    NewOrder, OrderMessages, OrderPlaced, OrderStep, OrderView, PaymentStatus, SaleLine,
+    NewOrder, OrderMessages, OrderPlaced, OrderStep, OrderView, PaymentStatus, SaleLine, ToUnload,
+    UnloadList, UnloadOutcome,
 };
 use crate::domain::Rupiah;
 use crate::domain::cart::MAX_QTY;
@@ -261,6 +262,7 @@ pub(super) async fn place(
                 token: None,
                 collect_key: None,
                 unloaded_at: None,
+                unload_outcome: None,
                 created_at: rfc3339(now),
             };
             rows::insert(&tx, &o)?;
@@ -385,6 +387,11 @@ pub(super) async fn expire(
 /// `POST /v1/orders/{id}/unload`: staff took an expired or cancelled order
 /// out of its compartment. A paid one is refunded by the expiry refund
 /// policy.
+///
+/// A replay (a kiosk's outbox after a lost answer) answers the same order
+/// and starts its refund again with the same key: the payment's refunds
+/// keep one per key, so a refund is made once, and one that failed the
+/// first time (the gateway down) is made by the replay.
 pub(super) async fn unload(
     State(s): Shared,
     Path(id): Path<String>,
@@ -401,54 +408,57 @@ pub(super) async fn unload(
     }
     let policy = s.config.expired_refund;
     let key = id.clone();
-    enum Then {
-        Refund(String, Rupiah),
-        Nothing,
-    }
-    let then =
+    let refund =
         s.db.run(move |c| {
             let Some(o) = fresh(c, &key)? else { return Ok(Err(not_found("order", &key))) };
             if o.unloaded_at.is_some() {
-                // A replay: the refund, if any, was started the first time.
-                return Ok(Ok(Then::Nothing));
+                let again = o.unload_outcome.as_deref() == Some(UnloadOutcome::Refunded.as_str());
+                return Ok(Ok(o.payment_id.clone().filter(|_| again).map(|p| (p, o.total))));
             }
             if let Err(e) = order::next(o.state, Step::Unload) {
                 return Ok(Err(refused(e)));
             }
-            let tx = c.transaction()?;
-            tx.execute(
-                "UPDATE click_order SET unloaded_at = ?2 WHERE id = ?1",
-                rusqlite::params![key, crate::store::now()],
-            )?;
-            let device = req.device.as_deref();
             let out = format!("taken out by staff {staff}");
-            let (cause, then) = match (o.paid, &o.payment_id, policy) {
-                (false, _, _) => (format!("{out}; it was not paid"), Then::Nothing),
-                (true, _, ExpiryRefund::Hold) => {
-                    (format!("{out}; the payment is held for staff (policy hold)"), Then::Nothing)
-                }
+            let (cause, outcome) = match (o.paid, &o.payment_id, policy) {
+                (false, _, _) => (format!("{out}; it was not paid"), UnloadOutcome::Unpaid),
+                (true, _, ExpiryRefund::Hold) => (
+                    format!("{out}; the payment is held for staff (policy hold)"),
+                    UnloadOutcome::Held,
+                ),
                 (true, Some(pid), ExpiryRefund::Full) => (
                     format!("{out}; payment {pid} refunded in full (policy full)"),
-                    Then::Refund(pid.clone(), o.total),
+                    UnloadOutcome::Refunded,
                 ),
                 (true, None, ExpiryRefund::Full) => (
                     format!(
                         "{out}; paid on its channel ({}): refund it there (policy full)",
                         o.paid_reference.as_deref().unwrap_or("no reference")
                     ),
-                    Then::Nothing,
+                    UnloadOutcome::Channel,
                 ),
             };
-            rows::add_event(&tx, &key, o.state, Step::Unload.as_str(), device, &cause)?;
+            let tx = c.transaction()?;
+            tx.execute(
+                "UPDATE click_order SET unloaded_at = ?2, unload_outcome = ?3 WHERE id = ?1",
+                rusqlite::params![key, crate::store::now(), outcome.as_str()],
+            )?;
+            rows::add_event(
+                &tx,
+                &key,
+                o.state,
+                Step::Unload.as_str(),
+                req.device.as_deref(),
+                &cause,
+            )?;
             tx.commit()?;
-            Ok(Ok(then))
+            let refund = (outcome == UnloadOutcome::Refunded).then(|| o.payment_id.clone());
+            Ok(Ok(refund.flatten().map(|p| (p, o.total))))
         })
         .await??;
-    if let Then::Refund(payment, amount) = then {
+    if let Some((payment, amount)) = refund {
         let reason = format!("order {id} not collected by its deadline");
         let key = format!("expired-{id}");
-        let (_, _payment) =
-            super::payments::start_refund(&s, &payment, amount, reason, key).await?;
+        let (_, _refund) = super::payments::start_refund(&s, &payment, amount, reason, key).await?;
         info!(order = id, payment, "expired order refunded");
     }
     let key = id.clone();
@@ -459,6 +469,39 @@ pub(super) async fn unload(
         })
         .await?;
     Ok(Json(view))
+}
+
+/// `GET /v1/stores/{id}/unload-list`: what staff must take out of the
+/// store's lockers (expired, or cancelled in a compartment).
+pub(super) async fn unload_list(
+    State(s): Shared,
+    Path(store): Path<String>,
+) -> Result<Json<UnloadList>, Failure> {
+    let key = store.clone();
+    let orders =
+        s.db.run(move |c| {
+            rows::expire_due(c, Utc::now())?;
+            if !super::stock::store_exists(c, &key)? {
+                return Ok(None);
+            }
+            let orders = rows::to_unload_at(c, &key)?
+                .into_iter()
+                .filter_map(|o| {
+                    Some(ToUnload {
+                        order_id: o.id,
+                        compartment: o.compartment?,
+                        status: o.state,
+                        paid: o.paid,
+                        total: o.total,
+                        deadline: o.deadline,
+                    })
+                })
+                .collect::<Vec<_>>();
+            Ok(Some(orders))
+        })
+        .await?
+        .ok_or_else(|| not_found("store", &store))?;
+    Ok(Json(UnloadList { store, orders, as_of: crate::store::now() }))
 }
 
 /// Refuses a payment for an order that is unknown, not live, paid, or for

@@ -3,7 +3,9 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::central::api::{OrderEvent, OrderPayment, OrderView, PickupCode, SaleLine};
+use crate::central::api::{
+    OrderEvent, OrderPayment, OrderView, PickupCode, SaleLine, UnloadOutcome, Unloaded,
+};
 use crate::domain::Rupiah;
 use crate::domain::order::{OrderState, Step};
 use crate::domain::pricing::Discount;
@@ -32,12 +34,13 @@ pub(crate) struct Row {
     pub token: Option<String>,
     pub collect_key: Option<String>,
     pub unloaded_at: Option<String>,
+    pub unload_outcome: Option<String>,
     pub created_at: String,
 }
 
 const COLUMNS: &str = "id, idempotency_key, request, store_id, member_id, phone, state, lines, \
      discounts, total, paid_reference, payment_id, paid, deadline, deadline_s, compartment, code, \
-     code_hash, token, collect_key, unloaded_at, created_at";
+     code_hash, token, collect_key, unloaded_at, created_at, unload_outcome";
 
 fn json<T: serde::de::DeserializeOwned>(i: usize, text: String) -> rusqlite::Result<T> {
     serde_json::from_str(&text).map_err(|e| {
@@ -71,6 +74,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
         collect_key: r.get(19)?,
         unloaded_at: r.get(20)?,
         created_at: r.get(21)?,
+        unload_outcome: r.get(22)?,
     })
 }
 
@@ -105,6 +109,18 @@ pub(crate) fn by_code(conn: &Connection, store: &str, code: &str) -> rusqlite::R
 pub(crate) fn loaded_at(conn: &Connection, store: &str) -> rusqlite::Result<Vec<Row>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM click_order WHERE store_id = ?1 AND state = 'loaded'
+         ORDER BY compartment, id"
+    ))?;
+    stmt.query_map([store], row)?.collect()
+}
+
+/// The orders of `store` that expired or were cancelled in their
+/// compartment and are not yet taken out, by compartment.
+pub(crate) fn to_unload_at(conn: &Connection, store: &str) -> rusqlite::Result<Vec<Row>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM click_order WHERE store_id = ?1
+         AND state IN ('expired', 'cancelled') AND compartment IS NOT NULL
+         AND unloaded_at IS NULL
          ORDER BY compartment, id"
     ))?;
     stmt.query_map([store], row)?.collect()
@@ -241,7 +257,16 @@ pub(crate) fn view(conn: &Connection, o: &Row) -> rusqlite::Result<OrderView> {
         pickup,
         created_at: o.created_at.clone(),
         history: history(conn, &o.id)?,
+        unloaded: unloaded(o),
     })
+}
+
+/// The unloading of `o`, once staff took it out.
+fn unloaded(o: &Row) -> Option<Unloaded> {
+    let at = o.unloaded_at.clone()?;
+    let outcome = o.unload_outcome.as_deref().and_then(UnloadOutcome::parse)?;
+    let refunded = (outcome == UnloadOutcome::Refunded).then_some(o.total);
+    Some(Unloaded { at, outcome, refunded })
 }
 
 /// How many of a product a store's live orders hold.
@@ -340,6 +365,7 @@ mod tests {
             token: None,
             collect_key: None,
             unloaded_at: None,
+            unload_outcome: None,
             created_at: "2026-03-01T10:00:00Z".into(),
         }
     }
