@@ -12,12 +12,14 @@ use chrono::Utc;
 use common::click::{self, POPOK, SABUN, on_hand, order, placed_and_loaded};
 use common::refusal;
 use swalayan::central::api::{
-    CollectOrder, LoadOrder, NewPayment, OrderStep, PaidElsewhere, PaymentStatus, UnloadOutcome,
+    CollectOrder, LoadOrder, NewOrder, NewPayment, OrderStep, PaidElsewhere, PaymentStatus,
+    UnloadOutcome,
 };
 use swalayan::central::client::Client;
 use swalayan::central::server::Running;
 use swalayan::checkout::{Device, PickupFailure};
 use swalayan::domain::Rupiah;
+use swalayan::domain::locker::Size;
 use swalayan::domain::order::OrderState;
 use swalayan::domain::pickup::{PickupError, verify_token};
 use swalayan::tokens::Verifier;
@@ -91,6 +93,37 @@ async fn an_order_is_priced_by_the_engine_and_holds_its_stock() {
     assert_eq!(cancelled.status, OrderState::Cancelled);
     assert_eq!(cancelled.history.last().unwrap().cause, "cancelled: customer changed their mind");
     client.place_order(&order(&[(POPOK, 4)]), "web-6").await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_order_keeps_the_compartment_size_it_needs_and_a_wrong_size_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (central, client) = click::start(dir.path()).await;
+
+    // No size: a small compartment does.
+    let small = client.place_order(&order(&[(POPOK, 1)]), "size-1").await.unwrap();
+    assert_eq!(client.order(&small.id).await.unwrap().size, Size::S);
+    let large = NewOrder { size: Some("L".into()), ..order(&[(POPOK, 1)]) };
+    let large = client.place_order(&large, "size-2").await.unwrap();
+    let raw: serde_json::Value = reqwest::get(format!("{}/v1/orders/{}", central.url(), large.id))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(raw["size"], "L");
+    assert_eq!(client.order(&large.id).await.unwrap().size, Size::L);
+
+    for (key, size) in [("size-3", "XL"), ("size-4", "m"), ("size-5", "")] {
+        let wrong = NewOrder { size: Some(size.into()), ..order(&[(POPOK, 1)]) };
+        let e = client.place_order(&wrong, key).await.unwrap_err();
+        assert_eq!(refusal(&e), (422, "unknown_size"));
+        let said = format!("size: {size:?} is not a compartment size (S, M or L)");
+        assert_eq!(e.refusal(), Some(said.as_str()));
+    }
+    // Kemang's 5 Popok: the two orders hold 2, the refused ones none.
+    let three = client.place_order(&order(&[(POPOK, 3)]), "size-6").await;
+    assert!(three.is_ok(), "{three:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -78,6 +78,7 @@ pub fn order(lines: &[(&str, u32)]) -> NewOrder {
         phone: "0812-0000-0001".into(),
         paid: None,
         deadline: None,
+        size: None,
     }
 }
 

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::SaleLine;
 use crate::domain::Rupiah;
+use crate::domain::locker::Size;
 use crate::domain::order::OrderState;
 
 /// One line of a new order: a product and how many.
@@ -48,6 +49,11 @@ pub struct NewOrder {
     /// number of days from now when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadline: Option<String>,
+    /// The compartment size it needs, `S`, `M` or `L` (S when absent).
+    /// Text, not a [`Size`], so that a wrong one is refused naming the
+    /// field rather than as unreadable JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<String>,
 }
 
 /// The answer of `POST /v1/orders`.
@@ -117,6 +123,9 @@ pub struct OrderView {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment: Option<OrderPayment>,
     pub deadline: String,
+    /// The compartment size it needs; S from a central that keeps none.
+    #[serde(default)]
+    pub size: Size,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compartment: Option<u32>,
     /// Present from loading until the order leaves its locker.

@@ -25,6 +25,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../../migrations/central/0012_order_alerts.sql")),
         M::up(include_str!("../../../migrations/central/0013_return_compartment.sql")),
         M::up(include_str!("../../../migrations/central/0014_order_unload.sql")),
+        M::up(include_str!("../../../migrations/central/0015_order_size.sql")),
     ])
 });
 

@@ -1,5 +1,6 @@
 //! The locker bank's rules: board families and their frames, how status
-//! bits read as doors and sensors, and how compartments are numbered.
+//! bits read as doors and sensors, how compartments are numbered and how
+//! big each is.
 //!
 //! Pure code: the serial port, the clock and the simulator live in
 //! `crate::locker`.
@@ -7,12 +8,14 @@
 mod dip8a;
 mod frame;
 mod kerong;
+mod size;
 pub mod watch;
 
 use std::fmt;
 use std::str::FromStr;
 
 pub use frame::{BoardBits, Codec, FrameError, Reply, ReplyState, Request};
+pub use size::{Free, Size, Sizes, SizesError};
 
 /// A family of lock control boards: one frame layout and checksum.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -26,6 +26,7 @@ use crate::central::api::{
 };
 use crate::domain::Rupiah;
 use crate::domain::cart::MAX_QTY;
+use crate::domain::locker::Size;
 use crate::domain::order::{self, ExpiryRefund, OrderState, Step};
 use crate::domain::pricing::{self, LineRequest, Shopper};
 
@@ -125,6 +126,16 @@ pub(super) async fn place(
             return Err(bad_request("paid.reference must be 1 to 100 characters"));
         }
     }
+    let size = match req.size.as_deref() {
+        None => Size::S,
+        Some(text) => Size::parse(text).ok_or_else(|| {
+            Failure(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown_size",
+                format!("size: {text:?} is not a compartment size (S, M or L)"),
+            )
+        })?,
+    };
     let now = Utc::now();
     let deadline = deadline(&req, s.config.pickup_days, now)?;
     let request = serde_json::to_string(&req).map_err(anyhow::Error::from)?;
@@ -264,6 +275,7 @@ pub(super) async fn place(
                 unloaded_at: None,
                 unload_outcome: None,
                 created_at: rfc3339(now),
+                size,
             };
             rows::insert(&tx, &o)?;
             for l in &o.lines {

@@ -7,6 +7,7 @@ use crate::central::api::{
     OrderEvent, OrderPayment, OrderView, PickupCode, SaleLine, UnloadOutcome, Unloaded,
 };
 use crate::domain::Rupiah;
+use crate::domain::locker::Size;
 use crate::domain::order::{OrderState, Step};
 use crate::domain::pricing::Discount;
 
@@ -36,11 +37,12 @@ pub(crate) struct Row {
     pub unloaded_at: Option<String>,
     pub unload_outcome: Option<String>,
     pub created_at: String,
+    pub size: Size,
 }
 
 const COLUMNS: &str = "id, idempotency_key, request, store_id, member_id, phone, state, lines, \
      discounts, total, paid_reference, payment_id, paid, deadline, deadline_s, compartment, code, \
-     code_hash, token, collect_key, unloaded_at, created_at, unload_outcome";
+     code_hash, token, collect_key, unloaded_at, created_at, unload_outcome, size";
 
 fn json<T: serde::de::DeserializeOwned>(i: usize, text: String) -> rusqlite::Result<T> {
     serde_json::from_str(&text).map_err(|e| {
@@ -75,6 +77,8 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
         unloaded_at: r.get(20)?,
         created_at: r.get(21)?,
         unload_outcome: r.get(22)?,
+        // The table's CHECK allows only S, M and L.
+        size: Size::parse(&r.get::<_, String>(23)?).unwrap_or_default(),
     })
 }
 
@@ -131,8 +135,8 @@ pub(crate) fn insert(conn: &Connection, o: &Row) -> anyhow::Result<()> {
     conn.execute(
         "INSERT INTO click_order (id, idempotency_key, request, store_id, member_id, phone, state,
              lines, discounts, total, paid_reference, payment_id, paid, deadline, deadline_s,
-             created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+             created_at, size)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         params![
             o.id,
             o.idempotency_key,
@@ -150,6 +154,7 @@ pub(crate) fn insert(conn: &Connection, o: &Row) -> anyhow::Result<()> {
             o.deadline,
             o.deadline_s,
             o.created_at,
+            o.size.as_str(),
         ],
     )?;
     Ok(())
@@ -253,6 +258,7 @@ pub(crate) fn view(conn: &Connection, o: &Row) -> rusqlite::Result<OrderView> {
         paid: o.paid,
         payment,
         deadline: o.deadline.clone(),
+        size: o.size,
         compartment: o.compartment,
         pickup,
         created_at: o.created_at.clone(),
@@ -367,6 +373,7 @@ mod tests {
             unloaded_at: None,
             unload_outcome: None,
             created_at: "2026-03-01T10:00:00Z".into(),
+            size: Size::M,
         }
     }
 
@@ -396,6 +403,7 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(late.state, OrderState::Expired);
+        assert_eq!(late.size, Size::M, "the size is stored and read back");
         assert_eq!(events.len(), 1);
         assert_eq!(events[0].step, "expire");
         assert_eq!(events[0].cause, "not collected by its deadline 2026-03-04T10:00:00Z");
