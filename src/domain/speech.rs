@@ -13,7 +13,7 @@ use super::money::Rupiah;
 use super::qris;
 use super::visit::{
     ApprovalProblem, CodeProblem, Door, ExpiryCheck, Failure, KeypadMode, NotIdentified, NotOpened,
-    Notice, Panel, PayStage, PickupProblem, PickupStage, StaffStage, State, Visit,
+    Notice, Panel, PayStage, PickupStage, StaffStage, State, Visit,
 };
 
 /// A language the kiosk speaks.
@@ -191,6 +191,27 @@ pub enum Prompt {
     /// `{}` the volume in percent.
     Volume,
 
+    // Collecting an order at the lockers (texts in `pickup`).
+    PickupEntering,
+    PickupChecking,
+    /// `{}` the compartment.
+    PickupOpen,
+    /// `{}` the compartment.
+    PickupLeftOpen,
+    PickupCollected,
+    PickupUnknown,
+    PickupAlreadyCollected,
+    /// `{}` the tries left.
+    PickupWrongDigits,
+    /// `{}` the wait, e.g. `4 min 30 s`.
+    PickupLocked,
+    PickupExpired,
+    PickupBadQr,
+    /// `{}` the compartment.
+    PickupDoorNotOpened,
+    /// `{}` the compartment.
+    PickupNotTaken,
+    PickupUnavailable,
     // Bringing goods back (texts in `returns`).
     ReturnScan,
     ReturnLooking,
@@ -217,7 +238,7 @@ pub enum Prompt {
 
 impl Prompt {
     /// Every prompt, for the checks of the table.
-    pub const ALL: [Prompt; 86] = {
+    pub const ALL: [Prompt; 100] = {
         use Prompt::*;
         [
             Welcome,
@@ -290,6 +311,20 @@ impl Prompt {
             IdleLastWarning,
             GuidanceOn,
             Volume,
+            PickupEntering,
+            PickupChecking,
+            PickupOpen,
+            PickupLeftOpen,
+            PickupCollected,
+            PickupUnknown,
+            PickupAlreadyCollected,
+            PickupWrongDigits,
+            PickupLocked,
+            PickupExpired,
+            PickupBadQr,
+            PickupDoorNotOpened,
+            PickupNotTaken,
+            PickupUnavailable,
             ReturnScan,
             ReturnLooking,
             ReturnPicking,
@@ -428,20 +463,7 @@ pub fn prompts_of(visit: &Visit, now: Instant) -> Vec<Spoken> {
                 _ => s,
             }))
         }
-        State::Pickup { stage: PickupStage::Entering { problem: Some(problem), .. } }
-            if matches!(
-                problem,
-                PickupProblem::UnpaidOffline | PickupProblem::PaymentCancelled
-            ) =>
-        {
-            out.push(Spoken::new(match problem {
-                PickupProblem::UnpaidOffline => Prompt::PickupUnpaidOffline,
-                _ => Prompt::PickupPaymentCancelled,
-            }))
-        }
-        // TODO: spoken guidance for the other pickup screens (the keypad,
-        // the open door, the thanks); only paying for an order speaks yet.
-        State::Pickup { .. } => {}
+        State::Pickup { stage } => out.extend(pickup::prompts(stage)),
         State::Return { stage } => out.extend(returns::prompts(stage)),
         State::Staff { stage } => out.extend(staff_prompts(stage)),
     }
@@ -809,10 +831,14 @@ fn texts(prompt: Prompt) -> (&'static str, &'static str) {
             "Spoken guidance is on. Press Repeat to hear it again, or Stop.",
         ),
         P::Volume => ("Volume {} persen.", "Volume {} percent."),
-        p => returns::texts(p),
+        p => match pickup::texts(p) {
+            ("", "") => returns::texts(p),
+            texts => texts,
+        },
     }
 }
 
+mod pickup;
 mod returns;
 #[cfg(test)]
 mod tests;

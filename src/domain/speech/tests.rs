@@ -177,6 +177,10 @@ fn paying_for_an_order_speaks_its_total_and_an_offline_refusal_says_the_code_sta
     let why = NotCreated::Unreachable;
     visit.step(Event::PaymentNotCreated { attempt: "k-2".into(), why }, t0);
     let said = prompts_of(&visit, t0);
-    assert_eq!(said, [Spoken::new(Prompt::PickupUnpaidOffline)]);
+    // The refusal, then how to try again.
+    assert_eq!(
+        said,
+        [Spoken::new(Prompt::PickupUnpaidOffline), Spoken::new(Prompt::PickupEntering)]
+    );
     assert!(said[0].text(Language::Id).contains("Kode Anda masih berlaku"));
 }
