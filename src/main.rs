@@ -149,6 +149,11 @@ struct KioskArgs {
     /// them that is shut and empty. Without it the kiosk takes no returns.
     #[arg(long, value_name = "N,N", value_delimiter = ',', requires = "locker")]
     return_compartments: Vec<u16>,
+    /// How big the compartments are, e.g. S:1-8,M:9-14,L:15-16 (S < M <
+    /// L; a compartment not named is S): a loading takes the smallest free
+    /// one that fits the order's size.
+    #[arg(long, value_name = "SIZE:N-N,...", requires = "locker")]
+    sizes: Option<String>,
 }
 
 #[derive(Args)]
@@ -366,9 +371,13 @@ fn main() -> ExitCode {
             .and_then(|panel| {
                 let pickup = match (&a.locker, a.board, &a.store) {
                     (Some(port), Some(family), Some(store)) => {
-                        let bank = swalayan::locker::BankConfig::new(port, family, a.boards)
+                        let mut bank = swalayan::locker::BankConfig::new(port, family, a.boards)
                             .map_err(|e| anyhow::anyhow!("--board, --boards: {e}"))?;
                         let count = bank.layout.compartments();
+                        if let Some(text) = &a.sizes {
+                            bank.sizes = swalayan::locker::Sizes::parse(text, count)
+                                .map_err(|e| anyhow::anyhow!("--sizes: {e}"))?;
+                        }
                         if let Some(n) =
                             a.return_compartments.iter().find(|n| **n == 0 || **n > count)
                         {

@@ -31,6 +31,7 @@ fn bank_on(sim: &SimBank, polarity: Polarity) -> SerialBank {
         layout: sim.layout(),
         polarity,
         timeout: TIMEOUT,
+        sizes: Default::default(),
     };
     locker::open(&config).unwrap()
 }
@@ -220,6 +221,7 @@ fn a_board_missing_from_the_bus_does_not_answer() {
         layout: Layout::new(Family::Kerong, 2, 16).unwrap(),
         polarity: Polarity::NORMAL,
         timeout: TIMEOUT,
+        sizes: Default::default(),
     };
     let mut bank = locker::open(&config).unwrap();
     let e = bank.status().unwrap_err();

@@ -111,16 +111,26 @@ impl Story {
     /// the parcel in and shutting the door once it opens; returns the JSON
     /// printed.
     fn load(&self, id: &str, compartment: u16) -> Value {
+        self.load_with(id, compartment, &[])
+    }
+
+    /// As [`Story::load`], with more arguments of `swalayan locker load`.
+    fn load_with(&self, id: &str, compartment: u16, more: &[&str]) -> Value {
         let before = self.sim.unlocks_received(compartment);
-        let url = self.url();
-        let child =
-            self.spawn(&["locker", "load", "--central", &url, "--order", id, "--staff-pin", PIN]);
+        let child = self.spawn_load(id, more);
         self.wait_unlock(compartment, before + 1);
         self.sim.put(compartment);
         self.sim.close_door(compartment);
         let out = child.wait_with_output().unwrap();
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
         serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// `swalayan locker load` of `id` by S001 with MORE..., started.
+    fn spawn_load(&self, id: &str, more: &[&str]) -> Child {
+        let url = self.url();
+        let load = ["locker", "load", "--central", &url, "--order", id, "--staff-pin", PIN];
+        self.spawn(&[&load[..], more].concat())
     }
 
     /// `swalayan pickup --central URL --code CODE MORE...`, started.
@@ -362,4 +372,41 @@ async fn a_kiosk_killed_with_the_door_open_records_the_pickup_exactly_once() {
     story.refused(&token, &[]);
     assert_eq!(collects(&story.order(&id).await).len(), 1);
     assert_eq!(on_hand(&story.client, POPOK).await, 4);
+}
+
+/// A bank of 16 in three sizes: eight small, six medium, two large.
+const SIZES: &str = "S:1-8,M:9-14,L:15-16";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_large_order_goes_to_the_first_large_compartment_and_one_too_many_is_refused() {
+    let story = Story::start().await;
+    let large = || NewOrder { size: Some("L".into()), ..order(&[(POPOK, 1)]) };
+    let (first, second, third) = (
+        story.place(large(), true).await,
+        story.place(large(), true).await,
+        story.place(large(), true).await,
+    );
+    let sizes = ["--sizes", SIZES];
+
+    // Every compartment is free: the first large one, 15, opens.
+    assert_eq!(story.load_with(&first, 15, &sizes)["compartment"], 15);
+    assert_eq!(story.order(&first).await.compartment, Some(15));
+    // 15 holds the first order (and its parcel): the next is 16.
+    assert_eq!(story.load_with(&second, 16, &sizes)["compartment"], 16);
+    assert!((1..=14).all(|n| story.sim.unlocks_received(n) == 0));
+
+    // Both large ones are taken: staff are told what is free, and nothing
+    // opens.
+    let out = story.spawn_load(&third, &sizes).wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let said = "no free compartment is big enough for this size L order (free now: S 1-8; M 9-14)";
+    assert!(text(&out.stderr).contains(said), "{}", text(&out.stderr));
+    assert!((1..=14).all(|n| story.sim.unlocks_received(n) == 0));
+    assert_eq!(story.order(&third).await.status, OrderState::Placed);
+
+    // A bad --sizes is bad usage, naming the part.
+    let out = story.spawn_load(&third, &["--sizes", "S:1-8,L:15-17"]).wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let said = r#"--sizes: "L:15-17": compartment 17 is not in this bank (1 to 16)"#;
+    assert!(text(&out.stderr).contains(said), "{}", text(&out.stderr));
 }

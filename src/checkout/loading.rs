@@ -16,7 +16,7 @@ use tracing::{info, warn};
 use super::{Device, DeviceError, UNLOAD};
 use crate::central::api::{LoadOrder, OrderStep, OrderView, ToUnload, Unloaded};
 use crate::central::client::ClientError;
-use crate::domain::locker::Compartment;
+use crate::domain::locker::{Compartment, Free, Size, Sizes};
 use crate::domain::order::OrderState;
 use crate::locker::poll::{DoorEvent, DoorLimits, unlock_and_watch_until};
 use crate::locker::{DoorState, LockerBank, LockerError, Occupancy};
@@ -50,8 +50,18 @@ pub enum LoadRefusal {
     OtherStore { order: String, store: String },
     #[error("order {order} is {state}{}: only a placed order is loaded", place(*.compartment))]
     NotPlaced { order: String, state: OrderState, compartment: Option<u32> },
-    #[error("no free compartment: each is open, holds an item or holds an order")]
-    NoFreeCompartment,
+    /// None free big enough for the order's `size`; `free` are those free
+    /// but too small (none at all when it is empty).
+    #[error("{}", no_fit(*.size, .free))]
+    NoFreeCompartment { size: Size, free: Free },
+}
+
+fn no_fit(size: Size, free: &Free) -> String {
+    if free.is_empty() {
+        "no free compartment: each is open, holds an item or holds an order".to_owned()
+    } else {
+        format!("no free compartment is big enough for this size {size} order (free now: {free})")
+    }
 }
 
 fn place(compartment: Option<u32>) -> String {
@@ -133,21 +143,35 @@ pub(super) struct UnloadEvent {
     pub step: OrderStep,
 }
 
-/// The lowest compartment that is shut, shows no item and holds no order:
-/// the one a loading opens.
+/// The compartment a loading of a `size` order opens: of those that are
+/// shut, show no item and hold no order, the smallest size that fits (the
+/// order's or larger), and of those the lowest number. Large compartments
+/// stay free for large orders as long as smaller ones do.
 ///
-/// TODO: the bank's configuration has no compartment sizes, so the first
-/// free one is taken whatever the order's size; sizes in `BankConfig` and
-/// on the order would let this pick the smallest that fits.
-pub fn free_compartment(status: &[Compartment], held: &HashSet<u32>) -> Option<u16> {
-    status
+/// # Errors
+///
+/// The free compartments, each with its size, when none is big enough
+/// (none at all when every compartment is taken).
+pub fn free_compartment(
+    status: &[Compartment],
+    held: &HashSet<u32>,
+    sizes: &Sizes,
+    size: Size,
+) -> Result<u16, Free> {
+    let free: Vec<(u16, Size)> = status
         .iter()
-        .find(|c| {
+        .filter(|c| {
             c.door == DoorState::Closed
                 && c.occupancy != Some(Occupancy::Occupied)
                 && !held.contains(&u32::from(c.number))
         })
-        .map(|c| c.number)
+        .map(|c| (c.number, sizes.of(c.number)))
+        .collect();
+    free.iter()
+        .filter(|(_, s)| *s >= size)
+        .min_by_key(|(number, s)| (*s, *number))
+        .map(|(number, _)| *number)
+        .ok_or(Free(free))
 }
 
 /// Unlocks `number` once in a blocking task and follows its door.
@@ -207,7 +231,8 @@ impl Device {
     }
 
     /// Loads `order` (checked by [`Device::order_to_load`]) by staff
-    /// member `staff_id`: picks a free compartment, unlocks it once, waits
+    /// member `staff_id`: picks the smallest free compartment of the bank
+    /// (of `sizes`) that fits the order, unlocks it once, waits
     /// for its door to shut with the sensor showing an item, and has the
     /// central mark the order loaded. Nothing is recorded unless the door
     /// shut on an item, so a loading that fails leaves the order `placed`.
@@ -219,6 +244,7 @@ impl Device {
     pub async fn load_order<B: LockerBank + 'static>(
         &self,
         bank: &Arc<Mutex<B>>,
+        sizes: &Sizes,
         order: &OrderView,
         staff_id: &str,
         door: DoorPolicy,
@@ -235,10 +261,10 @@ impl Device {
             .await
             .map_err(|_| LoadError::Stopped)??
         };
-        let Some(number) = free_compartment(&status, &held) else {
-            return Err(LoadError::Refused(LoadRefusal::NoFreeCompartment));
-        };
-        info!(order = %order.id, compartment = number, staff = staff_id, "loading");
+        let size = order.size;
+        let number = free_compartment(&status, &held, sizes, size)
+            .map_err(|free| LoadError::Refused(LoadRefusal::NoFreeCompartment { size, free }))?;
+        info!(order = %order.id, compartment = number, %size, staff = staff_id, "loading");
 
         match watch(bank, number, door, on_step).await.map_err(|_| LoadError::Stopped)?? {
             Some(DoorEvent::NotOpened) => Err(LoadError::NotOpened { compartment: number }),
@@ -342,11 +368,60 @@ mod tests {
             c(3, DoorState::Closed, empty),
             c(4, DoorState::Closed, empty),
         ];
-        assert_eq!(free_compartment(&status, &HashSet::new()), Some(3));
-        assert_eq!(free_compartment(&status, &HashSet::from([3])), Some(4));
-        assert_eq!(free_compartment(&status, &HashSet::from([3, 4])), None);
+        let pick = |held: &[u32]| {
+            free_compartment(&status, &held.iter().copied().collect(), &Sizes::default(), Size::S)
+        };
+        assert_eq!(pick(&[]), Ok(3));
+        assert_eq!(pick(&[3]), Ok(4));
+        assert_eq!(pick(&[3, 4]), Err(Free(vec![])));
         // Boards without sensors: a shut door that holds no order is free.
-        assert_eq!(free_compartment(&[c(1, DoorState::Closed, None)], &HashSet::new()), Some(1));
+        let unsensed = [c(1, DoorState::Closed, None)];
+        assert_eq!(free_compartment(&unsensed, &HashSet::new(), &Sizes::default(), Size::S), Ok(1));
+    }
+
+    /// A bank of 16: S 1-8, M 9-14, L 15-16, all shut and empty.
+    fn bank_of_sizes() -> (Vec<Compartment>, Sizes) {
+        let status = (1..=16).map(|n| c(n, DoorState::Closed, Some(Occupancy::Empty))).collect();
+        (status, Sizes::parse("S:1-8,M:9-14,L:15-16", 16).unwrap())
+    }
+
+    #[test]
+    fn an_order_takes_the_smallest_size_that_fits_and_then_the_lowest_number() {
+        let (mut status, sizes) = bank_of_sizes();
+        // M 9 holds an item; S 1-8 and M 10 are free.
+        status[8].occupancy = Some(Occupancy::Occupied);
+        let none = HashSet::new();
+        assert_eq!(free_compartment(&status, &none, &sizes, Size::M), Ok(10));
+        assert_eq!(free_compartment(&status, &none, &sizes, Size::S), Ok(1));
+        assert_eq!(free_compartment(&status, &none, &sizes, Size::L), Ok(15));
+        // With every S taken, an S order goes to the smallest larger one.
+        let held: HashSet<u32> = (1..=8).collect();
+        assert_eq!(free_compartment(&status, &held, &sizes, Size::S), Ok(10));
+    }
+
+    #[test]
+    fn an_order_bigger_than_every_free_compartment_is_refused_listing_them() {
+        let (mut status, sizes) = bank_of_sizes();
+        // L 15 is open, L 16 holds an order, M 11-14 hold items.
+        status[14].door = DoorState::Open;
+        for n in 11..=14 {
+            status[n - 1].occupancy = Some(Occupancy::Occupied);
+        }
+        let held = HashSet::from([16]);
+        let free = free_compartment(&status, &held, &sizes, Size::L).unwrap_err();
+        let expected: Vec<(u16, Size)> =
+            (1..=8).map(|n| (n, Size::S)).chain([(9, Size::M), (10, Size::M)]).collect();
+        assert_eq!(free, Free(expected));
+        let refusal = LoadRefusal::NoFreeCompartment { size: Size::L, free };
+        assert_eq!(
+            refusal.to_string(),
+            "no free compartment is big enough for this size L order (free now: S 1-8; M 9-10)"
+        );
+        let none = LoadRefusal::NoFreeCompartment { size: Size::S, free: Free::default() };
+        assert_eq!(
+            none.to_string(),
+            "no free compartment: each is open, holds an item or holds an order"
+        );
     }
 
     #[test]

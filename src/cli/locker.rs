@@ -157,6 +157,7 @@ fn with_bank(
         layout,
         polarity: args.boards.polarity(),
         timeout: Duration::from_millis(args.timeout_ms),
+        sizes: Default::default(),
     };
     let mut bank = locker::open(&config)?;
     match f(&mut bank) {

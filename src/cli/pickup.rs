@@ -24,7 +24,7 @@ use crate::checkout::{Device, Pickup, default_data_dir, settle_earlier_openings}
 use crate::checkout::{DoorPolicy, DoorStep, LoadError, Loaded};
 use crate::domain::pickup::PickupError;
 use crate::locker::poll::{DoorEvent, DoorLimits, unlock_and_watch_until};
-use crate::locker::{self, BankConfig, DoorState, LockerBank, Occupancy, SerialBank};
+use crate::locker::{self, BankConfig, DoorState, LockerBank, Occupancy, SerialBank, Sizes};
 use crate::store::PICKUP_STORE;
 
 /// Exit code: the door was not opened in time and is locked again.
@@ -47,6 +47,11 @@ pub struct LockerArgs {
     #[arg(long, value_name = "MS", default_value_t = 500,
           value_parser = clap::value_parser!(u64).range(1..=60_000))]
     timeout_ms: u64,
+    /// How big the compartments are, e.g. S:1-8,M:9-14,L:15-16 (S < M <
+    /// L; a compartment not named is S): a loading takes the smallest free
+    /// one that fits the order's size.
+    #[arg(long, value_name = "SIZE:N-N,...")]
+    sizes: Option<String>,
 }
 
 /// How long a door may take, for both commands.
@@ -129,11 +134,19 @@ pub struct LoadArgs {
 
 impl LockerArgs {
     fn config(&self) -> Result<BankConfig, String> {
+        let layout = self.boards.layout()?;
+        let sizes = match &self.sizes {
+            Some(text) => {
+                Sizes::parse(text, layout.compartments()).map_err(|e| format!("--sizes: {e}"))?
+            }
+            None => Sizes::default(),
+        };
         Ok(BankConfig {
             port: self.port.clone(),
-            layout: self.boards.layout()?,
+            layout,
             polarity: self.boards.polarity(),
             timeout: Duration::from_millis(self.timeout_ms),
+            sizes,
         })
     }
 }
@@ -395,7 +408,7 @@ async fn run_load(args: LoadArgs, config: BankConfig) -> anyhow::Result<ExitCode
         ),
         DoorStep::Opened => {}
     };
-    let loaded = device.load_order(&bank, &order, &staff.id, door, warn_open).await;
+    let loaded = device.load_order(&bank, &config.sizes, &order, &staff.id, door, warn_open).await;
     let id = &order.id;
     match loaded {
         Ok(Loaded { order: view, compartment }) => {

@@ -19,6 +19,7 @@ use crate::domain::visit::{
     ApprovalProblem, Door, Event, LoadProblem, ORDER_DIGITS, Pin, StaffMember, StaffStage,
     ToUnload, UnloadResult,
 };
+use crate::locker::Sizes;
 use crate::locker::poll::DoorLimits;
 
 /// How long staff have to pull a door, and to close it before the screen
@@ -67,18 +68,22 @@ pub(super) async fn sign_in(device: Device, pin: Pin, reports: mpsc::UnboundedSe
     send(&reports, event);
 }
 
-/// Checks `order_id` with the central and loads it into a free
-/// compartment of `store`'s bank.
+/// Checks `order_id` with the central and loads it into the smallest free
+/// compartment of `store`'s bank that fits it.
 pub(super) async fn load(
     device: Device,
     bank: SharedBank,
+    sizes: Sizes,
     store: String,
     order_id: String,
     staff_id: String,
     reports: mpsc::UnboundedSender<Report>,
 ) {
     let loaded = match device.order_to_load(&order_id, Some(&store)).await {
-        Ok(order) => device.load_order(&bank, &order, &staff_id, DOOR, door_events(&reports)).await,
+        Ok(order) => {
+            let steps = door_events(&reports);
+            device.load_order(&bank, &sizes, &order, &staff_id, DOOR, steps).await
+        }
         Err(e) => Err(e),
     };
     let event = match loaded {
@@ -106,7 +111,10 @@ fn load_problem(e: &LoadError) -> LoadProblem {
             }
             LoadRefusal::NotPlaced { state: OrderState::Cancelled, .. } => P::Cancelled,
             LoadRefusal::NotPlaced { state, .. } => P::Ended { state: state.as_str().to_owned() },
-            LoadRefusal::NoFreeCompartment => P::NoFreeCompartment,
+            LoadRefusal::NoFreeCompartment { free, .. } if free.is_empty() => P::NoFreeCompartment,
+            LoadRefusal::NoFreeCompartment { size, free } => {
+                P::NoneBigEnough { size: *size, free: free.clone() }
+            }
         },
         LoadError::Offline(_) => P::Offline,
         LoadError::NotOpened { compartment } => {
@@ -270,6 +278,8 @@ pub struct StaffView {
     pub ready: bool,
     pub load_problem: ui::LoadProblem,
     pub problem_arg: String,
+    /// The free compartments, when none is big enough for the order.
+    pub problem_free: String,
     pub order_id: String,
     pub compartment: i32,
     pub door_open: bool,
@@ -325,6 +335,9 @@ impl StaffView {
                 if let Some(p) = problem {
                     (view.load_problem, view.problem_arg, view.compartment) = problem_view(p);
                 }
+                if let Some(LoadProblem::NoneBigEnough { free, .. }) = problem {
+                    view.problem_free = free.to_string();
+                }
             }
             S::Loading { staff, order_id, door: d } => {
                 view.stage = ui::StaffStage::Loading;
@@ -370,6 +383,7 @@ impl StaffView {
         a.set_ready(self.ready);
         a.set_load_problem(self.load_problem);
         a.set_problem_arg(self.problem_arg.as_str().into());
+        a.set_problem_free(self.problem_free.as_str().into());
         a.set_order_id(self.order_id.as_str().into());
         a.set_compartment(self.compartment);
         a.set_door_open(self.door_open);
@@ -412,7 +426,8 @@ fn staff_done(d: &crate::domain::visit::Unloaded) -> ui::StaffDone {
     }
 }
 
-/// The problem on screen, the words its text needs, and its compartment.
+/// The problem on screen, the words its text needs (a store, a state, a
+/// size), and its compartment.
 fn problem_view(problem: &LoadProblem) -> (ui::LoadProblem, String, i32) {
     use LoadProblem as P;
     use ui::LoadProblem as U;
@@ -428,11 +443,39 @@ fn problem_view(problem: &LoadProblem) -> (ui::LoadProblem, String, i32) {
         P::Ended { state } => (U::Ended, state.clone(), 0),
         P::NotAnOrder => (U::NotAnOrder, none(), 0),
         P::NoFreeCompartment => (U::NoFreeCompartment, none(), 0),
+        P::NoneBigEnough { size, .. } => (U::NoneBigEnough, size.to_string(), 0),
         P::Offline => (U::Offline, none(), 0),
         P::DoorNotOpened { compartment } => (U::DoorNotOpened, none(), *compartment as i32),
         P::ClosedEmpty { compartment } => (U::ClosedEmpty, none(), *compartment as i32),
         P::LeftOpen { compartment } => (U::LeftOpen, none(), *compartment as i32),
         P::NotRecorded { compartment } => (U::NotRecorded, none(), *compartment as i32),
         P::Unavailable => (U::Unavailable, none(), 0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::locker::{Free, Size};
+
+    fn shown(e: LoadError) -> StaffView {
+        let staff = StaffMember { id: "S001".into(), name: "Rina".into() };
+        let problem = Some(load_problem(&e));
+        StaffView::of(&StaffStage::Load { staff, typed: String::new(), problem })
+    }
+
+    #[test]
+    fn staff_are_told_the_orders_size_and_what_is_free_when_none_is_big_enough() {
+        let free = Free(vec![(1, Size::S), (2, Size::S), (9, Size::M)]);
+        let refusal = LoadRefusal::NoFreeCompartment { size: Size::L, free };
+        let view = shown(LoadError::Refused(refusal));
+        assert_eq!(view.load_problem, ui::LoadProblem::NoneBigEnough);
+        assert_eq!((view.problem_arg.as_str(), view.problem_free.as_str()), ("L", "S 1-2; M 9"));
+
+        // Nothing free at all is the problem it always was.
+        let refusal = LoadRefusal::NoFreeCompartment { size: Size::M, free: Free::default() };
+        let view = shown(LoadError::Refused(refusal));
+        assert_eq!(view.load_problem, ui::LoadProblem::NoFreeCompartment);
+        assert_eq!(view.problem_free, "");
     }
 }

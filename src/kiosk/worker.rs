@@ -120,6 +120,8 @@ pub(super) struct Worker {
     door_limits: crate::locker::poll::DoorLimits,
     /// The compartments set aside for returned goods.
     return_compartments: Vec<u16>,
+    /// How big each compartment is, for a loading to pick one that fits.
+    sizes: crate::locker::Sizes,
 }
 
 impl Worker {
@@ -174,6 +176,7 @@ impl Worker {
                 .as_ref()
                 .map(|p| p.returns.clone())
                 .unwrap_or_default(),
+            sizes: opts.pickup.as_ref().map(|p| p.bank.sizes.clone()).unwrap_or_default(),
         }
     }
 
@@ -432,7 +435,8 @@ impl Worker {
                 tokio::spawn(staff::sign_in(device, pin, reports));
             }
             (Effect::LoadOrder { order_id, staff_id }, Some((bank, store))) => {
-                let task = staff::load(device, bank, store, order_id, staff_id, reports);
+                let sizes = self.sizes.clone();
+                let task = staff::load(device, bank, sizes, store, order_id, staff_id, reports);
                 tokio::spawn(task.instrument(info_span!("loading")));
             }
             (Effect::ListUnload, Some((_, store))) => {

@@ -17,6 +17,7 @@ use std::time::Duration;
 
 pub use crate::domain::locker::{
     Commissioning, Compartment, DoorState, Family, Layout, Occupancy, Polarity, RawCompartment,
+    Size, Sizes,
 };
 use crate::domain::locker::{FrameError, LayoutError};
 pub use serial::SerialBank;
@@ -30,17 +31,21 @@ pub struct BankConfig {
     pub polarity: Polarity,
     /// How long each request waits for its reply.
     pub timeout: Duration,
+    /// How big each compartment is; a loading picks the smallest that
+    /// fits the order.
+    pub sizes: Sizes,
 }
 
 impl BankConfig {
     /// A bank of `boards` boards of the family's usual size, its default
-    /// polarity and a 500 ms reply timeout.
+    /// polarity, a 500 ms reply timeout and every compartment small.
     pub fn new(port: &str, family: Family, boards: u8) -> Result<BankConfig, LayoutError> {
         Ok(BankConfig {
             port: port.to_owned(),
             layout: Layout::new(family, boards, family.default_locks())?,
             polarity: family.default_polarity(),
             timeout: Duration::from_millis(500),
+            sizes: Sizes::default(),
         })
     }
 }

@@ -9,6 +9,7 @@
 use super::approval::Pin;
 use super::{ApprovalProblem, Effect, Event, State, Visit};
 use crate::domain::Rupiah;
+use crate::domain::locker::{Free, Size};
 use crate::domain::restricted::PIN_DIGITS;
 
 /// What an order's QR carries: its id, `ORD-` and 16 hexadecimal digits,
@@ -105,6 +106,12 @@ pub enum LoadProblem {
     NotAnOrder,
     /// Every compartment is open, holds an item or holds an order.
     NoFreeCompartment,
+    /// The free compartments (`free`) are all smaller than the order's
+    /// `size`.
+    NoneBigEnough {
+        size: Size,
+        free: Free,
+    },
     /// The central did not answer; it issues the pickup code.
     Offline,
     DoorNotOpened {
