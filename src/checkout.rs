@@ -36,7 +36,8 @@ mod pricing;
 mod restricted;
 
 pub use loading::{
-    DoorPolicy, DoorStep, LoadError, LoadRefusal, Loaded, UnloadError, Unloading, free_compartment,
+    DoorPolicy, DoorStep, Fit, LoadError, LoadRefusal, Loaded, UnloadError, Unloading,
+    free_compartment,
 };
 pub use pickup::{
     DOOR_LEFT_OPEN, Earlier, Pickup, PickupFailure, read_earlier_openings, settle_earlier_openings,

@@ -22,11 +22,13 @@ use swalayan::kiosk::{KioskOptions, PickupOptions, ui};
 use swalayan::locker::sim::{SimBank, SimConfig};
 use swalayan::locker::{BankConfig, Family};
 
-/// Compartment 1 holds a forgotten parcel and 5 the expired order: the
-/// first shut, empty compartment holding no order is 2.
+/// Compartment 1 holds a forgotten parcel, 2 is kept for returned goods
+/// and 5 holds the expired order: the first shut, empty compartment holding
+/// no order and kept for nothing else is 3.
 const FILLED: u16 = 1;
+const RETURNS: u16 = 2;
 const EXPIRED_IN: u16 = 5;
-const FIRST_FREE: u16 = 2;
+const FIRST_FREE: u16 = 3;
 
 #[test]
 fn staff_load_an_order_into_the_first_free_compartment_and_unload_an_expired_one() {
@@ -73,10 +75,10 @@ fn staff_load_an_order_into_the_first_free_compartment_and_unload_an_expired_one
         frames: None,
         demo: true,
         idle_timeout: Duration::from_secs(120),
-        pickup: Some(PickupOptions::new(
-            BankConfig::new(sim.path(), Family::Kerong, 1).unwrap(),
-            "KMG",
-        )),
+        pickup: Some(PickupOptions {
+            returns: vec![RETURNS],
+            ..PickupOptions::new(BankConfig::new(sim.path(), Family::Kerong, 1).unwrap(), "KMG")
+        }),
     });
     let sim = std::rc::Rc::new(sim);
     let door = sim.clone();
@@ -115,14 +117,14 @@ fn staff_load_an_order_into_the_first_free_compartment_and_unload_an_expired_one
         let typed = format!("ORD-{digits}");
         until("the typed number", || value(&app, "Order number") == typed).await;
         press(&app, "Load this order");
-        until("the open door", || exists(&app, "Compartment 2 is open")).await;
+        until("the open door", || exists(&app, "Compartment 3 is open")).await;
         assert_eq!(door.unlocks_received(FIRST_FREE), 1);
         assert_eq!(door.unlocks_received(FILLED), 0);
 
         // Staff put the order in and close the door.
         door.put(FIRST_FREE);
         door.close_door(FIRST_FREE);
-        until("the order loaded", || exists(&app, "Loaded into compartment 2")).await;
+        until("the order loaded", || exists(&app, "Loaded into compartment 3")).await;
         press(&app, "Back to the staff menu");
 
         // The expired order, listed with its compartment.
@@ -135,13 +137,14 @@ fn staff_load_an_order_into_the_first_free_compartment_and_unload_an_expired_one
         door.close_door(EXPIRED_IN);
         let refunded = format!("Compartment 5: {late} taken out, refunded Rp 6.750.");
         until("the refund said", || exists(&app, &refunded)).await;
-        assert!(exists(&app, "No order is waiting to be taken out."));
+        until("the list emptied", || exists(&app, "No order is waiting to be taken out.")).await;
         press(&app, "Back to the staff menu");
         until("the staff menu", || exists(&app, "Sign out")).await;
         press(&app, "Sign out");
         until("the welcome screen", || screen(&app) == ui::Screen::Welcome).await;
     });
     assert_eq!(sim.unlocks_received(FIRST_FREE), 1, "one unlock for the loading");
+    assert_eq!(sim.unlocks_received(RETURNS), 0, "the returns compartment stays shut");
     assert_eq!(sim.unlocks_received(EXPIRED_IN), 1, "one unlock for the unloading");
 
     let loaded = runtime.block_on(client.order(&placed.id)).unwrap();

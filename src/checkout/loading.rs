@@ -143,6 +143,14 @@ pub(super) struct UnloadEvent {
     pub step: OrderStep,
 }
 
+/// Which compartments a loading may take: the bank's sizes, and those
+/// kept for returned goods (`--return-compartments`).
+#[derive(Clone, Debug, Default)]
+pub struct Fit {
+    pub sizes: Sizes,
+    pub set_aside: Vec<u16>,
+}
+
 /// The compartment a loading of a `size` order opens: of those that are
 /// shut, show no item and hold no order, the smallest size that fits (the
 /// order's or larger), and of those the lowest number. Large compartments
@@ -244,7 +252,7 @@ impl Device {
     pub async fn load_order<B: LockerBank + 'static>(
         &self,
         bank: &Arc<Mutex<B>>,
-        sizes: &Sizes,
+        fit: &Fit,
         order: &OrderView,
         staff_id: &str,
         door: DoorPolicy,
@@ -252,7 +260,13 @@ impl Device {
     ) -> Result<Loaded, LoadError> {
         let manifest =
             self.client().pickup_manifest(&order.store).await.map_err(LoadError::of_central)?;
-        let held: HashSet<u32> = manifest.orders.iter().map(|e| e.compartment).collect();
+        // Compartments holding orders, and those kept for returned goods.
+        let held: HashSet<u32> = manifest
+            .orders
+            .iter()
+            .map(|e| e.compartment)
+            .chain(fit.set_aside.iter().map(|&n| u32::from(n)))
+            .collect();
         let status = {
             let bank = bank.clone();
             tokio::task::spawn_blocking(move || {
@@ -262,7 +276,7 @@ impl Device {
             .map_err(|_| LoadError::Stopped)??
         };
         let size = order.size;
-        let number = free_compartment(&status, &held, sizes, size)
+        let number = free_compartment(&status, &held, &fit.sizes, size)
             .map_err(|free| LoadError::Refused(LoadRefusal::NoFreeCompartment { size, free }))?;
         info!(order = %order.id, compartment = number, %size, staff = staff_id, "loading");
 

@@ -21,7 +21,7 @@ use super::locker::{BoardArgs, usage};
 use crate::central::api::PaymentStatus;
 use crate::central::client::Client;
 use crate::checkout::{Device, Pickup, default_data_dir, settle_earlier_openings};
-use crate::checkout::{DoorPolicy, DoorStep, LoadError, Loaded};
+use crate::checkout::{DoorPolicy, DoorStep, Fit, LoadError, Loaded};
 use crate::domain::pickup::PickupError;
 use crate::locker::poll::{DoorEvent, DoorLimits, unlock_and_watch_until};
 use crate::locker::{self, BankConfig, DoorState, LockerBank, Occupancy, SerialBank, Sizes};
@@ -408,7 +408,16 @@ async fn run_load(args: LoadArgs, config: BankConfig) -> anyhow::Result<ExitCode
         ),
         DoorStep::Opened => {}
     };
-    let loaded = device.load_order(&bank, &config.sizes, &order, &staff.id, door, warn_open).await;
+    let loaded = device
+        .load_order(
+            &bank,
+            &Fit { sizes: config.sizes.clone(), set_aside: vec![] },
+            &order,
+            &staff.id,
+            door,
+            warn_open,
+        )
+        .await;
     let id = &order.id;
     match loaded {
         Ok(Loaded { order: view, compartment }) => {

@@ -12,14 +12,13 @@ use super::pickup::SharedBank;
 use super::ui;
 use super::worker::Report;
 use crate::central::api::{self, UnloadOutcome};
-use crate::checkout::{Device, DoorPolicy, DoorStep, LoadError, LoadRefusal, UnloadError};
+use crate::checkout::{Device, DoorPolicy, DoorStep, Fit, LoadError, LoadRefusal, UnloadError};
 use crate::domain::Rupiah;
 use crate::domain::order::OrderState;
 use crate::domain::visit::{
     ApprovalProblem, Door, Event, LoadProblem, ORDER_DIGITS, Pin, StaffMember, StaffStage,
     ToUnload, UnloadResult,
 };
-use crate::locker::Sizes;
 use crate::locker::poll::DoorLimits;
 
 /// How long staff have to pull a door, and to close it before the screen
@@ -73,7 +72,7 @@ pub(super) async fn sign_in(device: Device, pin: Pin, reports: mpsc::UnboundedSe
 pub(super) async fn load(
     device: Device,
     bank: SharedBank,
-    sizes: Sizes,
+    fit: Fit,
     store: String,
     order_id: String,
     staff_id: String,
@@ -82,7 +81,7 @@ pub(super) async fn load(
     let loaded = match device.order_to_load(&order_id, Some(&store)).await {
         Ok(order) => {
             let steps = door_events(&reports);
-            device.load_order(&bank, &sizes, &order, &staff_id, DOOR, steps).await
+            device.load_order(&bank, &fit, &order, &staff_id, DOOR, steps).await
         }
         Err(e) => Err(e),
     };

@@ -16,7 +16,7 @@ use super::speech::Speaker;
 use super::view::{GuidanceView, Qr, View};
 use super::{DEFAULT_LANGUAGE, KioskOptions, camera, paying, qr, select_language, ui};
 use crate::central::api::{self, PaymentStatus};
-use crate::checkout::{Checked, Checkout, Device, DeviceError, IdentifiedMember};
+use crate::checkout::{Checked, Checkout, Device, DeviceError, Fit, IdentifiedMember};
 use crate::domain::cart::Cart;
 use crate::domain::gtin;
 use crate::domain::loyalty::Tier;
@@ -435,8 +435,9 @@ impl Worker {
                 tokio::spawn(staff::sign_in(device, pin, reports));
             }
             (Effect::LoadOrder { order_id, staff_id }, Some((bank, store))) => {
-                let sizes = self.sizes.clone();
-                let task = staff::load(device, bank, sizes, store, order_id, staff_id, reports);
+                let fit =
+                    Fit { sizes: self.sizes.clone(), set_aside: self.return_compartments.clone() };
+                let task = staff::load(device, bank, fit, store, order_id, staff_id, reports);
                 tokio::spawn(task.instrument(info_span!("loading")));
             }
             (Effect::ListUnload, Some((_, store))) => {
