@@ -32,6 +32,30 @@ fn send(reports: &mpsc::UnboundedSender<Report>, event: Event) {
 
 /// True if and only if the central did not answer (down, slow or a server
 /// error): asking again may succeed, and what happened is unknown.
+/// Reports the payment the central created for `attempt` (a cart's or an
+/// order's): to the visit, with the gateway's expiry on the clock the visit
+/// runs on, and to the worker, which watches it.
+pub(super) fn report_created(
+    attempt: String,
+    payment: api::Payment,
+    clock: &Clock,
+    reports: &mpsc::UnboundedSender<Report>,
+) {
+    let expires_in = Duration::from_secs(payment.expires_in.max(0) as u64);
+    let event = Event::PaymentCreated {
+        attempt,
+        payment: visit::Payment {
+            id: payment.id.clone(),
+            qris: payment.qris.clone(),
+            amount: payment.amount,
+            expires_at: clock.now() + expires_in,
+        },
+    };
+    let _ = reports.send(Report::Online(true));
+    let _ = reports.send(Report::Payment(payment));
+    send(reports, event);
+}
+
 fn unanswered(e: &DeviceError) -> bool {
     matches!(e, DeviceError::Central(c) if c.is_retryable())
 }
@@ -66,20 +90,7 @@ pub(super) async fn create_payment(
     match started {
         Ok(payment) => {
             info!(payment = payment.id, amount = payment.amount.0, "payment created");
-            let expires_in = Duration::from_secs(payment.expires_in.max(0) as u64);
-            let event = Event::PaymentCreated {
-                attempt,
-                payment: visit::Payment {
-                    id: payment.id.clone(),
-                    qris: payment.qris.clone(),
-                    amount: payment.amount,
-                    // The gateway's expiry, on the clock the visit runs on.
-                    expires_at: clock.now() + expires_in,
-                },
-            };
-            let _ = reports.send(Report::Online(true));
-            let _ = reports.send(Report::Payment(payment));
-            send(&reports, event);
+            report_created(attempt, payment, &clock, &reports);
         }
         Err(e) => {
             let why = match &e {

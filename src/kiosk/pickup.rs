@@ -16,7 +16,7 @@ use super::ui;
 use super::worker::Report;
 use crate::checkout::{Device, Pickup, PickupFailure};
 use crate::domain::pickup::PickupError;
-use crate::domain::visit::{self, NotCreated};
+use crate::domain::visit::NotCreated;
 use crate::domain::visit::{
     CODE_DIGITS, Event, FoundOrder, PHONE_DIGITS, PickupProblem, PickupStage,
 };
@@ -107,19 +107,7 @@ pub(super) async fn pay_order(
     match device.pay_order(&pickup, &attempt).await {
         Ok(payment) => {
             info!(payment = payment.id, amount = payment.amount.0, "order payment created");
-            let expires_in = Duration::from_secs(payment.expires_in.max(0) as u64);
-            let event = Event::PaymentCreated {
-                attempt,
-                payment: visit::Payment {
-                    id: payment.id.clone(),
-                    qris: payment.qris.clone(),
-                    amount: payment.amount,
-                    expires_at: clock.now() + expires_in,
-                },
-            };
-            let _ = reports.send(Report::Online(true));
-            let _ = reports.send(Report::Payment(payment));
-            send(&reports, event);
+            super::paying::report_created(attempt, payment, &clock, &reports);
         }
         Err(e) => {
             warn!(order = %pickup.order_id, error = %e, "order payment not created");
