@@ -20,6 +20,7 @@ use serde_json::{Value, json};
 use swalayan::central::api::{NewOrder, OrderView, PaidElsewhere};
 use swalayan::central::client::Client;
 use swalayan::central::server::{Config, Running};
+use swalayan::domain::Rupiah;
 use swalayan::domain::order::OrderState;
 use swalayan::locker::sim::{SimBank, SimConfig};
 use swalayan::locker::{DoorState, Family};
@@ -313,6 +314,13 @@ async fn an_unpaid_order_is_refused_unpaid_and_paid_by_the_simulator() {
     assert_eq!(story.sim.unlocks_received(1), 1);
     assert!(!story.order(&id).await.paid);
 
+    // An earlier run's payment, cancelled before it was paid, under the
+    // key a run used to take for every run of this order and device: a
+    // new run pays afresh rather than finding the cancelled one again.
+    let earlier = format!("pickup-{}-{id}", story.device_id());
+    let dead = story.client.pay_order(&id, Rupiah(50_000), &earlier).await.unwrap();
+    story.client.cancel_payment(&dead.id).await.unwrap();
+
     let out = story.collect(&token, 1, &["--pay", "simulated"]);
     assert_eq!(json_of(&out), json!({"order_id": id, "compartment": 1, "status": "collected"}));
     let view = story.order(&id).await;
@@ -321,6 +329,7 @@ async fn an_unpaid_order_is_refused_unpaid_and_paid_by_the_simulator() {
     let payment = view.payment.expect("the order's payment");
     // One Popok M 34 at its list price, Rp 50.000.
     assert_eq!((payment.by.as_str(), payment.amount.0), ("qris", 50_000));
+    assert_ne!(payment.payment_id.as_deref(), Some(dead.id.as_str()), "not the cancelled payment");
     assert_eq!(story.sim.unlocks_received(1), 2);
 }
 

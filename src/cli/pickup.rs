@@ -341,10 +341,13 @@ async fn run_pickup(args: PickupArgs, config: BankConfig) -> anyhow::Result<Exit
 }
 
 /// Pays an unpaid order by the gateway simulator; returns the paid
-/// payment's id. The key is the order's, so a run after a lost answer
-/// finds the same payment.
+/// payment's id. The key is this run's: a run after a lost answer still
+/// finds the order's pending or paid payment (the central keeps one live
+/// payment an order, whatever its key), and a run after a cancelled or
+/// expired one pays afresh.
 async fn pay(device: &Device, client: &Client, pickup: &Pickup) -> anyhow::Result<String> {
-    let key = format!("pickup-{}-{}", device.device_id(), pickup.order_id);
+    let run: u32 = rand::random();
+    let key = format!("pickup-{}-{}-{run:08x}", device.device_id(), pickup.order_id);
     let payment =
         device.pay_order(pickup, &key).await.context("cannot pay the order; no door was opened")?;
     info!(payment = %payment.id, total = payment.amount.0, "order payment created");
