@@ -285,12 +285,7 @@ fn applied_promotions(
     use crate::domain::pricing;
     let mut cart = Vec::with_capacity(lines.len());
     for l in lines {
-        let category: Option<String> = conn
-            .query_row("SELECT category FROM product WHERE barcode = ?1", [&l.barcode], |r| {
-                r.get(0)
-            })
-            .optional()?
-            .flatten();
+        let category = super::catalog::category_of(conn, &l.barcode)?;
         cart.push(crate::domain::cart::Line {
             barcode: l.barcode.clone(),
             name: l.name.clone(),

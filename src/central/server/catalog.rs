@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::domain::restricted::Restriction;
 use crate::domain::variable::Layouts;
@@ -211,6 +211,15 @@ pub fn check_pictures(
         }
     }
     Ok(())
+}
+
+/// The catalog category of `barcode`; None for a product without one or
+/// no longer in the catalog.
+pub(super) fn category_of(conn: &Connection, barcode: &str) -> rusqlite::Result<Option<String>> {
+    Ok(conn
+        .query_row("SELECT category FROM product WHERE barcode = ?1", [barcode], |r| r.get(0))
+        .optional()?
+        .flatten())
 }
 
 /// The line of `text` a CSV record starts on, counting from 1.

@@ -240,14 +240,7 @@ pub(super) async fn create(
                         l.barcode
                     ))));
                 };
-                let category: Option<String> = c
-                    .query_row(
-                        "SELECT category FROM product WHERE barcode = ?1",
-                        [&l.barcode],
-                        |x| x.get(0),
-                    )
-                    .optional()?
-                    .flatten();
+                let category = super::catalog::category_of(c, &l.barcode)?;
                 checked.push((bought.clone(), category, l.qty, returned(c, &p, &l.barcode)?));
             }
             let lines: Vec<Returning<'_>> = checked
@@ -453,14 +446,7 @@ pub(super) async fn eligible(
             let now = Utc::now();
             let mut lines = Vec::new();
             for l in &p.lines {
-                let category: Option<String> = c
-                    .query_row(
-                        "SELECT category FROM product WHERE barcode = ?1",
-                        [&l.barcode],
-                        |x| x.get(0),
-                    )
-                    .optional()?
-                    .flatten();
+                let category = super::catalog::category_of(c, &l.barcode)?;
                 let back = returned(c, &p, &l.barcode)?;
                 let line = Returning {
                     barcode: &l.barcode,
