@@ -9,7 +9,7 @@ fn main() {
         // wherever it appears (lang/id/LC_MESSAGES/swalayan.po).
         .with_default_translation_context(DefaultTranslationContext::None)
         // Element information for Slint's testing backend, which finds the
-        // buttons that tests/ui.rs presses by their accessible labels only
+        // buttons that tests/kiosk/sale.rs presses by their accessible labels only
         // when it is there (what SLINT_EMIT_DEBUG_INFO=1 does). The call is
         // hidden from slint-build's docs, hence the exact version in
         // Cargo.toml.

@@ -7,9 +7,9 @@
 //! ```
 //!
 //! It walks every screen of a visit through Slint's testing backend, as
-//! `tests/ui_access.rs` does, which fails where these figures fall short.
+//! `tests/kiosk/access.rs` does, which fails where these figures fall short.
 
-#[path = "../tests/access_walk/mod.rs"]
+#[path = "../tests/kiosk/access_walk.rs"]
 mod access_walk;
 
 use std::process::ExitCode;
