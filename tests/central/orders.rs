@@ -4,17 +4,20 @@
 //! paid by QRIS at the kiosk.
 
 use std::path::Path;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use chrono::Utc;
 use common::click::{self, POPOK, SABUN, on_hand, order, placed_and_loaded};
-use common::refusal;
+use common::gateway::TestGateway;
+use common::{refusal, until};
 use swalayan::central::api::{
     CollectOrder, LoadOrder, NewOrder, NewPayment, OrderStep, PaidElsewhere, PaymentStatus,
     UnloadOutcome,
 };
 use swalayan::central::client::Client;
-use swalayan::central::server::Running;
+use swalayan::central::server::gateway::simulator::Outcome;
+use swalayan::central::server::{Config, GatewayChoice, Running};
 use swalayan::checkout::{Device, PickupFailure};
 use swalayan::domain::Rupiah;
 use swalayan::domain::locker::Size;
@@ -420,6 +423,104 @@ async fn an_unpaid_order_is_paid_by_qris_before_its_door_opens() {
         assert_eq!(refusal(&e), (409, "order_state"));
         assert!(e.refusal().unwrap().ends_with("it was collected already"), "{e}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_order_paid_at_the_kiosk_and_never_collected_is_refunded_when_unloaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let (central, client) = click::start(dir.path()).await;
+    // 1 Popok: Rp 50.000, to pay at pickup; a deadline soon after.
+    let mut one = order(&[(POPOK, 1)]);
+    one.deadline = Some((Utc::now() + chrono::Duration::seconds(4)).to_rfc3339());
+    let view = placed_and_loaded(&client, &one, 5).await;
+    let device = open_device(&dir.path().join("device"), &central);
+    device.sync_pickup_manifest("KMG").await.unwrap();
+    let pickup = device.pickup_by_token(&view.pickup.unwrap().token, Utc::now()).await.unwrap();
+
+    // Paid at the kiosk; then the door never opens (the customer left,
+    // the lock jammed) and no collect comes.
+    let payment = device.pay_order(&pickup, "pay-order-5").await.unwrap();
+    client.simulate_payment(&payment.id, PaymentStatus::Paid).await.unwrap();
+    let paid = client.order(&view.id).await.unwrap();
+    assert!(paid.paid, "{paid:?}");
+    let by = paid.payment.clone().expect("the order shows its payment");
+    assert_eq!((by.by.as_str(), by.payment_id.as_deref()), ("qris", Some(payment.id.as_str())));
+    let pay = paid.history.iter().find(|e| e.step == "pay").expect("a pay line");
+    assert!(pay.cause.contains("paid 50000 by QRIS"), "{}", pay.cause);
+    // A kiosk that restarted and lost its key gets the payment that paid
+    // it, not a refusal and not a second charge.
+    let again =
+        NewPayment { amount: Rupiah(50_000), order: Some(view.id.clone()), ..Default::default() };
+    let same = client.create_payment_with(&again, "pay-order-5-after-restart").await.unwrap();
+    assert_eq!((same.id.as_str(), same.status), (payment.id.as_str(), PaymentStatus::Paid));
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while client.order(&view.id).await.unwrap().status != OrderState::Expired {
+        assert!(tokio::time::Instant::now() < deadline, "never expired");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let list = client.unload_list("KMG").await.unwrap();
+    assert_eq!(list.orders.len(), 1);
+    assert!(list.orders[0].paid, "staff see it was paid");
+
+    let unload = OrderStep { staff_id: Some("S001".into()), ..Default::default() };
+    let out = client.order_step(&view.id, "unload", &unload).await.unwrap();
+    let unloaded = out.unloaded.expect("the answer says what was done");
+    assert_eq!(
+        (unloaded.outcome, unloaded.refunded),
+        (UnloadOutcome::Refunded, Some(Rupiah(50_000)))
+    );
+    client.order_step(&view.id, "unload", &unload).await.unwrap();
+    let refunded = client.payment(&payment.id).await.unwrap();
+    assert_eq!((refunded.status, refunded.refunded.0), (PaymentStatus::Refunded, 50_000));
+    assert_eq!(refunded.refunds.len(), 1, "refunded once");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_order_collected_with_a_late_payment_keeps_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let gw = TestGateway::new();
+    let (central, client) = common::start(Config {
+        gateway: GatewayChoice::Custom(gw.clone()),
+        poll_interval: Duration::from_millis(100),
+        late_refund_grace: Duration::from_secs(3),
+        ..click::config(dir.path())
+    })
+    .await;
+    // 2 Sabun: 15 000 less 10 % = 13 500, to pay at pickup.
+    let view = placed_and_loaded(&client, &order(&[(SABUN, 2)]), 6).await;
+    let new =
+        NewPayment { amount: Rupiah(13_500), order: Some(view.id.clone()), ..Default::default() };
+    let payment = client.create_payment_with(&new, "pay-order-6").await.unwrap();
+    // The kiosk gave up on the code, its cancel never reached the gateway,
+    // and the customer paid all the same: paid late, which pays no order.
+    gw.cancel_down.store(true, Ordering::SeqCst);
+    client.cancel_payment(&payment.id).await.unwrap();
+    gw.sim.settle(&payment.id, Outcome::Paid).unwrap();
+    let notified = reqwest::Client::new()
+        .post(format!("{}/v1/gateway/test/notify", central.url()))
+        .header("x-test-signature", "good")
+        .json(&serde_json::json!({"payment_id": payment.id}))
+        .send()
+        .await
+        .unwrap();
+    assert!(notified.status().is_success(), "{notified:?}");
+    let late = until(&client, &payment.id, |p| p.status == PaymentStatus::Paid).await;
+    assert!(late.history.last().unwrap().cause.starts_with("paid late"), "{late:?}");
+    assert!(!client.order(&view.id).await.unwrap().paid);
+
+    // The kiosk, still there, collects with it before the refund is due.
+    let with = CollectOrder { payment_id: Some(payment.id.clone()), ..collect("kiosk-1") };
+    let done = client.collect_order(&view.id, &with, "collect-6").await.unwrap();
+    assert_eq!((done.status, done.paid), (OrderState::Collected, true));
+    let kept =
+        until(&client, &payment.id, |p| p.history.last().unwrap().cause.starts_with("kept")).await;
+    let cause = &kept.history.last().unwrap().cause;
+    assert_eq!(
+        cause,
+        &format!("kept: order {} was collected with it first, so no refund", view.id)
+    );
+    assert_eq!((kept.status, kept.refunds.len()), (PaymentStatus::Paid, 0));
 }
 
 #[tokio::test(flavor = "multi_thread")]

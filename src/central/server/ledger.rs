@@ -191,7 +191,18 @@ pub fn by_reference(conn: &Connection, reference: &str) -> rusqlite::Result<Opti
 pub fn paid_unshown(conn: &Connection, id: &str, cause: &str) -> rusqlite::Result<()> {
     conn.execute("UPDATE payment SET qris = '' WHERE id = ?1 AND qris IS NULL", [id])?;
     add_event(conn, id, PaymentStatus::Pending, "created")?;
-    transition(conn, id, PaymentStatus::Paid, cause, false)
+    paid(conn, id, cause)
+}
+
+/// Moves a payment that was still payable to paid. An order it was made
+/// for is paid from now on, whether or not its customer ever takes it out,
+/// so that an order paid at a kiosk and never collected is refunded when
+/// staff unload it. (A payment paid late, after it ended here, goes
+/// through [`transition`] alone: it is refunded, and pays no order unless
+/// a collect names it.)
+pub fn paid(conn: &Connection, id: &str, cause: &str) -> rusqlite::Result<()> {
+    transition(conn, id, PaymentStatus::Paid, cause, false)?;
+    super::orders::paid_by(conn, id)
 }
 
 /// Records the code the gateway issued; from now on the payment is shown.

@@ -157,7 +157,7 @@ fn apply_in(
     match (row.payment.status, state) {
         (P::Pending, G::Pending) => {}
         (P::Pending, G::Paid { .. }) => {
-            ledger::transition(c, id, P::Paid, &format!("paid ({how})"), false)?;
+            ledger::paid(c, id, &format!("paid ({how})"))?;
             info!(payment = id, "payment paid");
         }
         (P::Pending, G::Expired) => ledger::transition(
@@ -340,7 +340,10 @@ pub(super) async fn cancel_by_device(s: &AppState, id: &str) -> Result<Cancelled
                         true,
                     ),
                 };
-                ledger::transition(&tx, &key, to, &cause, open)?;
+                match to {
+                    PaymentStatus::Paid => ledger::paid(&tx, &key, &cause)?,
+                    _ => ledger::transition(&tx, &key, to, &cause, open)?,
+                }
                 false
             };
             tx.commit()?;
@@ -369,9 +372,13 @@ pub(super) async fn refund_late(s: &AppState, id: &str) -> Result<(), LifeError>
                 return Ok(None);
             }
             ledger::set_refund_due(&tx, &key, None)?;
-            if let Some(sale) = db::sale_by_payment(&tx, &key)? {
-                let cause =
-                    format!("kept: sale {} was recorded for it first, so no refund", sale.id);
+            let kept = match db::sale_by_payment(&tx, &key)? {
+                Some(sale) => Some(format!("sale {} was recorded for it", sale.id)),
+                None => super::orders::collected_with(&tx, &key)?
+                    .map(|order| format!("order {order} was collected with it")),
+            };
+            if let Some(why) = kept {
+                let cause = format!("kept: {why} first, so no refund");
                 ledger::add_event(&tx, &key, row.payment.status, &cause)?;
                 tx.commit()?;
                 return Ok(None);

@@ -189,17 +189,25 @@ pub(super) async fn create_payment(
                     {
                         return Ok(Found::Refused(refusal));
                     }
-                    if let Some(order) = &order
-                        && let Err(refusal) = super::orders::check_payable(&tx, order, amount)?
-                    {
-                        return Ok(Found::Refused(refusal));
-                    }
-                    // One live payment per order, whatever the key.
-                    if let Some(order) = &order
-                        && let Some(live) = super::orders::live_payment(&tx, order, now_ms())?
-                    {
-                        info!(order, payment = live.payment.id, "the order's live payment reused");
-                        return Ok(Found::Issued(Box::new(live)));
+                    // One live payment per order, whatever the key: the
+                    // pending one, or the one that paid it (a kiosk that
+                    // restarted after its customer paid opens the door).
+                    if let Some(order) = &order {
+                        let live = super::orders::live_payment(&tx, order, now_ms())?;
+                        let live_id = live.as_ref().map(|l| l.payment.id.as_str());
+                        if let Err(refusal) =
+                            super::orders::check_payable(&tx, order, amount, live_id)?
+                        {
+                            return Ok(Found::Refused(refusal));
+                        }
+                        if let Some(live) = live {
+                            info!(
+                                order,
+                                payment = live.payment.id,
+                                "the order's live payment reused"
+                            );
+                            return Ok(Found::Issued(Box::new(live)));
+                        }
                     }
                     let id = new_id("PAY");
                     ledger::insert(

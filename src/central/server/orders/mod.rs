@@ -14,7 +14,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use tracing::{debug, info, warn};
 
 use super::AppState;
@@ -516,12 +516,14 @@ pub(super) async fn unload_list(
     Ok(Json(UnloadList { store, orders, as_of: crate::store::now() }))
 }
 
-/// Refuses a payment for an order that is unknown, not live, paid, or for
-/// another amount than its total; `Ok(Ok(()))` lets it be created.
+/// Refuses a payment for an order that is unknown, not live, paid (other
+/// than by `live`, its live payment), or for another amount than its
+/// total; `Ok(Ok(()))` lets it be created, or `live` be given again.
 pub(super) fn check_payable(
     conn: &Connection,
     id: &str,
     amount: Rupiah,
+    live: Option<&str>,
 ) -> anyhow::Result<Result<(), Failure>> {
     let Some(o) = rows::load(conn, id)? else {
         return Ok(Err(Failure(
@@ -530,7 +532,7 @@ pub(super) fn check_payable(
             format!("order: no order {id}"),
         )));
     };
-    if o.paid {
+    if o.paid && (live.is_none() || o.payment_id.as_deref() != live) {
         return Ok(Err(Failure(
             StatusCode::CONFLICT,
             "order_paid",
@@ -576,6 +578,38 @@ pub(super) fn live_payment(
         }
     }
     Ok(None)
+}
+
+/// Pays the order that `payment` was made for, now that it is paid while
+/// payable (see [`super::ledger::paid`]); nothing when it was made for no
+/// order, or the order is paid already.
+pub(super) fn paid_by(conn: &Connection, payment: &str) -> rusqlite::Result<()> {
+    let order: Option<String> = conn
+        .query_row("SELECT order_id FROM payment WHERE id = ?1", [payment], |r| r.get(0))
+        .optional()?
+        .flatten();
+    let Some(o) = order.map(|id| rows::load(conn, &id)).transpose()?.flatten() else {
+        return Ok(());
+    };
+    if o.paid {
+        return Ok(());
+    }
+    conn.execute(
+        "UPDATE click_order SET paid = 1, payment_id = ?2 WHERE id = ?1",
+        rusqlite::params![o.id, payment],
+    )?;
+    let cause = format!("paid {} by QRIS (payment {payment})", o.total.0);
+    rows::add_event(conn, &o.id, o.state, "pay", None, &cause)
+}
+
+/// The order that a collect took out with `payment`, if one did.
+pub(super) fn collected_with(conn: &Connection, payment: &str) -> rusqlite::Result<Option<String>> {
+    conn.query_row(
+        "SELECT id FROM click_order WHERE payment_id = ?1 AND paid = 1 AND state = 'collected'",
+        [payment],
+        |r| r.get(0),
+    )
+    .optional()
 }
 
 /// Links the new payment `payment` to the order it pays.
