@@ -34,6 +34,7 @@ mod loading;
 mod pickup;
 mod pricing;
 mod restricted;
+mod returns;
 
 pub use loading::{
     DoorPolicy, DoorStep, Fit, LoadError, LoadRefusal, Loaded, UnloadError, Unloading,
@@ -64,6 +65,8 @@ pub const PICKUP: &str = "pickup";
 pub const PICKUP_ALERT: &str = "pickup_alert";
 /// The outbox kind of staff taking an expired order out of its locker.
 pub const UNLOAD: &str = "unload";
+/// The outbox kind of how a return's compartment ended.
+pub const RETURN_STOWED: &str = "return_stowed";
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeviceError {
@@ -139,6 +142,7 @@ enum Outgoing {
     Pickup(pickup::CollectEvent),
     Alert(pickup::AlertEvent),
     Unload(loading::UnloadEvent),
+    Stowed(returns::StowedEvent),
 }
 
 /// What a catalog sync did.
@@ -696,6 +700,11 @@ impl Device {
                     UNLOAD => serde_json::from_value::<loading::UnloadEvent>(item.body.clone())
                         .map(Outgoing::Unload)
                         .map_err(|e| format!("unreadable unloading: {e}")),
+                    RETURN_STOWED => {
+                        serde_json::from_value::<returns::StowedEvent>(item.body.clone())
+                            .map(Outgoing::Stowed)
+                            .map_err(|e| format!("unreadable return compartment: {e}"))
+                    }
                     other => Err(format!("unknown event kind {other:?} (from another version?)")),
                 };
                 let event = match event {
@@ -729,6 +738,11 @@ impl Device {
                         Outgoing::Unload(u) => {
                             self.client.order_step(&u.order_id, "unload", &u.step).await.map(|o| {
                                 serde_json::to_value(o).expect("an order always serialises")
+                            })
+                        }
+                        Outgoing::Stowed(r) => {
+                            self.client.return_stowed(&r.return_id, &r.stowed).await.map(|v| {
+                                serde_json::to_value(v).expect("a return always serialises")
                             })
                         }
                     };

@@ -197,9 +197,7 @@ pub(super) async fn open(
         outcome: outcome.to_owned(),
         device: Some(device.device_id().to_owned()),
     };
-    // TODO: a note the central does not get is only in the log; the
-    // outbox would deliver it later, as it does collects.
-    if let Err(e) = device.client().return_stowed(r, &note).await {
+    if let Err(e) = device.record_stowed(r, note).await {
         warn!(r#return = r, compartment, outcome, error = %e, "return compartment not recorded");
     }
     send(&reports, event);

@@ -6,9 +6,10 @@ use common::click::{self, PISANG, POPOK, SABUN, order, placed_and_loaded};
 use common::refusal;
 use swalayan::central::api::{
     CollectOrder, ConfirmReturn, NewOrderLine, NewReturn, NewTransaction, OrderView, PaidElsewhere,
-    PaymentStatus, RefundTo, ReturnStatus, SaleLine,
+    PaymentStatus, RefundTo, ReturnStatus, ReturnStowed, SaleLine,
 };
 use swalayan::central::client::Client;
+use swalayan::checkout::Device;
 use swalayan::domain::Rupiah;
 use swalayan::domain::order::OrderState;
 
@@ -229,4 +230,38 @@ async fn a_kiosk_sale_comes_back_by_its_receipt_to_its_qris_payment() {
     // Not a purchase at all, or one that is not here.
     assert_eq!(refusal(&client.returnable("8991101000070").await.unwrap_err()).0, 400);
     assert_eq!(refusal(&client.returnable("TRX-NOSUCH").await.unwrap_err()), (404, "not_found"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_return_compartment_the_central_missed_is_sent_later_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (central, client) = click::start(dir.path()).await;
+    // 1 Sabun (7 500 less 10 % = 6 750) paid by QRIS at the kiosk and
+    // collected, then brought back into the return compartment 7.
+    let view = placed_and_loaded(&client, &order(&[(SABUN, 1)]), 3).await;
+    let payment = client.pay_order(&view.id, view.total, "pay-3").await.unwrap();
+    client.simulate_payment(&payment.id, PaymentStatus::Paid).await.unwrap();
+    collected(&client, &view).await;
+    let r = ret(&client, back(&view.id, &[(SABUN, 1)], RefundTo::Qris), "ret-stow").await.unwrap();
+    assert_eq!(r.amount.0, 6_750);
+
+    // The kiosk's network is down when the door shuts on nothing.
+    let data = dir.path().join("kiosk");
+    let offline = Device::open(&data, Client::new("http://127.0.0.1:9").unwrap()).unwrap();
+    let empty =
+        ReturnStowed { compartment: 7, outcome: "empty".into(), device: Some("kiosk-1".into()) };
+    offline.record_stowed(&r.id, empty.clone()).await.unwrap();
+    assert_eq!(client.goods_return(&r.id).await.unwrap().stowed, None, "not heard yet");
+    drop(offline);
+
+    // Back online (the kiosk restarted): the outbox delivers it, once.
+    let online = Device::open(&data, Client::new(&central.url()).unwrap()).unwrap();
+    assert_eq!(online.flush_outbox().await.unwrap(), 1);
+    assert_eq!(online.flush_outbox().await.unwrap(), 0);
+    let heard = client.goods_return(&r.id).await.unwrap();
+    assert_eq!((heard.compartment, heard.stowed.as_deref()), (Some(7), Some("empty")));
+    // A second word on the same return does not overwrite the first.
+    let later = ReturnStowed { outcome: "stowed".into(), ..empty };
+    client.return_stowed(&r.id, &later).await.unwrap();
+    assert_eq!(client.goods_return(&r.id).await.unwrap().stowed.as_deref(), Some("empty"));
 }
