@@ -145,6 +145,38 @@ pub fn refund_amount(
     Rupiah((share as i64).min(left.0))
 }
 
+/// Where a refund to QRIS goes when the purchase was paid partly with
+/// points: the payment gets back its share and the member's points theirs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RefundSplit {
+    pub qris: Rupiah,
+    pub points: Rupiah,
+}
+
+/// Shares a refund of `amount` to QRIS between the QRIS payment and the
+/// points that paid `points_paid` of `paid`: the payment its share of the
+/// amount, rounded down, the points the rest, so a payment never refunds
+/// more than it took (its refunds so far being `qris_refunded`). The
+/// return that brings the last goods back refunds what is left on the
+/// payment. A purchase paid by QRIS alone refunds all of it to QRIS.
+pub fn split_refund(
+    amount: Rupiah,
+    paid: Rupiah,
+    points_paid: Rupiah,
+    qris_refunded: Rupiah,
+    is_last: bool,
+) -> RefundSplit {
+    let qris_paid = (paid.0 - points_paid.0).max(0);
+    let left_on_payment = (qris_paid - qris_refunded.0).max(0);
+    let share = if is_last || paid.0 <= 0 {
+        amount.0
+    } else {
+        (i128::from(amount.0) * i128::from(qris_paid) / i128::from(paid.0)) as i64
+    };
+    let qris = share.min(left_on_payment).min(amount.0).max(0);
+    RefundSplit { qris: Rupiah(qris), points: Rupiah(amount.0 - qris) }
+}
+
 /// What a scanned or typed code names as the purchase goods come back from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PurchaseRef {
@@ -249,6 +281,29 @@ mod tests {
         assert!(e.reason.contains("3 asked back, 2 of 2 bought"), "{e}");
         let twice = Returning { returned: 2, ..line(None, 1) };
         assert_eq!(check(&rules(), bought, now, &[twice]).unwrap_err().rule, "quantity");
+    }
+
+    #[test]
+    fn a_refund_of_a_sale_paid_partly_with_points_gives_each_its_share() {
+        // Rp 75.000: 50.000 by QRIS, 25.000 in points. Goods worth 30.000
+        // back: 30.000 x 50.000 / 75.000 = 20.000 to QRIS, 10.000 to points.
+        let (paid, points) = (Rupiah(75_000), Rupiah(25_000));
+        let first = split_refund(Rupiah(30_000), paid, points, Rupiah::ZERO, false);
+        assert_eq!(first, RefundSplit { qris: Rupiah(20_000), points: Rupiah(10_000) });
+        // The rest, 45.000, is the last: what is left on the payment,
+        // 50.000 - 20.000 = 30.000, and 15.000 to points. In all 50.000
+        // and 25.000, what each paid.
+        let last = split_refund(Rupiah(45_000), paid, points, Rupiah(20_000), true);
+        assert_eq!(last, RefundSplit { qris: Rupiah(30_000), points: Rupiah(15_000) });
+        // Rounding: 10.001 x 50.000 / 75.000 = 6.667,33, so 6.667 and 3.334.
+        let odd = split_refund(Rupiah(10_001), paid, points, Rupiah::ZERO, false);
+        assert_eq!(odd, RefundSplit { qris: Rupiah(6_667), points: Rupiah(3_334) });
+        // No points: all to QRIS, but never past what is left on it.
+        let plain =
+            split_refund(Rupiah(49_347), Rupiah(113_500), Rupiah::ZERO, Rupiah::ZERO, false);
+        assert_eq!(plain, RefundSplit { qris: Rupiah(49_347), points: Rupiah::ZERO });
+        let over = split_refund(Rupiah(5_000), Rupiah(10_000), Rupiah::ZERO, Rupiah(7_000), false);
+        assert_eq!(over, RefundSplit { qris: Rupiah(3_000), points: Rupiah(2_000) });
     }
 
     #[test]

@@ -11,6 +11,7 @@ use super::worker::Report;
 use crate::central::api::{self, NewOrderLine, NewReturn};
 use crate::central::client::ClientError;
 use crate::checkout::Device;
+use crate::domain::Rupiah;
 use crate::domain::visit::{
     Event, LineRefused, NotStowed, Refund, RefundTo, ReturnLine, ReturnProblem, ReturnPurchase,
     ReturnReason, ReturnRequest, ReturnStage,
@@ -116,7 +117,7 @@ pub(super) async fn post(
                 api::RefundTo::Points => RefundTo::Points,
             };
             Event::ReturnRecorded {
-                refund: Refund { return_id: r.id, amount: r.amount, to },
+                refund: Refund { return_id: r.id, amount: r.amount, to, points: r.points },
                 compartment,
             }
         }
@@ -237,6 +238,8 @@ fn purchase_of(r: api::Returnable) -> ReturnPurchase {
         paid: r.paid,
         list_total: r.list_total,
         refunded: r.refunded,
+        points_paid: r.points_paid,
+        qris_refunded: r.qris_refunded,
         refund_to,
         lines,
     }
@@ -269,6 +272,10 @@ pub struct ReturnView {
     pub can_points: bool,
     pub picked: i32,
     pub refund: String,
+    /// For a refund to QRIS of a purchase paid partly with points, the
+    /// payment's part and the points' part; empty otherwise.
+    pub refund_qris: String,
+    pub refund_points: String,
     pub ready: bool,
     pub compartment: i32,
     pub left_open: bool,
@@ -337,14 +344,29 @@ impl ReturnView {
             view.can_points = c.purchase.refund_to.contains(&RefundTo::Points);
             view.picked = c.items() as i32;
             view.refund = c.refund().to_string();
+            if c.refund_to == Some(RefundTo::Qris) {
+                let split = c.refund_split();
+                view.set_split(split.qris, split.points);
+            }
             view.ready = c.ready();
         }
         if let Some(r) = refund {
             view.refund = r.amount.to_string();
             view.refund_to = refund_to_ui(Some(r.to));
+            if r.to == RefundTo::Qris {
+                view.set_split(Rupiah(r.amount.0 - r.points.0), r.points);
+            }
         }
         view.compartment = compartment.map_or(0, |c| c as i32);
         view
+    }
+
+    /// Shows a refund to QRIS as its two parts when points get some of it.
+    fn set_split(&mut self, qris: Rupiah, points: Rupiah) {
+        if points.0 > 0 {
+            self.refund_qris = qris.to_string();
+            self.refund_points = points.to_string();
+        }
     }
 
     pub(super) fn apply(&self, window: &ui::AppWindow) {
@@ -359,6 +381,8 @@ impl ReturnView {
         r.set_can_points(self.can_points);
         r.set_picked(self.picked);
         r.set_refund(self.refund.as_str().into());
+        r.set_refund_qris(self.refund_qris.as_str().into());
+        r.set_refund_points(self.refund_points.as_str().into());
         r.set_ready(self.ready);
         r.set_compartment(self.compartment);
         r.set_left_open(self.left_open);

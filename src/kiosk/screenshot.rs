@@ -353,7 +353,8 @@ fn shoot_pickup_pay(
 
 /// Bringing goods back: the receipt's QR asked for (`return-scan.png`),
 /// one Popok of a sale picked with the fruit refused as final sale
-/// (`return.png`), the summary (`return-confirm.png`), the open return
+/// (`return.png`), the summary (`return-confirm.png`, and
+/// `return-confirm-points.png` for a sale paid partly with points), the open return
 /// compartment (`return-open.png`), the thank-you (`return-stowed.png`),
 /// and a door closed on nothing after the refund (`return-not-stowed.png`).
 fn shoot_return(
@@ -379,6 +380,8 @@ fn shoot_return(
         paid: Rupiah(73_500),
         list_total: Rupiah(75_000),
         refunded: Rupiah::ZERO,
+        points_paid: Rupiah::ZERO,
+        qris_refunded: Rupiah::ZERO,
         refund_to: vec![RefundTo::Qris, RefundTo::Points],
         lines: vec![
             line("8991101000070", "Popok M 34", 50_000, 1, None),
@@ -390,16 +393,32 @@ fn shoot_return(
     visit.step(Event::StartReturn, t0);
     shoot(&visit, t0, "return-scan")?;
     visit.step(Event::Scanned { code: "http://127.0.0.1:8080/receipt/TRX-5C1D".into() }, t0);
-    visit.step(Event::ReturnableFound { purchase }, t0);
+    visit.step(Event::ReturnableFound { purchase: purchase.clone() }, t0);
     visit.step(Event::ReturnMore { line: 0 }, t0);
     visit.step(Event::ReturnReasonChosen { reason: ReturnReason::Damaged }, t0);
     visit.step(Event::ReturnRefundChosen { to: RefundTo::Qris }, t0);
     shoot(&visit, t0, "return")?;
     visit.step(Event::ReturnReview, t0);
     shoot(&visit, t0, "return-confirm")?;
+    // The same sale with Rp 23.500 of it paid in points: of the 49.000,
+    // 49.000 x 50.000 / 73.500 = 33.333 go to QRIS and 15.667 to points.
+    let mut with_points = Visit::new(Duration::from_secs(90), "shot-return-points", t0);
+    with_points.step(Event::StartReturn, t0);
+    with_points.step(Event::Scanned { code: "TRX-5C1D".into() }, t0);
+    let paid_with_points = ReturnPurchase { points_paid: Rupiah(23_500), ..purchase.clone() };
+    with_points.step(Event::ReturnableFound { purchase: paid_with_points }, t0);
+    with_points.step(Event::ReturnMore { line: 0 }, t0);
+    with_points.step(Event::ReturnReasonChosen { reason: ReturnReason::Damaged }, t0);
+    with_points.step(Event::ReturnRefundChosen { to: RefundTo::Qris }, t0);
+    with_points.step(Event::ReturnReview, t0);
+    shoot(&with_points, t0, "return-confirm-points")?;
     visit.step(Event::ReturnConfirm, t0);
-    let refund =
-        Refund { return_id: "RET-9A0B".into(), amount: Rupiah(49_000), to: RefundTo::Qris };
+    let refund = Refund {
+        return_id: "RET-9A0B".into(),
+        amount: Rupiah(49_000),
+        to: RefundTo::Qris,
+        points: Rupiah::ZERO,
+    };
     visit.step(Event::ReturnRecorded { refund, compartment: 8 }, t0);
     visit.step(Event::DoorOpened, t0);
     shoot(&visit, t0, "return-open")?;

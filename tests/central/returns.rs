@@ -5,8 +5,8 @@
 use common::click::{self, PISANG, POPOK, SABUN, order, placed_and_loaded};
 use common::refusal;
 use swalayan::central::api::{
-    CollectOrder, ConfirmReturn, NewOrderLine, NewReturn, NewTransaction, OrderView, PaidElsewhere,
-    PaymentStatus, RefundTo, ReturnStatus, ReturnStowed, SaleLine,
+    CollectOrder, ConfirmReturn, NewOrderLine, NewPayment, NewReturn, NewTransaction, OrderView,
+    PaidElsewhere, PaymentStatus, RefundTo, ReturnStatus, ReturnStowed, SaleLine,
 };
 use swalayan::central::client::Client;
 use swalayan::checkout::Device;
@@ -264,4 +264,72 @@ async fn a_return_compartment_the_central_missed_is_sent_later_once() {
     let later = ReturnStowed { outcome: "stowed".into(), ..empty };
     client.return_stowed(&r.id, &later).await.unwrap();
     assert_eq!(client.goods_return(&r.id).await.unwrap().stowed.as_deref(), Some("empty"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sale_paid_partly_with_points_refunds_each_its_share() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_central, client) = click::start(dir.path()).await;
+    // Two Popok at the kiosk, Rp 100.000: the member M0001 (1 200 points)
+    // redeems 1 000 points and pays Rp 99.000 by QRIS.
+    let pay = NewPayment {
+        amount: Rupiah(99_000),
+        member: Some("M0001".into()),
+        points: 1_000,
+        ..Default::default()
+    };
+    let payment = client.create_payment_with(&pay, "points-pay").await.unwrap();
+    client.simulate_payment(&payment.id, PaymentStatus::Paid).await.unwrap();
+    let sale = client
+        .post_transaction(&NewTransaction {
+            idempotency_key: "points-sale".into(),
+            device_id: "kiosk-1".into(),
+            payment_id: payment.id.clone(),
+            lines: vec![SaleLine {
+                barcode: POPOK.into(),
+                name: "Popok M 34".into(),
+                qty: 2,
+                unit_price: Rupiah(50_000),
+                line_total: Rupiah(100_000),
+                measure: None,
+            }],
+            total: Rupiah(100_000),
+            member: Some("M0001".into()),
+            points_redeemed: 1_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let before = client.member_account("M0001").await.unwrap().balance;
+    let of_sale = |qty| NewReturn {
+        order: None,
+        sale: Some(sale.id.clone()),
+        ..back("", &[(POPOK, qty)], RefundTo::Qris)
+    };
+
+    // What the kiosk is told before it asks.
+    let r = client.returnable(&sale.id).await.unwrap();
+    assert_eq!((r.paid.0, r.points_paid.0, r.qris_refunded.0), (100_000, 1_000, 0));
+
+    // One Popok back to QRIS: Rp 50.000, of which 50.000 x 99.000 /
+    // 100.000 = 49.500 to the payment and 500 back to the points.
+    let first = ret(&client, of_sale(1), "points-ret-1").await.unwrap();
+    assert_eq!((first.amount.0, first.points.0), (50_000, 500));
+    let p = client.payment(&payment.id).await.unwrap();
+    assert_eq!((p.status, p.refunded.0), (PaymentStatus::Paid, 49_500));
+    let r = client.returnable(&sale.id).await.unwrap();
+    assert_eq!((r.refunded.0, r.qris_refunded.0), (50_000, 49_500));
+
+    // The other, the last: what is left on the payment, 99.000 - 49.500 =
+    // 49.500, and 500 to the points. Nothing is refused, and in all the
+    // payment got back 99.000 and the points 1.000, what each paid.
+    let second = ret(&client, of_sale(1), "points-ret-2").await.unwrap();
+    assert_eq!((second.amount.0, second.points.0), (50_000, 500));
+    let p = client.payment(&payment.id).await.unwrap();
+    assert_eq!((p.status, p.refunded.0), (PaymentStatus::Refunded, 99_000));
+    let account = client.member_account("M0001").await.unwrap();
+    assert_eq!(account.balance, before + 1_000);
+    let refunds: Vec<i64> =
+        account.ledger.iter().filter(|e| e.kind == "refund").map(|e| e.delta).collect();
+    assert_eq!(refunds, [500, 500]);
 }

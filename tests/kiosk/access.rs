@@ -16,7 +16,7 @@ use crate::access_walk;
 use crate::kiosk_ui::*;
 
 /// Every screen and panel of [`tour`], each of which must be measured.
-const SCREENS: [&str; 32] = [
+const SCREENS: [&str; 33] = [
     "welcome",
     "scanning",
     "scanning-en",
@@ -42,6 +42,7 @@ const SCREENS: [&str; 32] = [
     "return-scan",
     "return",
     "return-confirm",
+    "return-confirm-points",
     "return-open",
     "return-stowed",
     "return-not-stowed",

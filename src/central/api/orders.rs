@@ -385,6 +385,11 @@ pub struct ReturnView {
     pub refund_to: RefundTo,
     /// What is refunded (see the README for how it is worked out).
     pub amount: Rupiah,
+    /// What of `amount` went to the member's points: all of it for a
+    /// refund to points; for a refund to QRIS of a purchase paid partly
+    /// with points, the points' share (the payment gets the rest).
+    #[serde(default)]
+    pub points: Rupiah,
     /// The payment refunded, for a refund to QRIS.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_id: Option<String>,
@@ -443,6 +448,13 @@ pub struct Returnable {
     pub list_total: Rupiah,
     /// What earlier returns of it refunded.
     pub refunded: Rupiah,
+    /// What of `paid` the member paid with points: a refund to QRIS
+    /// gives the points their share back.
+    #[serde(default)]
+    pub points_paid: Rupiah,
+    /// What the QRIS payment has refunded so far, by returns or otherwise.
+    #[serde(default)]
+    pub qris_refunded: Rupiah,
     /// Where a refund may go: `qris` when a QRIS payment here paid it,
     /// `points` when it names a member.
     pub refund_to: Vec<RefundTo>,

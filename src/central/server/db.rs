@@ -26,6 +26,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../../migrations/central/0013_return_compartment.sql")),
         M::up(include_str!("../../../migrations/central/0014_order_unload.sql")),
         M::up(include_str!("../../../migrations/central/0015_order_size.sql")),
+        M::up(include_str!("../../../migrations/central/0016_return_points.sql")),
     ])
 });
 

@@ -39,6 +39,8 @@ struct Purchase {
     lines: Vec<SaleLine>,
     /// What the purchase cost (after promotions).
     paid: Rupiah,
+    /// What of `paid` points paid (a kiosk sale's redeemed points).
+    points_paid: Rupiah,
     payment_id: Option<String>,
     member: Option<String>,
 }
@@ -68,6 +70,7 @@ fn purchase(
                 bought_at: parse(&at)?,
                 lines: o.lines.clone(),
                 paid: o.total,
+                points_paid: Rupiah::ZERO,
                 payment_id: o.payment_id.clone(),
                 member: o.member.clone(),
                 sale: None,
@@ -78,14 +81,11 @@ fn purchase(
             let Some(t) = super::db::sale(conn, id)? else {
                 return Ok(Err(not_found("transaction", id)));
             };
-            // TODO: a sale partly paid with points shares its refund over
-            // its total, so a QRIS refund may ask more than QRIS paid (the
-            // refund path refuses it, 409 over_refund); splitting the refund
-            // between the payment and the points redeemed would fix it.
             Ok(Ok(Purchase {
                 bought_at: parse(&t.created_at)?,
                 lines: t.lines,
                 paid: t.total,
+                points_paid: Rupiah(i64::try_from(t.points_redeemed).unwrap_or(i64::MAX)),
                 payment_id: Some(t.payment_id),
                 member: t.member,
                 sale: Some(t.id),
@@ -131,7 +131,7 @@ fn view_of(conn: &Connection, id: &str) -> anyhow::Result<Option<ReturnView>> {
     let row = conn
         .query_row(
             "SELECT id, order_id, sale_id, lines, reason, refund_to, amount, payment_id, member_id,
-                    status, created_at, confirmed_at, confirmed_by, compartment, stowed
+                    status, created_at, confirmed_at, confirmed_by, compartment, stowed, points
              FROM goods_return WHERE id = ?1",
             [id],
             |r| {
@@ -140,12 +140,18 @@ fn view_of(conn: &Connection, id: &str) -> anyhow::Result<Option<ReturnView>> {
                     (r.get::<_, String>(4)?, r.get::<_, String>(5)?, r.get::<_, i64>(6)?),
                     (r.get(7)?, r.get(8)?, r.get::<_, String>(9)?, r.get(10)?),
                     (r.get(11)?, r.get(12)?, r.get(13)?, r.get(14)?),
+                    r.get::<_, i64>(15)?,
                 ))
             },
         )
         .optional()?;
-    let Some(((id, order, sale, lines), (reason, to, amount), (payment_id, member, status, at), c)) =
-        row
+    let Some((
+        (id, order, sale, lines),
+        (reason, to, amount),
+        (payment_id, member, status, at),
+        c,
+        points,
+    )) = row
     else {
         return Ok(None);
     };
@@ -157,6 +163,7 @@ fn view_of(conn: &Connection, id: &str) -> anyhow::Result<Option<ReturnView>> {
         reason,
         refund_to: if to == "points" { RefundTo::Points } else { RefundTo::Qris },
         amount: Rupiah(amount),
+        points: Rupiah(points),
         payment_id,
         member,
         status: if status == "confirmed" {
@@ -177,6 +184,8 @@ struct Plan {
     id: String,
     lines: Vec<SaleLine>,
     amount: Rupiah,
+    /// What of `amount` goes to `member`'s points; the payment gets the rest.
+    points: Rupiah,
     payment_id: Option<String>,
     member: Option<String>,
     /// True if and only if it brings the last of an order back.
@@ -288,9 +297,33 @@ pub(super) async fn create(
                 refunded_before(c, &p)?,
                 is_last,
             );
-            let (payment_id, member) = match r.refund_to {
+            let (payment_id, member, points) = match r.refund_to {
                 RefundTo::Qris => match &p.payment_id {
-                    Some(pid) => (Some(pid.clone()), None),
+                    Some(pid) => {
+                        let qris_refunded = super::ledger::refund_committed(c, pid)?;
+                        let split = returns::split_refund(
+                            amount,
+                            p.paid,
+                            p.points_paid,
+                            qris_refunded,
+                            is_last,
+                        );
+                        match (&p.member, split.points.0 > 0) {
+                            (_, false) => (Some(pid.clone()), None, Rupiah::ZERO),
+                            (Some(m), true) => (Some(pid.clone()), Some(m.clone()), split.points),
+                            (None, true) => {
+                                return Ok(Err(refusal(
+                                    StatusCode::CONFLICT,
+                                    "over_refund",
+                                    format!(
+                                        "refund_to: payment {pid} has {} left to refund, not {}; \
+                                         refund the rest by hand",
+                                        split.qris.0, amount.0
+                                    ),
+                                )));
+                            }
+                        }
+                    }
                     None => {
                         return Ok(Err(refusal(
                             StatusCode::CONFLICT,
@@ -302,7 +335,7 @@ pub(super) async fn create(
                     }
                 },
                 RefundTo::Points => match r.member.clone().or(p.member.clone()) {
-                    Some(m) if super::points::member(c, &m)?.is_some() => (None, Some(m)),
+                    Some(m) if super::points::member(c, &m)?.is_some() => (None, Some(m), amount),
                     Some(m) => {
                         return Ok(Err(refusal(
                             StatusCode::UNPROCESSABLE_ENTITY,
@@ -319,7 +352,15 @@ pub(super) async fn create(
             };
             let closes_order = p.order.is_some() && is_last;
             let id = new_id("RET");
-            Ok(Ok(Ok(Plan { id, lines: back_lines, amount, payment_id, member, closes_order })))
+            Ok(Ok(Ok(Plan {
+                id,
+                lines: back_lines,
+                amount,
+                points,
+                payment_id,
+                member,
+                closes_order,
+            })))
         })
         .await??;
     let plan = match plan {
@@ -330,11 +371,12 @@ pub(super) async fn create(
         }
     };
 
-    if let (Some(pid), true) = (&plan.payment_id, plan.amount.0 > 0) {
+    let to_payment = Rupiah(plan.amount.0 - plan.points.0);
+    if let (Some(pid), true) = (&plan.payment_id, to_payment.0 > 0) {
         let why = format!("return: {reason}");
         let refund_key = format!("return-{key}");
         let (_, _payment) =
-            super::payments::start_refund(&s, pid, plan.amount, why, refund_key).await?;
+            super::payments::start_refund(&s, pid, to_payment, why, refund_key).await?;
     }
     let device = req.device.clone();
     let id = plan.id.clone();
@@ -343,8 +385,10 @@ pub(super) async fn create(
             let tx = c.transaction()?;
             tx.execute(
                 "INSERT INTO goods_return (id, idempotency_key, request, order_id, sale_id, lines,
-                     reason, refund_to, amount, payment_id, member_id, status, device, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'awaiting_staff', ?12, ?13)",
+                     reason, refund_to, amount, payment_id, member_id, status, device, created_at,
+                     points)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'awaiting_staff', ?12, ?13,
+                     ?14)",
                 params![
                     plan.id,
                     key,
@@ -359,6 +403,7 @@ pub(super) async fn create(
                     plan.member,
                     device,
                     crate::store::now(),
+                    plan.points.0,
                 ],
             )?;
             for l in &plan.lines {
@@ -368,9 +413,9 @@ pub(super) async fn create(
                 )?;
             }
             if let Some(m) = &plan.member
-                && plan.amount.0 > 0
+                && plan.points.0 > 0
             {
-                super::points::add_entry(&tx, m, plan.amount.0, "refund", Some(&plan.id))?;
+                super::points::add_entry(&tx, m, plan.points.0, "refund", Some(&plan.id))?;
             }
             if let Some(order) = &req.order {
                 let (state, step) = if plan.closes_order {
@@ -487,6 +532,11 @@ pub(super) async fn eligible(
                 paid: p.paid,
                 list_total: Rupiah(p.lines.iter().map(|l| l.line_total.0).sum()),
                 refunded: refunded_before(c, &p)?,
+                points_paid: p.points_paid,
+                qris_refunded: match &p.payment_id {
+                    Some(pid) => super::ledger::refund_committed(c, pid)?,
+                    None => Rupiah::ZERO,
+                },
                 refund_to,
                 lines,
             }))

@@ -127,8 +127,12 @@ mod tests {
 
     #[test]
     fn the_end_of_a_return_says_the_refund() {
-        let refund =
-            Refund { return_id: "RET-1".into(), amount: Rupiah(49_347), to: RefundTo::Qris };
+        let refund = Refund {
+            return_id: "RET-1".into(),
+            amount: Rupiah(49_347),
+            to: RefundTo::Qris,
+            points: Rupiah::ZERO,
+        };
         let said = prompts(&ReturnStage::Stowed { refund, compartment: 7 });
         assert_eq!(
             said[0].text(Language::En),

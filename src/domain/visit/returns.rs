@@ -11,7 +11,7 @@
 
 use super::{Effect, Event, State, Visit};
 use crate::domain::Rupiah;
-use crate::domain::returns::refund_amount;
+use crate::domain::returns::{RefundSplit, refund_amount, split_refund};
 
 /// The steps of a return.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -119,6 +119,10 @@ pub struct ReturnPurchase {
     pub paid: Rupiah,
     pub list_total: Rupiah,
     pub refunded: Rupiah,
+    /// What of `paid` points paid, and what the QRIS payment refunded so
+    /// far: a refund to QRIS gives the points their share back.
+    pub points_paid: Rupiah,
+    pub qris_refunded: Rupiah,
     /// Where a refund may go.
     pub refund_to: Vec<RefundTo>,
     pub lines: Vec<ReturnLine>,
@@ -195,8 +199,32 @@ impl ReturnChoice {
         let p = &self.purchase;
         let value: i64 =
             p.lines.iter().zip(&self.picks).map(|(l, n)| l.unit_price.0 * i64::from(*n)).sum();
-        let is_last = p.lines.iter().zip(&self.picks).all(|(l, n)| l.returned + n >= l.bought);
-        refund_amount(Rupiah(value), p.list_total, p.paid, p.refunded, is_last)
+        refund_amount(Rupiah(value), p.list_total, p.paid, p.refunded, self.brings_the_last_back())
+    }
+
+    /// Returns true if and only if the picks bring the last of every line
+    /// back.
+    fn brings_the_last_back(&self) -> bool {
+        let mut lines = self.purchase.lines.iter().zip(&self.picks);
+        lines.all(|(l, n)| l.returned + n >= l.bought)
+    }
+
+    /// Where [`Self::refund`] goes, by the central's rule: to points all of
+    /// it; to QRIS the payment's share, and the points' share back to the
+    /// points when some of the purchase was paid with them.
+    pub fn refund_split(&self) -> RefundSplit {
+        let p = &self.purchase;
+        let amount = self.refund();
+        match self.refund_to {
+            Some(RefundTo::Points) => RefundSplit { qris: Rupiah::ZERO, points: amount },
+            _ => split_refund(
+                amount,
+                p.paid,
+                p.points_paid,
+                p.qris_refunded,
+                self.brings_the_last_back(),
+            ),
+        }
     }
 
     /// The lines coming back, as `(barcode, qty)`.
@@ -212,6 +240,8 @@ pub struct Refund {
     pub return_id: String,
     pub amount: Rupiah,
     pub to: RefundTo,
+    /// What of `amount` went to the member's points.
+    pub points: Rupiah,
 }
 
 /// What the kiosk posts to the central.

@@ -2,6 +2,7 @@
 //! central does, one key per return, and the door after the refund.
 
 use super::*;
+use crate::domain::returns::RefundSplit;
 
 fn stage(visit: &Visit) -> &ReturnStage {
     match visit.state() {
@@ -29,6 +30,8 @@ fn purchase() -> ReturnPurchase {
         paid: Rupiah(123_500),
         list_total: Rupiah(125_000),
         refunded: Rupiah::ZERO,
+        points_paid: Rupiah::ZERO,
+        qris_refunded: Rupiah::ZERO,
         refund_to: vec![RefundTo::Qris, RefundTo::Points],
         lines: vec![
             line("8991101000070", "Popok M 34", 50_000, 2, None),
@@ -164,7 +167,12 @@ fn the_compartment_opens_only_after_the_refund_and_a_bad_door_keeps_it() {
     visit.step(Event::ReturnReview, t0);
     visit.step(Event::ReturnConfirm, t0);
     assert!(visit.idle_left(t0).is_none(), "no timeout while the refund is made");
-    let refund = Refund { return_id: "RET-1".into(), amount: Rupiah(49_400), to: RefundTo::Qris };
+    let refund = Refund {
+        return_id: "RET-1".into(),
+        amount: Rupiah(49_400),
+        to: RefundTo::Qris,
+        points: Rupiah::ZERO,
+    };
     let effects = visit.step(Event::ReturnRecorded { refund: refund.clone(), compartment: 7 }, t0);
     assert_eq!(
         effects,
@@ -198,4 +206,23 @@ fn a_purchase_with_one_place_for_its_refund_needs_no_choice() {
     // Points are not offered: choosing them changes nothing.
     visit.step(Event::ReturnRefundChosen { to: RefundTo::Points }, t0);
     assert_eq!(choice(&visit).refund_to, Some(RefundTo::Qris));
+}
+
+#[test]
+fn a_refund_to_qris_of_a_purchase_paid_partly_with_points_shows_both_parts() {
+    // The same purchase with Rp 23.500 of its 123.500 paid in points. One
+    // Popok back: 50.000 x 123.500 / 125.000 = 49.400, of which
+    // 49.400 x 100.000 / 123.500 = 40.000 to QRIS and 9.400 to points.
+    let purchase = ReturnPurchase { points_paid: Rupiah(23_500), ..purchase() };
+    let mut choice = ReturnChoice {
+        purchase,
+        picks: vec![1, 0, 0],
+        reason: Some(ReturnReason::Damaged),
+        refund_to: Some(RefundTo::Qris),
+    };
+    assert_eq!(choice.refund(), Rupiah(49_400));
+    assert_eq!(choice.refund_split(), RefundSplit { qris: Rupiah(40_000), points: Rupiah(9_400) });
+    // To points, all of it goes there.
+    choice.refund_to = Some(RefundTo::Points);
+    assert_eq!(choice.refund_split(), RefundSplit { qris: Rupiah::ZERO, points: Rupiah(49_400) });
 }
