@@ -477,6 +477,47 @@ async fn an_order_paid_at_the_kiosk_and_never_collected_is_refunded_when_unloade
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_paid_order_cancelled_before_it_is_loaded_is_refunded_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_central, client) = click::start(dir.path()).await;
+    // 2 Sabun paid on the web through the central: 15 000 less 10 % = 13 500.
+    let payment = client.create_payment(Rupiah(13_500), "web-pay-2").await.unwrap();
+    client.simulate_payment(&payment.id, PaymentStatus::Paid).await.unwrap();
+    let mut two = order(&[(SABUN, 2)]);
+    two.paid = Some(PaidElsewhere {
+        amount: Rupiah(13_500),
+        reference: "WEB-88".into(),
+        payment_id: Some(payment.id.clone()),
+    });
+    let placed = client.place_order(&two, "paid-then-cancelled").await.unwrap();
+    let step = OrderStep { cause: "out of stock at the store".into(), ..Default::default() };
+    let cancelled = client.order_step(&placed.id, "cancel", &step).await.unwrap();
+    assert_eq!(cancelled.status, OrderState::Cancelled);
+    let cause = &cancelled.history.last().unwrap().cause;
+    assert_eq!(
+        cause,
+        &format!("cancelled: out of stock at the store; payment {} refunded in full", payment.id)
+    );
+    let p = client.payment(&payment.id).await.unwrap();
+    assert_eq!((p.status, p.refunded.0, p.refunds.len()), (PaymentStatus::Refunded, 13_500, 1));
+    // Not in a locker: nothing for staff to take out.
+    assert!(client.unload_list("KMG").await.unwrap().orders.is_empty());
+    // A second cancel is refused and refunds nothing more.
+    let e = client.order_step(&placed.id, "cancel", &step).await.unwrap_err();
+    assert_eq!(refusal(&e).1, "order_state");
+    assert_eq!(client.payment(&payment.id).await.unwrap().refunds.len(), 1);
+
+    // Paid on its channel with no payment here: the history says where
+    // to refund it.
+    let mut web = order(&[(SABUN, 1)]);
+    web.paid = paid(6_750, "WEB-89");
+    let placed = client.place_order(&web, "channel-then-cancelled").await.unwrap();
+    let cancelled = client.order_step(&placed.id, "cancel", &OrderStep::default()).await.unwrap();
+    let cause = &cancelled.history.last().unwrap().cause;
+    assert_eq!(cause, "cancelled; paid on its channel (WEB-89): refund it there");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn an_order_collected_with_a_late_payment_keeps_it() {
     let dir = tempfile::tempdir().unwrap();
     let gw = TestGateway::new();

@@ -480,6 +480,76 @@ pub(super) async fn refund(
     start_refund(&s, &id, req.amount, reason, key).await
 }
 
+/// A refund written down, for the gateway to make.
+pub(super) enum Queued {
+    /// The one written earlier under the same key.
+    Again(Refund),
+    New(Refund),
+}
+
+/// Writes down a refund of `amount` of the paid payment `row` under the
+/// idempotency `key`, in the caller's transaction; the same key finds the
+/// refund written before. Refuses a payment that is not paid, and a refund
+/// that would pass what it paid. The refund is then made by
+/// [`lifecycle::execute_refund`], or by the poller, which makes pending
+/// refunds until the gateway answers.
+pub(super) fn queue_refund(
+    tx: &rusqlite::Transaction<'_>,
+    row: &ledger::PaymentRow,
+    amount: Rupiah,
+    reason: String,
+    key: &str,
+) -> anyhow::Result<Result<Queued, Failure>> {
+    let pid = row.payment.id.as_str();
+    if let Some(r) = ledger::refund_by_key(tx, pid, key)? {
+        if r.amount != amount || r.reason != reason {
+            return Ok(Err(Failure(
+                StatusCode::CONFLICT,
+                "idempotency_conflict",
+                format!("idempotency key already used for refund {} of {}", r.id, r.amount),
+            )));
+        }
+        return Ok(Ok(Queued::Again(r)));
+    }
+    let paid = row.payment.amount;
+    if row.payment.status != PaymentStatus::Paid {
+        return Ok(Err(Failure(
+            StatusCode::CONFLICT,
+            "not_paid",
+            format!(
+                "payment {pid} is {}; only a paid payment can be refunded",
+                row.payment.status.as_str()
+            ),
+        )));
+    }
+    let committed = ledger::refund_committed(tx, pid)?;
+    // Checked: an amount near i64::MAX must not wrap past the check.
+    if committed.0.checked_add(amount.0).is_none_or(|total| total > paid.0) {
+        return Ok(Err(Failure(
+            StatusCode::CONFLICT,
+            "over_refund",
+            if committed.0 == 0 {
+                format!("a refund of {amount} would pass the {paid} paid")
+            } else {
+                format!(
+                    "a refund of {amount} would pass the {paid} paid: {committed} is already \
+                     refunded or being refunded, so at most {} is left",
+                    Rupiah(paid.0 - committed.0)
+                )
+            },
+        )));
+    }
+    let r = Refund {
+        id: new_id("RFD"),
+        amount,
+        reason,
+        status: RefundStatus::Pending,
+        created_at: crate::store::now(),
+    };
+    ledger::insert_refund(tx, pid, key, &r)?;
+    Ok(Ok(Queued::New(r)))
+}
+
 /// Refunds `amount` of the paid payment `id` under the idempotency `key`
 /// (the same key refunds once) and answers the payment: the refund path
 /// of `POST /v1/payments/{id}/refund`, shared with returns and expired
@@ -494,77 +564,26 @@ pub(super) async fn start_refund(
     let id = id.to_owned();
     let _lock = s.locks.payment(&id).await;
 
-    enum Step {
-        Replay(Refund),
-        Start(Refund),
-        Refused(StatusCode, &'static str, String),
-    }
     let row = find(s, &id).await?;
-    let pid = id.clone();
     let step =
         s.db.run(move |c| {
             let tx = c.transaction()?;
-            if let Some(r) = ledger::refund_by_key(&tx, &pid, &key)? {
-                if r.amount != amount || r.reason != reason {
-                    return Ok(Step::Refused(
-                        StatusCode::CONFLICT,
-                        "idempotency_conflict",
-                        format!("idempotency key already used for refund {} of {}", r.id, r.amount),
-                    ));
-                }
-                return Ok(Step::Replay(r));
-            }
-            let paid = row.payment.amount;
-            if row.payment.status != PaymentStatus::Paid {
-                return Ok(Step::Refused(
-                    StatusCode::CONFLICT,
-                    "not_paid",
-                    format!(
-                        "payment {pid} is {}; only a paid payment can be refunded",
-                        row.payment.status.as_str()
-                    ),
-                ));
-            }
-            let committed = ledger::refund_committed(&tx, &pid)?;
-            // Checked: an amount near i64::MAX must not wrap past the check.
-            if committed.0.checked_add(amount.0).is_none_or(|total| total > paid.0) {
-                return Ok(Step::Refused(
-                    StatusCode::CONFLICT,
-                    "over_refund",
-                    if committed.0 == 0 {
-                        format!("a refund of {amount} would pass the {paid} paid")
-                    } else {
-                        format!(
-                            "a refund of {amount} would pass the {paid} paid: {committed} is \
-                             already refunded or being refunded, so at most {} is left",
-                            Rupiah(paid.0 - committed.0)
-                        )
-                    },
-                ));
-            }
-            let r = Refund {
-                id: new_id("RFD"),
-                amount,
-                reason,
-                status: RefundStatus::Pending,
-                created_at: crate::store::now(),
-            };
-            ledger::insert_refund(&tx, &pid, &key, &r)?;
+            let step = queue_refund(&tx, &row, amount, reason, &key)?;
             tx.commit()?;
-            Ok(Step::Start(r))
+            Ok(step)
         })
         .await?;
     let (status, refund) = match step {
-        Step::Refused(code, kind, why) => return Err(Failure(code, kind, why)),
-        Step::Replay(r) if r.status == RefundStatus::Failed => {
+        Err(refused) => return Err(refused),
+        Ok(Queued::Again(r)) if r.status == RefundStatus::Failed => {
             return Err(Failure(
                 StatusCode::CONFLICT,
                 "refund_failed",
                 format!("the gateway refused refund {} under this key; use a new key", r.id),
             ));
         }
-        Step::Replay(r) => (StatusCode::OK, r),
-        Step::Start(r) => (StatusCode::CREATED, r),
+        Ok(Queued::Again(r)) => (StatusCode::OK, r),
+        Ok(Queued::New(r)) => (StatusCode::CREATED, r),
     };
     if refund.status == RefundStatus::Pending {
         lifecycle::execute_refund(s, &id, &refund.id).await?;

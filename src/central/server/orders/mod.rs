@@ -342,12 +342,13 @@ async fn end(
     req: OrderStep,
 ) -> Result<Json<OrderView>, Failure> {
     let key = id.to_owned();
+    let policy = s.config.expired_refund;
     let outcome =
         s.db.run(move |c| {
             let Some(o) = fresh(c, &key)? else { return Ok(Err(not_found("order", &key))) };
             if step == Step::Expire && o.state == OrderState::Expired {
                 // What the sweep did already: the same answer.
-                return Ok(Ok(rows::view(c, &o)?));
+                return Ok(Ok((rows::view(c, &o)?, None)));
             }
             if step == Step::Expire {
                 // Live and not due (`fresh` expires what is), or ended.
@@ -363,18 +364,71 @@ async fn end(
             };
             let tx = c.transaction()?;
             rows::release(&tx, &key)?;
-            let cause = match req.cause.trim() {
+            let mut cause = match req.cause.trim() {
                 "" => "cancelled".to_owned(),
                 why => format!("cancelled: {why}"),
             };
+            // A paid order that never reached a locker has nothing for
+            // staff to take out, so its money goes back with the cancel
+            // (one in a compartment is settled when it is unloaded).
+            let mut refund = None;
+            if step == Step::Cancel && o.paid && o.compartment.is_none() {
+                let (note, queued) = settle_cancelled(&tx, &o, policy)?;
+                cause.push_str(&note);
+                refund = queued;
+            }
             rows::set_state(&tx, &key, to, step, req.device.as_deref(), &cause)?;
             tx.commit()?;
             let o = rows::load(c, &key)?.expect("the order was just changed");
-            Ok(Ok(rows::view(c, &o)?))
+            Ok(Ok((rows::view(c, &o)?, refund)))
         })
         .await??;
-    info!(order = id, step = step.as_str(), status = %outcome.status, "order step");
-    Ok(Json(outcome))
+    let (view, refund) = outcome;
+    if let Some((payment, refund)) = refund {
+        let _lock = s.locks.payment(&payment).await;
+        if let Err(e) = super::lifecycle::execute_refund(s, &payment, &refund).await {
+            warn!(order = id, payment, error = %e, "cancelled order's refund not through yet");
+        }
+    }
+    info!(order = id, step = step.as_str(), status = %view.status, "order step");
+    Ok(Json(view))
+}
+
+/// What the cancel of paid order `o`, in no compartment, does with its
+/// money by `policy`: the words for its history, and the refund written
+/// down in `tx` (payment and refund ids) for the gateway to make.
+fn settle_cancelled(
+    tx: &rusqlite::Transaction<'_>,
+    o: &rows::Row,
+    policy: ExpiryRefund,
+) -> anyhow::Result<(String, Option<(String, String)>)> {
+    let Some(pid) = (policy == ExpiryRefund::Full).then_some(o.payment_id.as_ref()).flatten()
+    else {
+        return Ok((
+            match (policy, &o.paid_reference) {
+                (ExpiryRefund::Hold, _) => "; the payment is held for staff (policy hold)".into(),
+                (_, r) => format!(
+                    "; paid on its channel ({}): refund it there",
+                    r.as_deref().unwrap_or("no reference")
+                ),
+            },
+            None,
+        ));
+    };
+    let Some(row) = super::ledger::by_id(tx, pid, super::lifecycle::now_ms())? else {
+        return Ok((format!("; payment {pid} not found: refund it by hand"), None));
+    };
+    let reason = format!("order {} cancelled before it was loaded", o.id);
+    let key = format!("cancelled-{}", o.id);
+    Ok(match super::payments::queue_refund(tx, &row, o.total, reason, &key)? {
+        Ok(super::payments::Queued::New(r) | super::payments::Queued::Again(r)) => {
+            (format!("; payment {pid} refunded in full"), Some((pid.clone(), r.id)))
+        }
+        Err(Failure(_, kind, why)) => {
+            warn!(order = o.id, payment = pid, kind, why, "cancelled order not refunded");
+            (format!("; payment {pid} not refunded ({why}): refund it by hand"), None)
+        }
+    })
 }
 
 /// `POST /v1/orders/{id}/cancel`.
