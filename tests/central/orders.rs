@@ -99,6 +99,40 @@ async fn an_order_is_priced_by_the_engine_and_holds_its_stock() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_order_with_alcohol_or_tobacco_is_refused_for_the_lockers() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = dir.path().join("restricted.csv");
+    std::fs::write(
+        &catalog,
+        "barcode,name,price,category,restriction
+8991101000070,Popok M 34,50000,bayi-ibu,
+8991101000179,Pisang Cavendish 1 kg,10000,buah-sayur,
+8991101000278,Sabun Mandi 90 g,7500,kebersihan-rumah,
+8991878000075,Bintang Pilsener 620 ml,38500,minuman-beralkohol,age21
+8991915000075,Sampoerna Mild 16 batang,35500,rokok,tobacco
+",
+    )
+    .unwrap();
+    let (_central, client) =
+        common::start(Config { catalog: Some(catalog), ..click::config(dir.path()) }).await;
+    let lines = [(POPOK, 1), ("8991878000075", 2), ("8991915000075", 1)];
+    let e = client.place_order(&order(&lines), "beer-and-smokes").await.unwrap_err();
+    assert_eq!(refusal(&e), (422, "restricted_item"));
+    assert_eq!(
+        e.refusal().unwrap(),
+        "line 2: 8991878000075 (Bintang Pilsener 620 ml) is sold only to buyers of 21 or older, \
+         which a locker cannot check; line 3: 8991915000075 (Sampoerna Mild 16 batang) is \
+         tobacco, which self-service machines such as lockers may not hand over; sell these at \
+         the counter"
+    );
+    // Nothing was reserved: the Popok alone is taken.
+    assert_eq!(
+        client.place_order(&order(&[(POPOK, 5)]), "popok").await.unwrap().status,
+        OrderState::Placed
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn an_order_keeps_the_compartment_size_it_needs_and_a_wrong_size_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let (central, client) = click::start(dir.path()).await;

@@ -29,6 +29,7 @@ use crate::domain::cart::MAX_QTY;
 use crate::domain::locker::Size;
 use crate::domain::order::{self, ExpiryRefund, OrderState, Step};
 use crate::domain::pricing::{self, LineRequest, Shopper};
+use crate::domain::restricted::Restriction;
 
 pub(super) use alerts::alert;
 pub(super) use pickup::{collect, load, manifest, typed_code};
@@ -182,12 +183,28 @@ pub(super) async fn place(
             // Every line is checked before any answer, so the channel hears
             // of all its unknown or short lines at once.
             let mut unknown = Vec::new();
+            let mut restricted = Vec::new();
             let mut short = Vec::new();
             for (n, barcode, qty) in &lines {
-                let Some(name) = super::stock::product_name(&tx, barcode)? else {
+                let Some(product) = super::pricing::product(&tx, barcode)? else {
                     unknown.push(format!("line {n}: {barcode} is not in the catalog"));
                     continue;
                 };
+                let name = &product.name;
+                // A locker hands goods over with nobody to check the
+                // buyer's age, and the law keeps tobacco out of
+                // self-service machines.
+                match product.restriction {
+                    Restriction::None => {}
+                    Restriction::Age21 => restricted.push(format!(
+                        "line {n}: {barcode} ({name}) is sold only to buyers of 21 or older, \
+                         which a locker cannot check"
+                    )),
+                    Restriction::Tobacco => restricted.push(format!(
+                        "line {n}: {barcode} ({name}) is tobacco, which self-service machines \
+                         such as lockers may not hand over"
+                    )),
+                }
                 let on_hand = super::stock::qty(&tx, &req.store, barcode)?;
                 let held = rows::reserved(&tx, &req.store, barcode)?;
                 let free = on_hand.saturating_sub(held);
@@ -201,6 +218,10 @@ pub(super) async fn place(
             if !unknown.is_empty() {
                 let why = unknown.join("; ");
                 return Ok(Err(Failure(StatusCode::UNPROCESSABLE_ENTITY, "unknown_product", why)));
+            }
+            if !restricted.is_empty() {
+                let why = format!("{}; sell these at the counter", restricted.join("; "));
+                return Ok(Err(Failure(StatusCode::UNPROCESSABLE_ENTITY, "restricted_item", why)));
             }
             if !short.is_empty() {
                 let why = short.join("; ");
