@@ -233,12 +233,14 @@ pub enum Prompt {
     ReturnUnreachable,
     ReturnNoAnswer,
     ReturnNoCompartment,
+    ReturnAlreadyBack,
+    ReturnTooLate,
     ReturnRefused,
 }
 
 impl Prompt {
     /// Every prompt, for the checks of the table.
-    pub const ALL: [Prompt; 100] = {
+    pub const ALL: [Prompt; 102] = {
         use Prompt::*;
         [
             Welcome,
@@ -340,6 +342,8 @@ impl Prompt {
             ReturnUnreachable,
             ReturnNoAnswer,
             ReturnNoCompartment,
+            ReturnAlreadyBack,
+            ReturnTooLate,
             ReturnRefused,
         ]
     };

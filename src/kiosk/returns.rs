@@ -127,8 +127,7 @@ pub(super) async fn post(
         }
         Err(e) => {
             info!(error = %e, "return refused");
-            let message = e.refusal().unwrap_or_default().to_owned();
-            Event::ReturnNotRecorded { why: ReturnProblem::Refused { message } }
+            Event::ReturnNotRecorded { why: lookup_problem(&e) }
         }
     };
     send(&reports, event);
@@ -245,7 +244,8 @@ fn purchase_of(r: api::Returnable) -> ReturnPurchase {
     }
 }
 
-/// What the customer is told when the purchase was not found.
+/// What the customer is told when the central refused a look-up or a
+/// return, by the refusal's code (its words, in English, are only logged).
 fn lookup_problem(e: &ClientError) -> ReturnProblem {
     match e {
         _ if e.is_retryable() => ReturnProblem::Unreachable,
@@ -253,7 +253,9 @@ fn lookup_problem(e: &ClientError) -> ReturnProblem {
             "not_found" => ReturnProblem::NotFound,
             "not_collected" => ReturnProblem::NotCollected,
             "bad_request" | "bad_token" => ReturnProblem::BadQr,
-            _ => ReturnProblem::Refused { message: e.refusal().unwrap_or_default().to_owned() },
+            "return_quantity" => ReturnProblem::AlreadyBack,
+            "return_too_late" => ReturnProblem::TooLate,
+            _ => ReturnProblem::Refused,
         },
         _ => ReturnProblem::Unreachable,
     }
@@ -430,7 +432,9 @@ fn problem_view(problem: &ReturnProblem) -> (ui::ReturnProblem, String) {
         P::Unreachable => (U::Unreachable, String::new()),
         P::NoAnswer => (U::NoAnswer, String::new()),
         P::NoCompartment => (U::NoCompartment, String::new()),
-        P::Refused { message } => (U::Refused, message.clone()),
+        P::AlreadyBack => (U::AlreadyBack, String::new()),
+        P::TooLate => (U::TooLate, String::new()),
+        P::Refused => (U::Refused, String::new()),
     }
 }
 

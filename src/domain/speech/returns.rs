@@ -15,7 +15,9 @@ pub(super) fn prompts(stage: &ReturnStage) -> Vec<Spoken> {
             ReturnProblem::Unreachable => P::ReturnUnreachable,
             ReturnProblem::NoAnswer => P::ReturnNoAnswer,
             ReturnProblem::NoCompartment => P::ReturnNoCompartment,
-            ReturnProblem::Refused { .. } => P::ReturnRefused,
+            ReturnProblem::AlreadyBack => P::ReturnAlreadyBack,
+            ReturnProblem::TooLate => P::ReturnTooLate,
+            ReturnProblem::Refused => P::ReturnRefused,
         })
     };
     let refunded = |prompt, r: &Refund| Spoken { prompt, values: vec![Value::Money(r.amount)] };
@@ -110,9 +112,17 @@ pub(super) fn texts(prompt: Prompt) -> (&'static str, &'static str) {
             "Tidak ada loker pengembalian yang kosong. Tidak ada yang diubah. Silakan hubungi petugas.",
             "No return compartment is free. Nothing was changed. Please ask staff.",
         ),
+        P::ReturnAlreadyBack => (
+            "Sebagian barang ini sudah dikembalikan. Pindai struk lagi untuk melihat sisanya.",
+            "Some of these items were returned already. Scan the receipt again to see what is left.",
+        ),
+        P::ReturnTooLate => (
+            "Batas hari pengembalian pembelian ini sudah lewat. Silakan hubungi petugas.",
+            "The days for returning this purchase have passed. Please ask staff.",
+        ),
         P::ReturnRefused => (
-            "Sistem toko tidak dapat menerima pengembalian ini.",
-            "The store's system cannot take this return.",
+            "Sistem toko tidak dapat menerima pengembalian ini. Silakan hubungi petugas.",
+            "The store's system cannot take this return. Please ask staff.",
         ),
         _ => ("", ""),
     }

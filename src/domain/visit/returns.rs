@@ -56,8 +56,14 @@ pub enum ReturnProblem {
     NoAnswer,
     /// No return compartment is free; nothing changed.
     NoCompartment,
-    /// The central refused the return, saying why.
-    Refused { message: String },
+    /// Some of the items came back meanwhile (another kiosk, the
+    /// counter): the customer scans the receipt again.
+    AlreadyBack,
+    /// The days for returns passed meanwhile.
+    TooLate,
+    /// The central refused it for a reason the customer cannot act on
+    /// (its words are in the log): staff help.
+    Refused,
 }
 
 /// Why the goods of a refunded return are not in the compartment.
