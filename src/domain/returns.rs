@@ -153,27 +153,30 @@ pub struct RefundSplit {
     pub points: Rupiah,
 }
 
-/// Shares a refund of `amount` to QRIS between the QRIS payment and the
-/// points that paid `points_paid` of `paid`: the payment its share of the
-/// amount, rounded down, the points the rest, so a payment never refunds
-/// more than it took (its refunds so far being `qris_refunded`). The
-/// return that brings the last goods back refunds what is left on the
-/// payment. A purchase paid by QRIS alone refunds all of it to QRIS.
+/// Shares a refund of `amount` to QRIS, after earlier returns refunded
+/// `refunded_before`, between the QRIS payment and the points that paid
+/// `points_paid` of `paid`. The shares are of running totals: the payment's
+/// part of everything refunded so far is that total times what QRIS paid
+/// over `paid`, rounded down, and this return gives the payment what that
+/// part grew by and the points the rest. So the rounding never drifts: once
+/// every rupiah of `paid` is refunded, the payment got back exactly what
+/// QRIS paid and the points what they paid. A purchase paid by QRIS alone
+/// refunds all of it to QRIS.
 pub fn split_refund(
     amount: Rupiah,
+    refunded_before: Rupiah,
     paid: Rupiah,
     points_paid: Rupiah,
-    qris_refunded: Rupiah,
-    is_last: bool,
 ) -> RefundSplit {
-    let qris_paid = (paid.0 - points_paid.0).max(0);
-    let left_on_payment = (qris_paid - qris_refunded.0).max(0);
-    let share = if is_last || paid.0 <= 0 {
-        amount.0
-    } else {
-        (i128::from(amount.0) * i128::from(qris_paid) / i128::from(paid.0)) as i64
+    if paid.0 <= 0 || points_paid.0 <= 0 {
+        return RefundSplit { qris: amount, points: Rupiah::ZERO };
+    }
+    let qris_paid = i128::from((paid.0 - points_paid.0).max(0));
+    let share = |refunded: i64| {
+        let refunded = i128::from(refunded.clamp(0, paid.0));
+        (refunded * qris_paid / i128::from(paid.0)) as i64
     };
-    let qris = share.min(left_on_payment).min(amount.0).max(0);
+    let qris = share(refunded_before.0 + amount.0) - share(refunded_before.0);
     RefundSplit { qris: Rupiah(qris), points: Rupiah(amount.0 - qris) }
 }
 
@@ -288,22 +291,29 @@ mod tests {
         // Rp 75.000: 50.000 by QRIS, 25.000 in points. Goods worth 30.000
         // back: 30.000 x 50.000 / 75.000 = 20.000 to QRIS, 10.000 to points.
         let (paid, points) = (Rupiah(75_000), Rupiah(25_000));
-        let first = split_refund(Rupiah(30_000), paid, points, Rupiah::ZERO, false);
+        let first = split_refund(Rupiah(30_000), Rupiah::ZERO, paid, points);
         assert_eq!(first, RefundSplit { qris: Rupiah(20_000), points: Rupiah(10_000) });
-        // The rest, 45.000, is the last: what is left on the payment,
-        // 50.000 - 20.000 = 30.000, and 15.000 to points. In all 50.000
-        // and 25.000, what each paid.
-        let last = split_refund(Rupiah(45_000), paid, points, Rupiah(20_000), true);
+        // The rest, 45.000: the payment's part of all 75.000 is 50.000, of
+        // which 20.000 came back, so 30.000, and 15.000 to points. In all
+        // 50.000 and 25.000, what each paid.
+        let last = split_refund(Rupiah(45_000), Rupiah(30_000), paid, points);
         assert_eq!(last, RefundSplit { qris: Rupiah(30_000), points: Rupiah(15_000) });
         // Rounding: 10.001 x 50.000 / 75.000 = 6.667,33, so 6.667 and 3.334.
-        let odd = split_refund(Rupiah(10_001), paid, points, Rupiah::ZERO, false);
+        let odd = split_refund(Rupiah(10_001), Rupiah::ZERO, paid, points);
         assert_eq!(odd, RefundSplit { qris: Rupiah(6_667), points: Rupiah(3_334) });
-        // No points: all to QRIS, but never past what is left on it.
-        let plain =
-            split_refund(Rupiah(49_347), Rupiah(113_500), Rupiah::ZERO, Rupiah::ZERO, false);
+        // No points: all to QRIS.
+        let plain = split_refund(Rupiah(49_347), Rupiah::ZERO, Rupiah(113_500), Rupiah::ZERO);
         assert_eq!(plain, RefundSplit { qris: Rupiah(49_347), points: Rupiah::ZERO });
-        let over = split_refund(Rupiah(5_000), Rupiah(10_000), Rupiah::ZERO, Rupiah(7_000), false);
-        assert_eq!(over, RefundSplit { qris: Rupiah(3_000), points: Rupiah(2_000) });
+        // Twenty returns of one of twenty items at 10.500, the sale of
+        // 210.000 paid 209.999 by QRIS and 1 point: the rounding does not
+        // drift, the payment gets back 209.999 and the points 1.
+        let (paid, points) = (Rupiah(210_000), Rupiah(1));
+        let (mut qris, mut back) = (0, 0);
+        for i in 0..20 {
+            let s = split_refund(Rupiah(10_500), Rupiah(10_500 * i), paid, points);
+            (qris, back) = (qris + s.qris.0, back + s.points.0);
+        }
+        assert_eq!((qris, back), (209_999, 1));
     }
 
     #[test]

@@ -17,6 +17,7 @@ mod doku;
 mod loyalty;
 mod loyalty_device;
 mod loyalty_regressions;
+mod money;
 mod orders;
 mod outbox;
 mod payments;

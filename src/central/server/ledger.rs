@@ -28,6 +28,9 @@ pub struct PaymentRow {
 
 /// The idempotency key of the automatic refund of a late payment.
 pub const LATE_REFUND_KEY: &str = "late-payment";
+/// How the keys of the central's other refunds begin: an unloaded order's,
+/// a cancelled order's, a return's.
+pub const OWN_REFUND_KEYS: [&str; 3] = ["expired-", "cancelled-", "return-"];
 
 const COLUMNS: &str = "id, idempotency_key, amount, reference, qris, status, created_at, \
      expires_at, expires_ms, gateway, gateway_ref, gateway_open, refund_due_ms, \
@@ -188,10 +191,16 @@ pub fn by_reference(conn: &Connection, reference: &str) -> rusqlite::Result<Opti
 /// Records that the gateway reports an unissued payment's open attempt
 /// paid: the shopper's money moved for a code the central never showed.
 /// The payment counts as issued, with no code to show, and is paid.
-pub fn paid_unshown(conn: &Connection, id: &str, cause: &str) -> rusqlite::Result<()> {
+pub fn paid_unshown(
+    conn: &Connection,
+    id: &str,
+    cause: &str,
+    grace: std::time::Duration,
+) -> rusqlite::Result<()> {
     conn.execute("UPDATE payment SET qris = '' WHERE id = ?1 AND qris IS NULL", [id])?;
     add_event(conn, id, PaymentStatus::Pending, "created")?;
-    paid(conn, id, cause)
+    // A refund this makes due is the poller's.
+    paid(conn, id, cause, grace).map(|_| ())
 }
 
 /// Moves a payment that was still payable to paid. An order it was made
@@ -200,9 +209,29 @@ pub fn paid_unshown(conn: &Connection, id: &str, cause: &str) -> rusqlite::Resul
 /// staff unload it. (A payment paid late, after it ended here, goes
 /// through [`transition`] alone: it is refunded, and pays no order unless
 /// a collect names it.)
-pub fn paid(conn: &Connection, id: &str, cause: &str) -> rusqlite::Result<()> {
+///
+/// An order that ended meanwhile (cancelled, expired, taken out, or paid
+/// by another payment) is collected with nobody's money: the payment is
+/// then refunded as a late one is, after `grace` unless a collect names it
+/// first, and this returns true.
+pub fn paid(
+    conn: &Connection,
+    id: &str,
+    cause: &str,
+    grace: std::time::Duration,
+) -> rusqlite::Result<bool> {
     transition(conn, id, PaymentStatus::Paid, cause, false)?;
-    super::orders::paid_by(conn, id)
+    if let Some(ended) = super::orders::paid_by(conn, id)? {
+        let cause = format!(
+            "{ended}, so nobody collects it with this payment; refunded in full unless a \
+             collect names it within {} s",
+            grace.as_secs()
+        );
+        add_event(conn, id, PaymentStatus::Paid, &cause)?;
+        set_refund_due(conn, id, Some(super::lifecycle::now_ms() + grace.as_millis() as i64))?;
+        return Ok(true);
+    }
+    Ok(false)
 }
 
 /// Records the code the gateway issued; from now on the payment is shown.

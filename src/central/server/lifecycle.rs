@@ -157,8 +157,11 @@ fn apply_in(
     match (row.payment.status, state) {
         (P::Pending, G::Pending) => {}
         (P::Pending, G::Paid { .. }) => {
-            ledger::paid(c, id, &format!("paid ({how})"))?;
+            let ended = ledger::paid(c, id, &format!("paid ({how})"), grace)?;
             info!(payment = id, "payment paid");
+            if ended {
+                return Ok(true);
+            }
         }
         (P::Pending, G::Expired) => ledger::transition(
             c,
@@ -251,12 +254,13 @@ pub(super) async fn end_attempt(s: &AppState, row: &PaymentRow) -> Result<Attemp
     };
     let paid = matches!(end, AttemptEnd::Paid);
     let key = id.clone();
+    let grace = s.config.late_refund_grace;
     s.db.run(move |c| {
         let tx = c.transaction()?;
         if paid {
             let cause =
                 format!("paid ({how}: the shopper paid a code whose issue was not confirmed)");
-            ledger::paid_unshown(&tx, &key, &cause)?;
+            ledger::paid_unshown(&tx, &key, &cause, grace)?;
         } else {
             ledger::close_gateway(&tx, &key)?;
         }
@@ -341,10 +345,12 @@ pub(super) async fn cancel_by_device(s: &AppState, id: &str) -> Result<Cancelled
                     ),
                 };
                 match to {
-                    PaymentStatus::Paid => ledger::paid(&tx, &key, &cause)?,
-                    _ => ledger::transition(&tx, &key, to, &cause, open)?,
+                    PaymentStatus::Paid => ledger::paid(&tx, &key, &cause, grace)?,
+                    _ => {
+                        ledger::transition(&tx, &key, to, &cause, open)?;
+                        false
+                    }
                 }
-                false
             };
             tx.commit()?;
             Ok(late)

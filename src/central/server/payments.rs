@@ -142,6 +142,13 @@ pub(super) async fn create_payment(
     // One creation per key at a time: a second request with the key waits
     // and then finds the payment, so the gateway is asked once.
     let _lock = s.locks.lock(format!("key:{key}")).await;
+    // And one per order: a second kiosk, or one restarted with a new key,
+    // waits for the first code and then gets it back (the order's one live
+    // payment), so concurrent requests never charge an order twice.
+    let _order = match &req.order {
+        Some(order) => Some(s.locks.lock(format!("order:{order}")).await),
+        None => None,
+    };
 
     enum Found {
         Issued(Box<PaymentRow>),
@@ -475,6 +482,14 @@ pub(super) async fn refund(
         return Err(bad_request(format!(
             "the Idempotency-Key {key:?} is reserved for the central's automatic refund of a \
              late payment; use another key"
+        )));
+    }
+    // Keys the central makes its own refunds under (an unloaded or
+    // cancelled order, a return): one taken by hand would stop them.
+    if let Some(prefix) = ledger::OWN_REFUND_KEYS.iter().find(|p| key.starts_with(**p)) {
+        return Err(bad_request(format!(
+            "Idempotency-Keys starting {prefix:?} are reserved for the central's own refunds \
+             (orders and returns); use another key"
         )));
     }
     start_refund(&s, &id, req.amount, reason, key).await

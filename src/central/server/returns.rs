@@ -212,6 +212,10 @@ pub(super) async fn create(
         return Err(bad_request("lines: a return needs at least one line"));
     }
     let request = serde_json::to_string(&req).map_err(anyhow::Error::from)?;
+    // One return of a purchase at a time, from its check to its record:
+    // two at once would both find the goods not yet back, and both refund.
+    let purchase_key = format!("{:?}/{:?}", req.order, req.sale);
+    let _purchase = s.locks.lock(format!("return:{purchase_key}")).await;
     let rules = s.returns.clone();
     let (k, r) = (key.clone(), req.clone());
     let plan =
@@ -300,26 +304,32 @@ pub(super) async fn create(
             let (payment_id, member, points) = match r.refund_to {
                 RefundTo::Qris => match &p.payment_id {
                     Some(pid) => {
-                        let qris_refunded = super::ledger::refund_committed(c, pid)?;
-                        let split = returns::split_refund(
-                            amount,
-                            p.paid,
-                            p.points_paid,
-                            qris_refunded,
-                            is_last,
-                        );
+                        let before = refunded_before(c, &p)?;
+                        let split = returns::split_refund(amount, before, p.paid, p.points_paid);
+                        let paid = super::ledger::by_id(c, pid, super::lifecycle::now_ms())?
+                            .map_or(Rupiah::ZERO, |row| row.payment.amount);
+                        let left = paid.0 - super::ledger::refund_committed(c, pid)?.0;
+                        if split.qris.0 > left {
+                            // Refunded otherwise meanwhile (by hand, say):
+                            // more would pass what it took.
+                            return Ok(Err(refusal(
+                                StatusCode::CONFLICT,
+                                "over_refund",
+                                format!(
+                                    "refund_to: payment {pid} has {} left to refund and this \
+                                     return would take {} from it; refund it by hand",
+                                    left.max(0),
+                                    split.qris.0
+                                ),
+                            )));
+                        }
                         match (&p.member, split.points.0 > 0) {
                             (_, false) => (Some(pid.clone()), None, Rupiah::ZERO),
                             (Some(m), true) => (Some(pid.clone()), Some(m.clone()), split.points),
+                            // Points paid part of it, so it names a member.
                             (None, true) => {
-                                return Ok(Err(refusal(
-                                    StatusCode::CONFLICT,
-                                    "over_refund",
-                                    format!(
-                                        "refund_to: payment {pid} has {} left to refund, not {}; \
-                                         refund the rest by hand",
-                                        split.qris.0, amount.0
-                                    ),
+                                return Ok(Err(bad_request(
+                                    "the purchase was paid partly with points but names no member",
                                 )));
                             }
                         }

@@ -303,6 +303,13 @@ async fn record_sale(
                     format!("payment {} already settles sale {}", req.payment_id, other.id),
                 ));
             }
+            if let Some(order) = super::orders::order_of_payment(&tx, &req.payment_id)? {
+                return Ok(Outcome::Refused(
+                    StatusCode::CONFLICT,
+                    "payment_used",
+                    format!("payment {} pays order {order}; it can settle no sale", req.payment_id),
+                ));
+            }
             let cart = req.cart.clone();
             let member = req.member.clone();
             let sale_id = new_id("TRX");

@@ -223,13 +223,7 @@ impl ReturnChoice {
         let amount = self.refund();
         match self.refund_to {
             Some(RefundTo::Points) => RefundSplit { qris: Rupiah::ZERO, points: amount },
-            _ => split_refund(
-                amount,
-                p.paid,
-                p.points_paid,
-                p.qris_refunded,
-                self.brings_the_last_back(),
-            ),
+            _ => split_refund(amount, p.refunded, p.paid, p.points_paid),
         }
     }
 

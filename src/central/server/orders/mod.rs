@@ -256,6 +256,24 @@ pub(super) async fn place(
             }
             if let Some(pid) = req.paid.as_ref().and_then(|p| p.payment_id.as_ref()) {
                 let row = super::ledger::by_id(&tx, pid, super::lifecycle::now_ms())?;
+                let used_by = match super::db::sale_by_payment(&tx, pid)? {
+                    Some(sale) => Some(format!("sale {}", sale.id)),
+                    None => order_of_payment(&tx, pid)?.map(|o| format!("order {o}")),
+                };
+                if let Some(used_by) = used_by {
+                    return Ok(Err(Failure(
+                        StatusCode::CONFLICT,
+                        "payment_used",
+                        format!("paid.payment_id: {pid} already pays {used_by}"),
+                    )));
+                }
+                if super::ledger::refund_committed(&tx, pid)?.0 > 0 {
+                    return Ok(Err(Failure(
+                        StatusCode::CONFLICT,
+                        "payment_refunded",
+                        format!("paid.payment_id: {pid} is being refunded; it can pay no order"),
+                    )));
+                }
                 match row {
                     Some(r)
                         if r.payment.status == PaymentStatus::Paid
@@ -441,9 +459,17 @@ fn settle_cancelled(
     };
     let reason = format!("order {} cancelled before it was loaded", o.id);
     let key = format!("cancelled-{}", o.id);
-    Ok(match super::payments::queue_refund(tx, &row, o.total, reason, &key)? {
+    let due = refund_left(tx, pid, &key, o.total)?;
+    if due.0 == 0 {
+        return Ok((format!("; payment {pid} has nothing left to refund"), None));
+    }
+    let done = match due == o.total {
+        true => "refunded in full".to_owned(),
+        false => format!("refunded {}, what was left of it", due.0),
+    };
+    Ok(match super::payments::queue_refund(tx, &row, due, reason, &key)? {
         Ok(super::payments::Queued::New(r) | super::payments::Queued::Again(r)) => {
-            (format!("; payment {pid} refunded in full"), Some((pid.clone(), r.id)))
+            (format!("; payment {pid} {done}"), Some((pid.clone(), r.id)))
         }
         Err(Failure(_, kind, why)) => {
             warn!(order = o.id, payment = pid, kind, why, "cancelled order not refunded");
@@ -500,20 +526,46 @@ pub(super) async fn unload(
             let Some(o) = fresh(c, &key)? else { return Ok(Err(not_found("order", &key))) };
             if o.unloaded_at.is_some() {
                 let again = o.unload_outcome.as_deref() == Some(UnloadOutcome::Refunded.as_str());
-                return Ok(Ok(o.payment_id.clone().filter(|_| again).map(|p| (p, o.total))));
+                let Some(pid) = o.payment_id.clone().filter(|_| again) else {
+                    return Ok(Ok(None));
+                };
+                let due = refund_left(c, &pid, &rows::unload_refund_key(&key), o.total)?;
+                return Ok(Ok(Some((pid, due, o.state))));
             }
             if let Err(e) = order::next(o.state, Step::Unload) {
                 return Ok(Err(refused(e)));
             }
+            if o.compartment.is_none() {
+                return Ok(Err(Failure(
+                    StatusCode::CONFLICT,
+                    "not_in_locker",
+                    format!("order {key} was never loaded: there is nothing to take out"),
+                )));
+            }
             let out = format!("taken out by staff {staff}");
+            let due = match &o.payment_id {
+                Some(pid) => refund_left(c, pid, &rows::unload_refund_key(&key), o.total)?,
+                None => Rupiah::ZERO,
+            };
             let (cause, outcome) = match (o.paid, &o.payment_id, policy) {
                 (false, _, _) => (format!("{out}; it was not paid"), UnloadOutcome::Unpaid),
                 (true, _, ExpiryRefund::Hold) => (
                     format!("{out}; the payment is held for staff (policy hold)"),
                     UnloadOutcome::Held,
                 ),
-                (true, Some(pid), ExpiryRefund::Full) => (
+                (true, Some(pid), ExpiryRefund::Full) if due.0 == 0 => (
+                    format!("{out}; payment {pid} has nothing left to refund"),
+                    UnloadOutcome::Held,
+                ),
+                (true, Some(pid), ExpiryRefund::Full) if due == o.total => (
                     format!("{out}; payment {pid} refunded in full (policy full)"),
+                    UnloadOutcome::Refunded,
+                ),
+                (true, Some(pid), ExpiryRefund::Full) => (
+                    format!(
+                        "{out}; payment {pid} refunded {}, what was left of it (policy full)",
+                        due.0
+                    ),
                     UnloadOutcome::Refunded,
                 ),
                 (true, None, ExpiryRefund::Full) => (
@@ -539,12 +591,15 @@ pub(super) async fn unload(
             )?;
             tx.commit()?;
             let refund = (outcome == UnloadOutcome::Refunded).then(|| o.payment_id.clone());
-            Ok(Ok(refund.flatten().map(|p| (p, o.total))))
+            Ok(Ok(refund.flatten().map(|p| (p, due, o.state))))
         })
         .await??;
-    if let Some((payment, amount)) = refund {
-        let reason = format!("order {id} not collected by its deadline");
-        let key = format!("expired-{id}");
+    if let Some((payment, amount, state)) = refund {
+        let reason = match state {
+            OrderState::Cancelled => format!("order {id} cancelled"),
+            _ => format!("order {id} not collected by its deadline"),
+        };
+        let key = rows::unload_refund_key(&id);
         let (_, _refund) = super::payments::start_refund(&s, &payment, amount, reason, key).await?;
         info!(order = id, payment, "expired order refunded");
     }
@@ -655,26 +710,74 @@ pub(super) fn live_payment(
     Ok(None)
 }
 
+/// What a refund of an order's `total` under `key` from `payment` comes
+/// to: the refund made under the key before, if one was; otherwise the
+/// total, or what is left of the payment when part of it was refunded
+/// otherwise (a price adjustment by hand, say).
+fn refund_left(
+    conn: &Connection,
+    payment: &str,
+    key: &str,
+    total: Rupiah,
+) -> rusqlite::Result<Rupiah> {
+    if let Some(r) = super::ledger::refund_by_key(conn, payment, key)? {
+        return Ok(r.amount);
+    }
+    let paid = super::ledger::by_id(conn, payment, super::lifecycle::now_ms())?
+        .map_or(Rupiah::ZERO, |row| row.payment.amount);
+    let left = paid.0 - super::ledger::refund_committed(conn, payment)?.0;
+    Ok(Rupiah(total.0.min(left).max(0)))
+}
+
 /// Pays the order that `payment` was made for, now that it is paid while
 /// payable (see [`super::ledger::paid`]); nothing when it was made for no
-/// order, or the order is paid already.
-pub(super) fn paid_by(conn: &Connection, payment: &str) -> rusqlite::Result<()> {
+/// order. An order no longer waiting in its locker, or paid already by
+/// another payment, takes no payment: this says why, for its refund.
+pub(super) fn paid_by(conn: &Connection, payment: &str) -> rusqlite::Result<Option<String>> {
     let order: Option<String> = conn
         .query_row("SELECT order_id FROM payment WHERE id = ?1", [payment], |r| r.get(0))
         .optional()?
         .flatten();
     let Some(o) = order.map(|id| rows::load(conn, &id)).transpose()?.flatten() else {
-        return Ok(());
+        return Ok(None);
     };
     if o.paid {
-        return Ok(());
+        return Ok(match o.payment_id.as_deref() == Some(payment) {
+            true => None,
+            false => Some(format!("order {} was paid already", o.id)),
+        });
+    }
+    if o.state != OrderState::Loaded || o.unloaded_at.is_some() {
+        return Ok(Some(format!("order {} is {}", o.id, o.state)));
     }
     conn.execute(
         "UPDATE click_order SET paid = 1, payment_id = ?2 WHERE id = ?1",
         rusqlite::params![o.id, payment],
     )?;
     let cause = format!("paid {} by QRIS (payment {payment})", o.total.0);
-    rows::add_event(conn, &o.id, o.state, "pay", None, &cause)
+    rows::add_event(conn, &o.id, o.state, "pay", None, &cause)?;
+    Ok(None)
+}
+
+/// The order that `payment` pays or was made for, if any: a payment pays
+/// one purchase, so a sale or another order may not claim it.
+pub(super) fn order_of_payment(
+    conn: &Connection,
+    payment: &str,
+) -> rusqlite::Result<Option<String>> {
+    let made_for: Option<String> = conn
+        .query_row("SELECT order_id FROM payment WHERE id = ?1", [payment], |r| r.get(0))
+        .optional()?
+        .flatten();
+    if made_for.is_some() {
+        return Ok(made_for);
+    }
+    conn.query_row(
+        "SELECT id FROM click_order WHERE payment_id = ?1 ORDER BY created_at LIMIT 1",
+        [payment],
+        |r| r.get(0),
+    )
+    .optional()
 }
 
 /// The order that a collect took out with `payment`, if one did.

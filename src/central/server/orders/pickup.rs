@@ -183,6 +183,16 @@ pub(in crate::central::server) async fn collect(
                 return Ok(Err(refused(e)));
             }
             let tx = c.transaction()?;
+            if o.paid
+                && let Some(pid) = &o.payment_id
+                && crate::central::server::ledger::refund_committed(&tx, pid)? >= o.total
+            {
+                return Ok(Err(Failure(
+                    StatusCode::CONFLICT,
+                    "order_refunded",
+                    format!("order {oid}'s payment {pid} was refunded; it is not collected"),
+                )));
+            }
             let mut paid_now = None;
             if !o.paid {
                 let Some(pid) = &req.payment_id else {

@@ -263,16 +263,30 @@ pub(crate) fn view(conn: &Connection, o: &Row) -> rusqlite::Result<OrderView> {
         pickup,
         created_at: o.created_at.clone(),
         history: history(conn, &o.id)?,
-        unloaded: unloaded(o),
+        unloaded: unloaded(conn, o)?,
     })
 }
 
+/// The key of the refund an unloading makes.
+pub(crate) fn unload_refund_key(order: &str) -> String {
+    format!("expired-{order}")
+}
+
 /// The unloading of `o`, once staff took it out.
-fn unloaded(o: &Row) -> Option<Unloaded> {
-    let at = o.unloaded_at.clone()?;
-    let outcome = o.unload_outcome.as_deref().and_then(UnloadOutcome::parse)?;
-    let refunded = (outcome == UnloadOutcome::Refunded).then_some(o.total);
-    Some(Unloaded { at, outcome, refunded })
+fn unloaded(conn: &Connection, o: &Row) -> rusqlite::Result<Option<Unloaded>> {
+    let (Some(at), Some(outcome)) =
+        (o.unloaded_at.clone(), o.unload_outcome.as_deref().and_then(UnloadOutcome::parse))
+    else {
+        return Ok(None);
+    };
+    let refunded = match (&o.payment_id, outcome) {
+        (Some(pid), UnloadOutcome::Refunded) => {
+            crate::central::server::ledger::refund_by_key(conn, pid, &unload_refund_key(&o.id))?
+                .map(|r| r.amount)
+        }
+        _ => None,
+    };
+    Ok(Some(Unloaded { at, outcome, refunded }))
 }
 
 /// How many of a product a store's live orders hold.
