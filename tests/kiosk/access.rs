@@ -74,9 +74,7 @@ fn every_screen_measures_up_and_a_visit_ends_in_indonesian_normal_text() {
     if !in_own_process() {
         return;
     }
-    i_slint_backend_testing::init_integration_test_with_system_time();
-    let _ =
-        tracing_subscriber::fmt().with_env_filter("swalayan=info").with_test_writer().try_init();
+    set_up_backend();
 
     let app = ui::AppWindow::new().unwrap();
     app.window().set_size(LogicalSize::new(1280.0, 800.0));

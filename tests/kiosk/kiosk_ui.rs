@@ -48,14 +48,20 @@ pub fn in_own_process() -> bool {
     false
 }
 
+/// Sets up Slint's testing backend (once a process: see
+/// [`in_own_process`]) and the kiosk's log, shown when a test fails.
+pub fn set_up_backend() {
+    i_slint_backend_testing::init_integration_test_with_system_time();
+    let _ =
+        tracing_subscriber::fmt().with_env_filter("swalayan=debug").with_test_writer().try_init();
+}
+
 /// Sets up Slint's testing backend (once a process) and the kiosk's log,
 /// shown when a test fails, and starts a demo central on 127.0.0.1 port 0
 /// on a runtime of its own. Keep both alive for the story.
 pub fn start_story() -> (tokio::runtime::Runtime, swalayan::central::server::Running) {
     use swalayan::central::server::{self, Config};
-    i_slint_backend_testing::init_integration_test_with_system_time();
-    let _ =
-        tracing_subscriber::fmt().with_env_filter("swalayan=debug").with_test_writer().try_init();
+    set_up_backend();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let central =
         runtime.block_on(server::start(Config::default(), "127.0.0.1:0".parse().unwrap())).unwrap();

@@ -52,9 +52,7 @@ fn member_by_phone_pays_part_with_points_and_earns_on_the_rest() {
     if !in_own_process() {
         return;
     }
-    i_slint_backend_testing::init_integration_test_with_system_time();
-    let _ =
-        tracing_subscriber::fmt().with_env_filter("swalayan=debug").with_test_writer().try_init();
+    set_up_backend();
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let members = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/members.csv");

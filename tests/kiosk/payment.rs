@@ -52,9 +52,7 @@ fn expired_code_gives_way_to_a_new_one_and_a_wallet_code_pays() {
     if !in_own_process() {
         return;
     }
-    i_slint_backend_testing::init_integration_test_with_system_time();
-    let _ =
-        tracing_subscriber::fmt().with_env_filter("swalayan=debug").with_test_writer().try_init();
+    set_up_backend();
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let data = tempfile::tempdir().unwrap();

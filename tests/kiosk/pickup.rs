@@ -34,9 +34,7 @@ fn a_customer_types_the_code_takes_the_order_and_the_central_has_it_collected() 
     if !in_own_process() {
         return;
     }
-    i_slint_backend_testing::init_integration_test_with_system_time();
-    let _ =
-        tracing_subscriber::fmt().with_env_filter("swalayan=debug").with_test_writer().try_init();
+    set_up_backend();
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();

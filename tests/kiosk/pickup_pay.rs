@@ -93,9 +93,7 @@ fn an_unpaid_order_is_paid_at_the_kiosk_alerts_staff_and_survives_a_restart() {
     if !in_own_process() {
         return;
     }
-    i_slint_backend_testing::init_integration_test_with_system_time();
-    let _ =
-        tracing_subscriber::fmt().with_env_filter("swalayan=debug").with_test_writer().try_init();
+    set_up_backend();
 
     let runtime = Rc::new(tokio::runtime::Runtime::new().unwrap());
     let dir = tempfile::tempdir().unwrap();

@@ -58,9 +58,7 @@ fn the_kiosk_warns_before_it_times_out_speaks_and_shows_whom_a_code_pays() {
     if !in_own_process() {
         return;
     }
-    i_slint_backend_testing::init_integration_test_with_system_time();
-    let _ =
-        tracing_subscriber::fmt().with_env_filter("swalayan=debug").with_test_writer().try_init();
+    set_up_backend();
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let config = Config { payment_ttl: TTL, ..Config::default() };
