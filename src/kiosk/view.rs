@@ -50,7 +50,6 @@ pub struct View {
     pub payment_qr: Option<Qr>,
     pub connection_lost: bool,
     pub problem: ui::PayProblem,
-    pub detail: String,
     pub amount: String,
     /// The merchant name and NMID read from the code on screen; empty
     /// while no code is.
@@ -179,7 +178,6 @@ impl View {
             payment_qr: None,
             connection_lost: false,
             problem: ui::PayProblem::None,
-            detail: String::new(),
             amount: visit.bill().to_pay.to_string(),
             merchant_name: String::new(),
             nmid: String::new(),
@@ -231,7 +229,7 @@ impl View {
         draw: &mut dyn FnMut(&str) -> Option<Qr>,
     ) {
         self.pay_stage = stage_of(stage);
-        (self.problem, self.detail) = problem_of(stage);
+        self.problem = problem_of(stage);
         if let Some(payment) = visit::payment_of(stage) {
             self.amount = payment.amount.to_string();
             self.seconds_left = payment.expires_at.saturating_duration_since(now).as_secs() as i32;
@@ -278,7 +276,6 @@ impl View {
         pay.set_paying_order(self.paying_order);
         pay.set_connection_lost(self.connection_lost);
         pay.set_problem(self.problem);
-        pay.set_detail(self.detail.as_str().into());
         pay.set_demo(self.demo);
 
         let done = window.global::<ui::DoneAdapter>();
@@ -541,23 +538,21 @@ fn stage_of(stage: &PayStage) -> ui::PayStage {
     }
 }
 
-/// What went wrong in `stage`, and the central's words on it.
-fn problem_of(stage: &PayStage) -> (ui::PayProblem, String) {
+/// What went wrong in `stage`. The central's own words on a refusal are
+/// English only: they are in the log, and the screen says it in the
+/// shopper's language.
+fn problem_of(stage: &PayStage) -> ui::PayProblem {
     use ui::PayProblem as U;
     match stage {
         PayStage::Failed { failure } => match failure {
-            Failure::OverLimit => (U::OverLimit, String::new()),
-            Failure::Refused { message } => (U::Refused, message.clone()),
-            Failure::Unreachable => (U::Unreachable, String::new()),
-            Failure::Declined => (U::Declined, String::new()),
+            Failure::OverLimit => U::OverLimit,
+            Failure::Refused { .. } => U::Refused,
+            Failure::Unreachable => U::Unreachable,
+            Failure::Declined => U::Declined,
         },
-        PayStage::Pending { problem: Some(CodeProblem::Refused { message }), .. } => {
-            (U::CodeRefused, message.clone())
-        }
-        PayStage::Pending { problem: Some(CodeProblem::NoAnswer), .. } => {
-            (U::CodeNoAnswer, String::new())
-        }
-        _ => (U::None, String::new()),
+        PayStage::Pending { problem: Some(CodeProblem::Refused { .. }), .. } => U::CodeRefused,
+        PayStage::Pending { problem: Some(CodeProblem::NoAnswer), .. } => U::CodeNoAnswer,
+        _ => U::None,
     }
 }
 
