@@ -192,7 +192,7 @@ async fn returns_at_once_take_the_goods_back_once_and_a_refund_by_hand_is_not_pa
     client.refund_payment(&pid, Rupiah(60_000), "price adjustment", "adj-2").await.unwrap();
     let e = client.create_return(&back_of_sale(&sale.id, 1), "plain-ret").await.unwrap_err();
     assert_eq!(refusal(&e), (409, "over_refund"));
-    assert!(e.refusal().unwrap().contains("has 40000 left to refund"), "{e}");
+    assert!(e.refusal().unwrap().contains("40000 of the purchase is left to refund"), "{e}");
     let refunds = client.member_account("M0002").await.unwrap().ledger;
     assert!(refunds.iter().all(|e| e.kind != "refund"), "{refunds:?}");
 }
@@ -241,4 +241,82 @@ async fn an_order_refunded_in_part_by_hand_gets_the_rest_at_unload_and_keys_are_
     client.order_step(&placed.id, "cancel", &OrderStep::default()).await.unwrap();
     let e = client.order_step(&placed.id, "unload", &unload).await.unwrap_err();
     assert_eq!(refusal(&e), (409, "not_in_locker"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_key_on_two_purchases_at_once_refunds_one_and_records_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_central, client) = click::start(dir.path()).await;
+    let mut sales = Vec::new();
+    for i in 0..2 {
+        let pid = paid(&client, 50_000, &format!("pay-{i}")).await;
+        let sale = client
+            .post_transaction(&popok_sale(&format!("sale-{i}"), &pid, 1, None, 0))
+            .await
+            .unwrap();
+        sales.push((pid, sale.id));
+    }
+    let tries = sales.iter().map(|(_, sale)| {
+        let (client, r) = (client.clone(), back_of_sale(sale, 1));
+        tokio::spawn(async move { client.create_return(&r, "SAME").await })
+    });
+    let mut answers = Vec::new();
+    for t in tries {
+        answers.push(t.await.unwrap());
+    }
+    let made = answers.iter().filter(|a| a.is_ok()).count();
+    assert_eq!(made, 1, "{answers:?}");
+    for e in answers.iter().filter_map(|a| a.as_ref().err()) {
+        assert_eq!(refusal(e), (409, "idempotency_conflict"));
+    }
+    // One payment refunded, the other untouched.
+    let mut refunded = Vec::new();
+    for (pid, _) in &sales {
+        refunded.push(client.payment(pid).await.unwrap().refunded.0);
+    }
+    refunded.sort();
+    assert_eq!(refunded, [0, 50_000]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_names_one_purchase_and_points_go_only_where_they_belong() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_central, client) = click::start(dir.path()).await;
+    // The same payment key for another order is refused, not answered
+    // with the first order's payment.
+    let a = placed_and_loaded(&client, &order(&[(SABUN, 1)]), 2).await;
+    let b = placed_and_loaded(&client, &order(&[(SABUN, 1), (POPOK, 1)]), 3).await;
+    let for_a =
+        NewPayment { amount: Rupiah(6_750), order: Some(a.id.clone()), ..Default::default() };
+    client.create_payment_with(&for_a, "K").await.unwrap();
+    let for_b = NewPayment { order: Some(b.id.clone()), ..for_a.clone() };
+    let e = client.create_payment_with(&for_b, "K").await.unwrap_err();
+    assert_eq!(refusal(&e), (409, "idempotency_conflict"));
+    // An order's payment redeems no points.
+    let points = NewPayment { member: Some("M0005".into()), points: 5_000, ..for_a };
+    assert_eq!(refusal(&client.create_payment_with(&points, "K2").await.unwrap_err()).0, 400);
+
+    // A sale bought by M0002: its refund to points goes to M0002, not to
+    // another member; and after 30 000 refunded by hand, a refund to
+    // points cannot give the whole 50 000 again.
+    let pid = paid(&client, 50_000, "m2-pay").await;
+    let sale =
+        client.post_transaction(&popok_sale("m2-sale", &pid, 1, Some("M0002"), 0)).await.unwrap();
+    let to_other = NewReturn {
+        refund_to: RefundTo::Points,
+        member: Some("M0003".into()),
+        ..back_of_sale(&sale.id, 1)
+    };
+    assert_eq!(
+        refusal(&client.create_return(&to_other, "r1").await.unwrap_err()),
+        (422, "member_mismatch")
+    );
+    client.refund_payment(&pid, Rupiah(30_000), "price adjustment", "adj-m2").await.unwrap();
+    let to_points = NewReturn { refund_to: RefundTo::Points, ..back_of_sale(&sale.id, 1) };
+    let e = client.create_return(&to_points, "r2").await.unwrap_err();
+    assert_eq!(refusal(&e), (409, "over_refund"));
+    assert!(
+        e.refusal().unwrap().contains("20000 of the purchase is left to refund, not 50000"),
+        "{e}"
+    );
 }

@@ -138,6 +138,12 @@ pub(super) async fn create_payment(
         return Err(bad_request("reference must be at most 100 characters"));
     }
     let key = idempotency_key(&headers, req.idempotency_key.as_deref())?;
+    if req.order.is_some() && (req.points > 0 || !req.vouchers.is_empty()) {
+        return Err(bad_request(
+            "an order's payment is its total: points and vouchers are redeemed at a kiosk sale, \
+             not on an order",
+        ));
+    }
     let claim = loyalty_claim(&s, &req)?;
     // One creation per key at a time: a second request with the key waits
     // and then finds the payment, so the gateway is asked once.
@@ -170,6 +176,16 @@ pub(super) async fn create_payment(
             let tx = c.transaction()?;
             let found = match ledger::by_key(&tx, &key)? {
                 Some(row) if row.payment.amount != amount => Found::Conflict(row.payment.amount),
+                Some(row) if made_for(&tx, &row.payment.id)? != (order.clone(), cart.clone()) => {
+                    Found::Refused(Failure(
+                        StatusCode::CONFLICT,
+                        "idempotency_conflict",
+                        format!(
+                            "idempotency key already used for payment {} of another order or cart",
+                            row.payment.id
+                        ),
+                    ))
+                }
                 Some(row) if points::claim_of(&tx, &row.payment.id)? != claim => {
                     let (code, kind, why) = claim_conflict();
                     Found::Refused(Failure(code, kind, why))
@@ -323,6 +339,16 @@ pub(super) async fn create_payment(
 }
 
 /// Checks the loyalty part of a new payment and returns what it holds.
+/// The order and the cart a payment was made for.
+fn made_for(
+    conn: &rusqlite::Connection,
+    id: &str,
+) -> rusqlite::Result<(Option<String>, Option<String>)> {
+    conn.query_row("SELECT order_id, cart_id FROM payment WHERE id = ?1", [id], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })
+}
+
 fn loyalty_claim(s: &AppState, req: &NewPayment) -> Result<points::Claim, Failure> {
     if req.points > 0 && req.member.is_none() {
         return Err(bad_request("points are redeemed by a member: give member too"));

@@ -214,6 +214,9 @@ pub(super) async fn create(
     let request = serde_json::to_string(&req).map_err(anyhow::Error::from)?;
     // One return of a purchase at a time, from its check to its record:
     // two at once would both find the goods not yet back, and both refund.
+    // And one per key first: the same key on two purchases at once would
+    // refund both and record one.
+    let _key = s.locks.lock(format!("return-key:{key}")).await;
     let purchase_key = format!("{:?}/{:?}", req.order, req.sale);
     let _purchase = s.locks.lock(format!("return:{purchase_key}")).await;
     let rules = s.returns.clone();
@@ -301,6 +304,30 @@ pub(super) async fn create(
                 refunded_before(c, &p)?,
                 is_last,
             );
+            // What the payment refunded other than through returns (by
+            // hand, say) is given back already: no route refunds it again.
+            if let Some(pid) = &p.payment_id {
+                let by_returns: i64 = c.query_row(
+                    "SELECT coalesce(sum(amount - points), 0) FROM goods_return
+                     WHERE payment_id = ?1",
+                    [pid],
+                    |x| x.get(0),
+                )?;
+                let by_hand = (super::ledger::refund_committed(c, pid)?.0 - by_returns).max(0);
+                let left = p.paid.0 - refunded_before(c, &p)?.0 - by_hand;
+                if by_hand > 0 && amount.0 > left {
+                    return Ok(Err(refusal(
+                        StatusCode::CONFLICT,
+                        "over_refund",
+                        format!(
+                            "payment {pid} had {by_hand} refunded otherwise than by a return; \
+                             {} of the purchase is left to refund, not {}: refund it by hand",
+                            left.max(0),
+                            amount.0
+                        ),
+                    )));
+                }
+            }
             let (payment_id, member, points) = match r.refund_to {
                 RefundTo::Qris => match &p.payment_id {
                     Some(pid) => {
@@ -344,16 +371,29 @@ pub(super) async fn create(
                         )));
                     }
                 },
-                RefundTo::Points => match r.member.clone().or(p.member.clone()) {
-                    Some(m) if super::points::member(c, &m)?.is_some() => (None, Some(m), amount),
-                    Some(m) => {
+                // To the points of the member who bought it, nobody else's.
+                RefundTo::Points => match (p.member.clone(), r.member.clone()) {
+                    (Some(bought), Some(named)) if bought != named => {
+                        return Ok(Err(refusal(
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                            "member_mismatch",
+                            format!(
+                                "member: {named} did not buy it; a refund to points goes to \
+                                 {bought}, who did"
+                            ),
+                        )));
+                    }
+                    (Some(m), _) if super::points::member(c, &m)?.is_some() => {
+                        (None, Some(m), amount)
+                    }
+                    (Some(m), _) => {
                         return Ok(Err(refusal(
                             StatusCode::UNPROCESSABLE_ENTITY,
                             "unknown_member",
                             format!("member: no member {m}"),
                         )));
                     }
-                    None => {
+                    (None, _) => {
                         return Ok(Err(bad_request(
                             "member: a refund to points needs a member; the purchase names none",
                         )));

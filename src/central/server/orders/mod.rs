@@ -524,13 +524,22 @@ pub(super) async fn unload(
     let refund =
         s.db.run(move |c| {
             let Some(o) = fresh(c, &key)? else { return Ok(Err(not_found("order", &key))) };
+            let refund_key = rows::unload_refund_key(&key);
+            let reason = match o.state {
+                OrderState::Cancelled => format!("order {key} cancelled"),
+                _ => format!("order {key} not collected by its deadline"),
+            };
+            let tx = c.transaction()?;
             if o.unloaded_at.is_some() {
+                // A replay: the refund written down with the unloading is
+                // made now if the gateway did not take it then.
                 let again = o.unload_outcome.as_deref() == Some(UnloadOutcome::Refunded.as_str());
                 let Some(pid) = o.payment_id.clone().filter(|_| again) else {
                     return Ok(Ok(None));
                 };
-                let due = refund_left(c, &pid, &rows::unload_refund_key(&key), o.total)?;
-                return Ok(Ok(Some((pid, due, o.state))));
+                let pending = super::ledger::refund_by_key(&tx, &pid, &refund_key)?
+                    .filter(|r| r.status == crate::central::api::RefundStatus::Pending);
+                return Ok(Ok(pending.map(|r| (pid, r.id))));
             }
             if let Err(e) = order::next(o.state, Step::Unload) {
                 return Ok(Err(refused(e)));
@@ -544,7 +553,7 @@ pub(super) async fn unload(
             }
             let out = format!("taken out by staff {staff}");
             let due = match &o.payment_id {
-                Some(pid) => refund_left(c, pid, &rows::unload_refund_key(&key), o.total)?,
+                Some(pid) => refund_left(&tx, pid, &refund_key, o.total)?,
                 None => Rupiah::ZERO,
             };
             let (cause, outcome) = match (o.paid, &o.payment_id, policy) {
@@ -576,7 +585,22 @@ pub(super) async fn unload(
                     UnloadOutcome::Channel,
                 ),
             };
-            let tx = c.transaction()?;
+            // The refund is written down with the unloading, in one
+            // transaction: neither is recorded without the other.
+            let mut refund = None;
+            if outcome == UnloadOutcome::Refunded
+                && let Some(pid) = &o.payment_id
+            {
+                let Some(row) = super::ledger::by_id(&tx, pid, super::lifecycle::now_ms())? else {
+                    return Ok(Err(not_found("payment", pid)));
+                };
+                match super::payments::queue_refund(&tx, &row, due, reason, &refund_key)? {
+                    Ok(super::payments::Queued::New(r) | super::payments::Queued::Again(r)) => {
+                        refund = Some((pid.clone(), r.id));
+                    }
+                    Err(refused) => return Ok(Err(refused)),
+                }
+            }
             tx.execute(
                 "UPDATE click_order SET unloaded_at = ?2, unload_outcome = ?3 WHERE id = ?1",
                 rusqlite::params![key, crate::store::now(), outcome.as_str()],
@@ -590,18 +614,17 @@ pub(super) async fn unload(
                 &cause,
             )?;
             tx.commit()?;
-            let refund = (outcome == UnloadOutcome::Refunded).then(|| o.payment_id.clone());
-            Ok(Ok(refund.flatten().map(|p| (p, due, o.state))))
+            Ok(Ok(refund))
         })
         .await??;
-    if let Some((payment, amount, state)) = refund {
-        let reason = match state {
-            OrderState::Cancelled => format!("order {id} cancelled"),
-            _ => format!("order {id} not collected by its deadline"),
-        };
-        let key = rows::unload_refund_key(&id);
-        let (_, _refund) = super::payments::start_refund(&s, &payment, amount, reason, key).await?;
-        info!(order = id, payment, "expired order refunded");
+    if let Some((payment, refund)) = refund {
+        let _lock = s.locks.payment(&payment).await;
+        match super::lifecycle::execute_refund(&s, &payment, &refund).await {
+            Ok(()) => info!(order = id, payment, "unloaded order refunded"),
+            Err(e) => {
+                warn!(order = id, payment, error = %e, "unloaded order's refund not through yet")
+            }
+        }
     }
     let key = id.clone();
     let view =
