@@ -436,6 +436,16 @@ pub fn refund_committed(conn: &Connection, payment_id: &str) -> rusqlite::Result
     )
 }
 
+/// What payment `payment_id` may still refund: its amount less the
+/// refunds made or being made (zero for a payment not found).
+pub fn left_to_refund(conn: &Connection, payment_id: &str) -> rusqlite::Result<Rupiah> {
+    let paid: Option<i64> = conn
+        .query_row("SELECT amount FROM payment WHERE id = ?1", [payment_id], |r| r.get(0))
+        .optional()?;
+    let Some(paid) = paid else { return Ok(Rupiah::ZERO) };
+    Ok(Rupiah((paid - refund_committed(conn, payment_id)?.0).max(0)))
+}
+
 pub fn insert_refund(
     conn: &Connection,
     payment_id: &str,

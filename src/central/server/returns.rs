@@ -333,9 +333,7 @@ pub(super) async fn create(
                     Some(pid) => {
                         let before = refunded_before(c, &p)?;
                         let split = returns::split_refund(amount, before, p.paid, p.points_paid);
-                        let paid = super::ledger::by_id(c, pid, super::lifecycle::now_ms())?
-                            .map_or(Rupiah::ZERO, |row| row.payment.amount);
-                        let left = paid.0 - super::ledger::refund_committed(c, pid)?.0;
+                        let left = super::ledger::left_to_refund(c, pid)?.0;
                         if split.qris.0 > left {
                             // Refunded otherwise meanwhile (by hand, say):
                             // more would pass what it took.
@@ -345,8 +343,7 @@ pub(super) async fn create(
                                 format!(
                                     "refund_to: payment {pid} has {} left to refund and this \
                                      return would take {} from it; refund it by hand",
-                                    left.max(0),
-                                    split.qris.0
+                                    left, split.qris.0
                                 ),
                             )));
                         }

@@ -746,10 +746,7 @@ fn refund_left(
     if let Some(r) = super::ledger::refund_by_key(conn, payment, key)? {
         return Ok(r.amount);
     }
-    let paid = super::ledger::by_id(conn, payment, super::lifecycle::now_ms())?
-        .map_or(Rupiah::ZERO, |row| row.payment.amount);
-    let left = paid.0 - super::ledger::refund_committed(conn, payment)?.0;
-    Ok(Rupiah(total.0.min(left).max(0)))
+    Ok(Rupiah(total.0.min(super::ledger::left_to_refund(conn, payment)?.0)))
 }
 
 /// Pays the order that `payment` was made for, now that it is paid while
