@@ -320,3 +320,30 @@ async fn a_key_names_one_purchase_and_points_go_only_where_they_belong() {
         "{e}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_product_named_twice_is_refused_before_any_money_moves() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_central, client) = click::start(dir.path()).await;
+    let pid = paid(&client, 100_000, "twice-pay").await;
+    // A sale lists each product once (a kiosk's cart does).
+    let mut twice = popok_sale("twice-sale", &pid, 1, None, 0);
+    twice.lines.push(twice.lines[0].clone());
+    twice.total = Rupiah(100_000);
+    let e = client.post_transaction(&twice).await.unwrap_err();
+    assert_eq!(refusal(&e), (422, "invalid_sale"));
+    assert!(e.refusal().unwrap().contains("line 2: 8991101000070 is on line 1 already"), "{e}");
+
+    // A return naming the same Popok on two lines would count each
+    // against what came back before it: refused, and nothing refunded.
+    let sale = client.post_transaction(&popok_sale("once-sale", &pid, 2, None, 0)).await.unwrap();
+    let mut r = back_of_sale(&sale.id, 1);
+    r.lines.push(r.lines[0].clone());
+    for key in ["dup-1", "dup-2"] {
+        let e = client.create_return(&r, key).await.unwrap_err();
+        assert_eq!(refusal(&e).0, 400, "{e}");
+    }
+    assert_eq!(client.payment(&pid).await.unwrap().refunds.len(), 0);
+    let left = client.returnable(&sale.id).await.unwrap();
+    assert_eq!((left.lines[0].bought, left.lines[0].returned), (2, 0));
+}

@@ -11,7 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
-use tracing::info;
+use tracing::{info, warn};
 
 use super::AppState;
 use super::lifecycle::new_id;
@@ -210,6 +210,16 @@ pub(super) async fn create(
     }
     if req.lines.is_empty() {
         return Err(bad_request("lines: a return needs at least one line"));
+    }
+    for (i, l) in req.lines.iter().enumerate() {
+        if let Some(j) = req.lines[..i].iter().position(|e| e.barcode == l.barcode) {
+            return Err(bad_request(format!(
+                "line {}: {} is on line {} already; give each product once, with its quantity",
+                i + 1,
+                l.barcode,
+                j + 1
+            )));
+        }
     }
     let request = serde_json::to_string(&req).map_err(anyhow::Error::from)?;
     // One return of a purchase at a time, from its check to its record:
@@ -418,18 +428,34 @@ pub(super) async fn create(
         }
     };
 
-    let to_payment = Rupiah(plan.amount.0 - plan.points.0);
-    if let (Some(pid), true) = (&plan.payment_id, to_payment.0 > 0) {
-        let why = format!("return: {reason}");
-        let refund_key = format!("return-{key}");
-        let (_, _payment) =
-            super::payments::start_refund(&s, pid, to_payment, why, refund_key).await?;
-    }
     let device = req.device.clone();
     let id = plan.id.clone();
-    let view =
+    let outcome =
         s.db.run(move |c| {
             let tx = c.transaction()?;
+            // The refund is written down with the return, in one
+            // transaction: neither is recorded without the other. The
+            // gateway makes it after (the poller, if it does not answer).
+            let to_payment = Rupiah(plan.amount.0 - plan.points.0);
+            let mut refund = None;
+            if let (Some(pid), true) = (&plan.payment_id, to_payment.0 > 0) {
+                let Some(row) = super::ledger::by_id(&tx, pid, super::lifecycle::now_ms())? else {
+                    return Ok(Err(not_found("payment", pid)));
+                };
+                let why = format!("return: {reason}");
+                match super::payments::queue_refund(
+                    &tx,
+                    &row,
+                    to_payment,
+                    why,
+                    &format!("return-{key}"),
+                )? {
+                    Ok(super::payments::Queued::New(r) | super::payments::Queued::Again(r)) => {
+                        refund = Some((pid.clone(), r.id));
+                    }
+                    Err(refused) => return Ok(Err(refused)),
+                }
+            }
             tx.execute(
                 "INSERT INTO goods_return (id, idempotency_key, request, order_id, sale_id, lines,
                      reason, refund_to, amount, payment_id, member_id, status, device, created_at,
@@ -484,9 +510,16 @@ pub(super) async fn create(
                 }
             }
             tx.commit()?;
-            Ok(view_of(c, &plan.id)?.expect("just stored"))
+            Ok(Ok((view_of(c, &plan.id)?.expect("just stored"), refund)))
         })
-        .await?;
+        .await??;
+    let (view, refund) = outcome;
+    if let Some((payment, refund)) = refund {
+        let _lock = s.locks.payment(&payment).await;
+        if let Err(e) = super::lifecycle::execute_refund(&s, &payment, &refund).await {
+            warn!(r#return = id, payment, error = %e, "return's refund not through yet");
+        }
+    }
     info!(r#return = id, amount = view.amount.0, to = view.refund_to.as_str(), "return recorded");
     Ok((StatusCode::CREATED, Json(view)))
 }

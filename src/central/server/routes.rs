@@ -190,6 +190,15 @@ fn check_sale(req: &NewTransaction, payment: &Payment) -> Result<(), String> {
     }
     let mut sum = 0i64;
     for (i, l) in req.lines.iter().enumerate() {
+        // A cart holds a product on one line; returns count by product.
+        if let Some(j) = req.lines[..i].iter().position(|e| e.barcode == l.barcode) {
+            return Err(format!(
+                "line {}: {} is on line {} already; a sale lists each product once",
+                i + 1,
+                l.barcode,
+                j + 1
+            ));
+        }
         let want = l.unit_price.0.checked_mul(i64::from(l.qty));
         if l.qty == 0 || l.unit_price.0 <= 0 || want != Some(l.line_total.0) {
             return Err(format!(
