@@ -444,10 +444,22 @@ pub struct StoreStock {
     pub city: String,
     /// How many the store has; 0 when it has none or keeps no count.
     pub qty: u32,
+    /// How many of `qty` live click-and-collect orders hold for their
+    /// customers: not for sale to anyone else.
+    #[serde(default)]
+    pub reserved: u32,
     /// How far it is from the store asked about, in whole metres (great
     /// circle); absent for that store itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub distance_m: Option<u64>,
+}
+
+impl StoreStock {
+    /// How many a shopper may still buy there: what the store has less
+    /// what orders hold.
+    pub fn available(&self) -> u32 {
+        self.qty.saturating_sub(self.reserved)
+    }
 }
 
 /// `GET /v1/stock/{barcode}?store=ID&nearest=N`.

@@ -124,7 +124,7 @@ impl OmniService {
         let device = self.device.clone();
         let stock = move |barcode: String| {
             let device = device.clone();
-            async move { device.stock(&barcode).await.ok().map(|s| s.stock.store.qty) }
+            async move { device.stock(&barcode).await.ok().map(|s| s.stock.store.available()) }
         };
         let opened =
             self.device.open_cart_with_stock(code, stock).await.map_err(cart_error("a cart"))?;
@@ -234,11 +234,11 @@ fn member_of(m: IdentifiedMember) -> Member {
 
 fn stock_of(view: StockView) -> Stock {
     let nearest = view.stock.nearest.into_iter().map(|s| NearbyStock {
+        qty: s.available(),
         store: s.name,
-        qty: s.qty,
         metres: s.distance_m.map_or(0, |m| u32::try_from(m).unwrap_or(u32::MAX)),
     });
-    Stock { here: view.stock.store.qty, nearest: nearest.collect(), age: view.age }
+    Stock { here: view.stock.store.available(), nearest: nearest.collect(), age: view.age }
 }
 
 fn identify_error(e: IdentifyError) -> OmniError {

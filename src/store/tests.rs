@@ -96,6 +96,7 @@ fn stock_cache_keeps_the_last_answer_per_product() {
             name: "Toko".into(),
             city: "Jakarta".into(),
             qty,
+            reserved: 0,
             distance_m: None,
         },
         nearest: vec![],

@@ -88,13 +88,19 @@ async fn an_order_is_priced_by_the_engine_and_holds_its_stock() {
     let e = client.place_order(&bad_phone, "web-5").await.unwrap_err();
     assert!(e.refusal().unwrap().starts_with("phone: "), "{e}");
 
-    // A reservation lowers what may be promised, not what is on the shelf.
+    // A reservation lowers what may be promised, not what is on the shelf:
+    // the stock says 5 at Kemang, 2 of them held, 3 for sale.
     assert_eq!(on_hand(&client, POPOK).await, 5);
+    let kemang = client.stock(POPOK, Some("KMG"), 1).await.unwrap();
+    assert_eq!((kemang.store.qty, kemang.store.reserved, kemang.store.available()), (5, 2, 3));
+    // Blok M has 1 and holds none.
+    assert_eq!((kemang.nearest[0].id.as_str(), kemang.nearest[0].reserved), ("BLM", 0));
     // Cancelled, the order gives its 2 back: 4 fit again.
     let step = OrderStep { cause: "customer changed their mind".into(), ..Default::default() };
     let cancelled = client.order_step(&placed.id, "cancel", &step).await.unwrap();
     assert_eq!(cancelled.status, OrderState::Cancelled);
     assert_eq!(cancelled.history.last().unwrap().cause, "cancelled: customer changed their mind");
+    assert_eq!(client.stock(POPOK, Some("KMG"), 0).await.unwrap().store.reserved, 0);
     client.place_order(&order(&[(POPOK, 4)]), "web-6").await.unwrap();
 }
 

@@ -434,7 +434,11 @@ pub(super) async fn get_stock(
         s.db.run(move |c| {
             let Some(name) = product_name(c, &key)? else { return Ok(Err("product")) };
             let mut stmt = c.prepare_cached(
-                "SELECT s.id, s.name, s.city, s.latitude, s.longitude, coalesce(k.qty, 0)
+                "SELECT s.id, s.name, s.city, s.latitude, s.longitude, coalesce(k.qty, 0),
+                        (SELECT coalesce(sum(r.qty), 0) FROM stock_reservation r
+                         JOIN click_order o ON o.id = r.order_id
+                         WHERE r.store_id = s.id AND r.barcode = ?1
+                           AND o.state IN ('placed', 'loaded'))
                  FROM store s LEFT JOIN stock k ON k.store_id = s.id AND k.barcode = ?1",
             )?;
             let all = stmt
@@ -445,6 +449,7 @@ pub(super) async fn get_stock(
                         name: r.get(1)?,
                         city: r.get(2)?,
                         qty: r.get(5)?,
+                        reserved: r.get(6)?,
                         distance_m: None,
                     };
                     Ok((row, at))
