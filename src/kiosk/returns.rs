@@ -238,7 +238,6 @@ fn purchase_of(r: api::Returnable) -> ReturnPurchase {
         list_total: r.list_total,
         refunded: r.refunded,
         points_paid: r.points_paid,
-        qris_refunded: r.qris_refunded,
         refund_to,
         lines,
     }

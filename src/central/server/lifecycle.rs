@@ -389,7 +389,7 @@ pub(super) async fn refund_late(s: &AppState, id: &str) -> Result<(), LifeError>
                 tx.commit()?;
                 return Ok(None);
             }
-            let left = row.payment.amount.0 - ledger::refund_committed(&tx, &key)?.0;
+            let left = ledger::left_to_refund(&tx, &key)?.0;
             let refund = (left > 0).then(|| Refund {
                 id: new_id("RFD"),
                 amount: Rupiah(left),

@@ -591,6 +591,37 @@ pub(super) fn queue_refund(
     Ok(Ok(Queued::New(r)))
 }
 
+/// Writes down in `tx` a refund of `amount` of payment `pid` under `key`
+/// (see [`queue_refund`]) for [`make_refund`] to make once the caller's
+/// transaction is committed; answers the refund's id.
+pub(super) fn queue_refund_of(
+    tx: &rusqlite::Transaction<'_>,
+    pid: &str,
+    amount: Rupiah,
+    reason: String,
+    key: &str,
+) -> anyhow::Result<Result<String, Failure>> {
+    let Some(row) = ledger::by_id(tx, pid, now_ms())? else {
+        return Ok(Err(not_found("payment", pid)));
+    };
+    Ok(queue_refund(tx, &row, amount, reason, key)?.map(|q| match q {
+        Queued::New(r) | Queued::Again(r) => r.id,
+    }))
+}
+
+/// Asks the gateway for a refund written down by [`queue_refund_of`],
+/// under the payment's lock; one it does not take now is the poller's.
+/// `what` says in the log what the refund is for.
+pub(super) async fn make_refund(s: &AppState, payment: &str, refund: &str, what: &str) {
+    let _lock = s.locks.payment(payment).await;
+    match lifecycle::execute_refund(s, payment, refund).await {
+        Ok(()) => info!(payment, refund, what, "refund handed to the gateway"),
+        Err(e) => {
+            warn!(payment, refund, what, error = %e, "refund not through yet; the poller retries")
+        }
+    }
+}
+
 /// Refunds `amount` of the paid payment `id` under the idempotency `key`
 /// (the same key refunds once) and answers the payment: the refund path
 /// of `POST /v1/payments/{id}/refund`, shared with returns and expired

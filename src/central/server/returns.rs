@@ -11,7 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
-use tracing::{info, warn};
+use tracing::info;
 
 use super::AppState;
 use super::lifecycle::new_id;
@@ -307,13 +307,9 @@ pub(super) async fn create(
                 })
                 .collect();
             let value: i64 = back_lines.iter().map(|l| l.line_total.0).sum();
-            let amount = returns::refund_amount(
-                Rupiah(value),
-                Rupiah(list),
-                p.paid,
-                refunded_before(c, &p)?,
-                is_last,
-            );
+            let before = refunded_before(c, &p)?;
+            let amount =
+                returns::refund_amount(Rupiah(value), Rupiah(list), p.paid, before, is_last);
             // What the payment refunded other than through returns (by
             // hand, say) is given back already: no route refunds it again.
             if let Some(pid) = &p.payment_id {
@@ -324,7 +320,7 @@ pub(super) async fn create(
                     |x| x.get(0),
                 )?;
                 let by_hand = (super::ledger::refund_committed(c, pid)?.0 - by_returns).max(0);
-                let left = p.paid.0 - refunded_before(c, &p)?.0 - by_hand;
+                let left = p.paid.0 - before.0 - by_hand;
                 if by_hand > 0 && amount.0 > left {
                     return Ok(Err(refusal(
                         StatusCode::CONFLICT,
@@ -341,7 +337,6 @@ pub(super) async fn create(
             let (payment_id, member, points) = match r.refund_to {
                 RefundTo::Qris => match &p.payment_id {
                     Some(pid) => {
-                        let before = refunded_before(c, &p)?;
                         let split = returns::split_refund(amount, before, p.paid, p.points_paid);
                         let left = super::ledger::left_to_refund(c, pid)?.0;
                         if split.qris.0 > left {
@@ -439,20 +434,10 @@ pub(super) async fn create(
             let to_payment = Rupiah(plan.amount.0 - plan.points.0);
             let mut refund = None;
             if let (Some(pid), true) = (&plan.payment_id, to_payment.0 > 0) {
-                let Some(row) = super::ledger::by_id(&tx, pid, super::lifecycle::now_ms())? else {
-                    return Ok(Err(not_found("payment", pid)));
-                };
                 let why = format!("return: {reason}");
-                match super::payments::queue_refund(
-                    &tx,
-                    &row,
-                    to_payment,
-                    why,
-                    &format!("return-{key}"),
-                )? {
-                    Ok(super::payments::Queued::New(r) | super::payments::Queued::Again(r)) => {
-                        refund = Some((pid.clone(), r.id));
-                    }
+                let refund_key = format!("return-{key}");
+                match super::payments::queue_refund_of(&tx, pid, to_payment, why, &refund_key)? {
+                    Ok(id) => refund = Some((pid.clone(), id)),
                     Err(refused) => return Ok(Err(refused)),
                 }
             }
@@ -515,10 +500,7 @@ pub(super) async fn create(
         .await??;
     let (view, refund) = outcome;
     if let Some((payment, refund)) = refund {
-        let _lock = s.locks.payment(&payment).await;
-        if let Err(e) = super::lifecycle::execute_refund(&s, &payment, &refund).await {
-            warn!(r#return = id, payment, error = %e, "return's refund not through yet");
-        }
+        super::payments::make_refund(&s, &payment, &refund, &format!("return {id}")).await;
     }
     info!(r#return = id, amount = view.amount.0, to = view.refund_to.as_str(), "return recorded");
     Ok((StatusCode::CREATED, Json(view)))

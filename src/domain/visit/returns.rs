@@ -125,10 +125,9 @@ pub struct ReturnPurchase {
     pub paid: Rupiah,
     pub list_total: Rupiah,
     pub refunded: Rupiah,
-    /// What of `paid` points paid, and what the QRIS payment refunded so
-    /// far: a refund to QRIS gives the points their share back.
+    /// What of `paid` points paid: a refund to QRIS gives the points
+    /// their share back.
     pub points_paid: Rupiah,
-    pub qris_refunded: Rupiah,
     /// Where a refund may go.
     pub refund_to: Vec<RefundTo>,
     pub lines: Vec<ReturnLine>,

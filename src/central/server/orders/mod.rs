@@ -424,10 +424,7 @@ async fn end(
         .await??;
     let (view, refund) = outcome;
     if let Some((payment, refund)) = refund {
-        let _lock = s.locks.payment(&payment).await;
-        if let Err(e) = super::lifecycle::execute_refund(s, &payment, &refund).await {
-            warn!(order = id, payment, error = %e, "cancelled order's refund not through yet");
-        }
+        super::payments::make_refund(s, &payment, &refund, &format!("cancelled order {id}")).await;
     }
     info!(order = id, step = step.as_str(), status = %view.status, "order step");
     Ok(Json(view))
@@ -454,9 +451,6 @@ fn settle_cancelled(
             None,
         ));
     };
-    let Some(row) = super::ledger::by_id(tx, pid, super::lifecycle::now_ms())? else {
-        return Ok((format!("; payment {pid} not found: refund it by hand"), None));
-    };
     let reason = format!("order {} cancelled before it was loaded", o.id);
     let key = format!("cancelled-{}", o.id);
     let due = refund_left(tx, pid, &key, o.total)?;
@@ -467,10 +461,8 @@ fn settle_cancelled(
         true => "refunded in full".to_owned(),
         false => format!("refunded {}, what was left of it", due.0),
     };
-    Ok(match super::payments::queue_refund(tx, &row, due, reason, &key)? {
-        Ok(super::payments::Queued::New(r) | super::payments::Queued::Again(r)) => {
-            (format!("; payment {pid} {done}"), Some((pid.clone(), r.id)))
-        }
+    Ok(match super::payments::queue_refund_of(tx, pid, due, reason, &key)? {
+        Ok(refund) => (format!("; payment {pid} {done}"), Some((pid.clone(), refund))),
         Err(Failure(_, kind, why)) => {
             warn!(order = o.id, payment = pid, kind, why, "cancelled order not refunded");
             (format!("; payment {pid} not refunded ({why}): refund it by hand"), None)
@@ -501,10 +493,10 @@ pub(super) async fn expire(
 /// out of its compartment. A paid one is refunded by the expiry refund
 /// policy.
 ///
-/// A replay (a kiosk's outbox after a lost answer) answers the same order
-/// and starts its refund again with the same key: the payment's refunds
-/// keep one per key, so a refund is made once, and one that failed the
-/// first time (the gateway down) is made by the replay.
+/// The refund is written down with the unloading, in one transaction, and
+/// made after it. A replay (a kiosk's outbox after a lost answer) answers
+/// the same order and asks the gateway again for a refund still pending
+/// (the gateway was down): the refund is one per key, so it is made once.
 pub(super) async fn unload(
     State(s): Shared,
     Path(id): Path<String>,
@@ -591,13 +583,8 @@ pub(super) async fn unload(
             if outcome == UnloadOutcome::Refunded
                 && let Some(pid) = &o.payment_id
             {
-                let Some(row) = super::ledger::by_id(&tx, pid, super::lifecycle::now_ms())? else {
-                    return Ok(Err(not_found("payment", pid)));
-                };
-                match super::payments::queue_refund(&tx, &row, due, reason, &refund_key)? {
-                    Ok(super::payments::Queued::New(r) | super::payments::Queued::Again(r)) => {
-                        refund = Some((pid.clone(), r.id));
-                    }
+                match super::payments::queue_refund_of(&tx, pid, due, reason, &refund_key)? {
+                    Ok(id) => refund = Some((pid.clone(), id)),
                     Err(refused) => return Ok(Err(refused)),
                 }
             }
@@ -618,13 +605,7 @@ pub(super) async fn unload(
         })
         .await??;
     if let Some((payment, refund)) = refund {
-        let _lock = s.locks.payment(&payment).await;
-        match super::lifecycle::execute_refund(&s, &payment, &refund).await {
-            Ok(()) => info!(order = id, payment, "unloaded order refunded"),
-            Err(e) => {
-                warn!(order = id, payment, error = %e, "unloaded order's refund not through yet")
-            }
-        }
+        super::payments::make_refund(&s, &payment, &refund, &format!("unloaded order {id}")).await;
     }
     let key = id.clone();
     let view =
@@ -754,10 +735,7 @@ fn refund_left(
 /// order. An order no longer waiting in its locker, or paid already by
 /// another payment, takes no payment: this says why, for its refund.
 pub(super) fn paid_by(conn: &Connection, payment: &str) -> rusqlite::Result<Option<String>> {
-    let order: Option<String> = conn
-        .query_row("SELECT order_id FROM payment WHERE id = ?1", [payment], |r| r.get(0))
-        .optional()?
-        .flatten();
+    let order = made_for(conn, payment)?;
     let Some(o) = order.map(|id| rows::load(conn, &id)).transpose()?.flatten() else {
         return Ok(None);
     };
@@ -785,12 +763,8 @@ pub(super) fn order_of_payment(
     conn: &Connection,
     payment: &str,
 ) -> rusqlite::Result<Option<String>> {
-    let made_for: Option<String> = conn
-        .query_row("SELECT order_id FROM payment WHERE id = ?1", [payment], |r| r.get(0))
-        .optional()?
-        .flatten();
-    if made_for.is_some() {
-        return Ok(made_for);
+    if let Some(order) = made_for(conn, payment)? {
+        return Ok(Some(order));
     }
     conn.query_row(
         "SELECT id FROM click_order WHERE payment_id = ?1 ORDER BY created_at LIMIT 1",
@@ -798,6 +772,14 @@ pub(super) fn order_of_payment(
         |r| r.get(0),
     )
     .optional()
+}
+
+/// The order `payment` was made for (`POST /v1/payments` with an order).
+pub(super) fn made_for(conn: &Connection, payment: &str) -> rusqlite::Result<Option<String>> {
+    Ok(conn
+        .query_row("SELECT order_id FROM payment WHERE id = ?1", [payment], |r| r.get(0))
+        .optional()?
+        .flatten())
 }
 
 /// The order that a collect took out with `payment`, if one did.

@@ -211,10 +211,7 @@ pub(in crate::central::server) async fn collect(
                     pid,
                     crate::central::server::lifecycle::now_ms(),
                 )?;
-                let for_order: Option<String> = tx
-                    .query_row("SELECT order_id FROM payment WHERE id = ?1", [pid], |r| r.get(0))
-                    .optional()?
-                    .flatten();
+                let for_order = super::made_for(&tx, pid)?;
                 let ok = row.as_ref().is_some_and(|r| {
                     r.payment.status == PaymentStatus::Paid && r.payment.amount == o.total
                 });

@@ -31,7 +31,6 @@ fn purchase() -> ReturnPurchase {
         list_total: Rupiah(125_000),
         refunded: Rupiah::ZERO,
         points_paid: Rupiah::ZERO,
-        qris_refunded: Rupiah::ZERO,
         refund_to: vec![RefundTo::Qris, RefundTo::Points],
         lines: vec![
             line("8991101000070", "Popok M 34", 50_000, 2, None),
